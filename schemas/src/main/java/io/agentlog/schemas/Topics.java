@@ -1,0 +1,117 @@
+package io.agentlog.schemas;
+
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ControlCommand;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.TaskSubmitted;
+import io.agentlog.schemas.avro.WorkRequest;
+import io.agentlog.schemas.avro.WorkResult;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The topic contract: every topic agentlog reads or writes, in one place. Every key is the session
+ * id, except on {@link #AGENTS} (keyed {@code name@version}).
+ *
+ * <p>Partition counts bound the engine's parallelism (one stream task per partition of the input
+ * topics), not the workers', which share work through share groups. All topics that the engine
+ * reads as one co-partitioned stream (tasks, control, work results) have the same count.
+ */
+public final class Topics {
+
+    /** Partitions of every per-session topic. The input topics must agree, or the engine cannot co-partition. */
+    public static final int SESSION_PARTITIONS = 6;
+
+    private static final Map<String, String> DELETE_7_DAYS = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
+
+    private static final Map<String, String> COMPACTED = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+
+    /** The pool names workers serve by default. */
+    public static final String MODEL_POOL = "model";
+
+    public static final String TOOLS_POOL = "tools";
+
+    /** The pseudo-pool of tools that run inline in the engine (workspace file tools). */
+    public static final String ENGINE_POOL = "engine";
+
+    private static final Pattern POOL_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+
+    private static final Serde<String> KEYS = Serdes.String();
+
+    public static final Topic<String, TaskSubmitted> TASKS =
+            new Topic<>("agentlog.tasks", KEYS, InputSerde.tasks(), SESSION_PARTITIONS, DELETE_7_DAYS);
+
+    public static final Topic<String, ControlCommand> CONTROL =
+            new Topic<>("agentlog.control", KEYS, InputSerde.control(), SESSION_PARTITIONS, DELETE_7_DAYS);
+
+    public static final Topic<String, WorkResult> WORK_RESULTS = new Topic<>(
+            "agentlog.work.results", KEYS, AvroSerde.of(WorkResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+
+    public static final Topic<String, SessionEvent> EVENTS = new Topic<>(
+            "agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+
+    public static final Topic<String, SessionResult> RESULTS = new Topic<>(
+            "agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+
+    /** Token and progress chunks: best effort, not part of any session's state. */
+    public static final Topic<String, String> STREAM = new Topic<>(
+            "agentlog.stream", KEYS, Serdes.String(), SESSION_PARTITIONS,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
+
+    /** Agent definitions keyed {@code name@version}; compacted, so the newest of each version stays. */
+    public static final Topic<String, AgentDefinition> AGENTS =
+            new Topic<>("agentlog.agents", KEYS, AvroSerde.of(AgentDefinition.class), 1, COMPACTED);
+
+    /** Records that could not be processed; the original key and value, the reason in headers ({@link DlqHeaders}). */
+    public static final Topic<byte[], byte[]> DLQ = new Topic<>(
+            "agentlog.dlq", Serdes.ByteArray(), Serdes.ByteArray(), 1,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000)));
+
+    /** The default worker pools: model calls and worker-side tools. */
+    public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL);
+
+    private Topics() {}
+
+    /** The work topic of a pool: {@code agentlog.work.<pool>}. */
+    public static Topic<String, WorkRequest> work(String pool) {
+        return new Topic<>(workTopicName(pool), KEYS, AvroSerde.of(WorkRequest.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+    }
+
+    public static String workTopicName(String pool) {
+        return "agentlog.work." + validPool(pool);
+    }
+
+    /** The share group of a pool's workers: {@code agentlog-<pool>}. */
+    public static String shareGroup(String pool) {
+        return "agentlog-" + validPool(pool);
+    }
+
+    public static String validPool(String pool) {
+        if (pool == null || !POOL_NAME.matcher(pool).matches() || pool.equals("results") || pool.equals(ENGINE_POOL)) {
+            throw new IllegalArgumentException("pool name must match " + POOL_NAME.pattern()
+                    + " and not be 'results' or 'engine', but was '" + pool + "'");
+        }
+        return pool;
+    }
+
+    /** The topics a stack with the given worker pools needs. */
+    public static List<Topic<?, ?>> all(List<String> pools) {
+        var topics = new java.util.ArrayList<Topic<?, ?>>(
+                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, DLQ));
+        pools.forEach(pool -> topics.add(work(pool)));
+        return List.copyOf(topics);
+    }
+
+    /** Key of an agent definition on {@link #AGENTS}. */
+    public static String agentKey(String name, int version) {
+        return name + "@" + version;
+    }
+}
