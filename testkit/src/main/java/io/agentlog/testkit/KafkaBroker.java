@@ -1,0 +1,381 @@
+package io.agentlog.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (combined KRaft broker and controller on 127.0.0.1) running {@code kafka.Kafka} in a
+ * child JVM, with the configs a one-node cluster needs (replication factor 1 everywhere, transactions and share
+ * groups included). The same launcher serves the local stack and the tests.
+ *
+ * <p>Layout of the data directory: {@code server.properties}, {@code broker.log} (the child's output, kept small by
+ * a generated quiet logging config), {@code format.log}, {@code kraft-logs/} (the broker's log directory). A data
+ * directory that was formatted before is reused as it is, so a stopped broker restarts with its topics.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
+
+    public static final String HOST = "127.0.0.1";
+    public static final String LOG_FILE = "broker.log";
+    public static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+    private static final String LOGBACK_CONFIG = """
+            <configuration>
+              <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
+              </appender>
+              <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+              <logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
+              <root level="WARN"><appender-ref ref="OUT"/></root>
+            </configuration>
+            """;
+
+    private static final String LOG4J2_CONFIG = """
+            <Configuration status="WARN">
+              <Appenders>
+                <Console name="OUT" target="SYSTEM_OUT">
+                  <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level [%t] %c{1.} - %m%n"/>
+                </Console>
+              </Appenders>
+              <Loggers>
+                <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+                <Root level="WARN"><AppenderRef ref="OUT"/></Root>
+              </Loggers>
+            </Configuration>
+            """;
+
+    private final BrokerOptions options;
+    private final Process process;
+    private final int port;
+    private final int controllerPort;
+    private final Thread shutdownHook;
+    private volatile boolean closed;
+
+    private KafkaBroker(BrokerOptions options, Process process, int port, int controllerPort) {
+        this.options = options;
+        this.process = process;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.shutdownHook = options.detached() ? null : new Thread(this::close, "kafka-broker-stop-" + process.pid());
+    }
+
+    /**
+     * Formats the data directory when needed, starts the broker and waits until it answers.
+     *
+     * @throws BrokerStartException when the broker dies or does not answer within the options' start timeout; the
+     *                              message carries the tail of its log
+     */
+    public static KafkaBroker start(BrokerOptions options) {
+        long startedAt = System.nanoTime();
+        Path dataDir = options.dataDir().toAbsolutePath();
+        int port = options.port() == 0 ? freePort() : options.port();
+        int controllerPort = options.controllerPort() == 0 ? freePort(port) : options.controllerPort();
+        try {
+            Files.createDirectories(dataDir);
+            Files.writeString(dataDir.resolve("logback.xml"), LOGBACK_CONFIG);
+            Files.writeString(dataDir.resolve("log4j2.xml"), LOG4J2_CONFIG);
+            Path serverProperties = dataDir.resolve("server.properties");
+            writeProperties(serverProperties, serverConfig(dataDir, port, controllerPort, options.overrides()));
+            formatIfNeeded(dataDir, serverProperties);
+
+            Process process = ChildJvm.builder("kafka.Kafka")
+                    .args(serverProperties.toString())
+                    .jvmArgs(brokerJvmArgs(dataDir, options.heap()))
+                    .logFile(dataDir.resolve(LOG_FILE))
+                    .detached(options.detached())
+                    .build()
+                    .start();
+            KafkaBroker broker = new KafkaBroker(options, process, port, controllerPort);
+            if (broker.shutdownHook != null) {
+                Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+            }
+            try {
+                broker.awaitReady(Duration.ofMillis(options.startTimeoutMs()));
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
+            log.info("Kafka broker pid {} answers on {} after {} ms (data in {})", process.pid(),
+                    broker.bootstrapServers(), (System.nanoTime() - startedAt) / 1_000_000, dataDir);
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the broker's data directory " + dataDir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 127.0.0.1:<port>}. */
+    public String bootstrapServers() {
+        return HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dataDir() {
+        return options.dataDir().toAbsolutePath();
+    }
+
+    public Path logFile() {
+        return dataDir().resolve(LOG_FILE);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Stops the broker (SIGTERM, SIGKILL after {@link #STOP_GRACE}) and deletes its data if the options say so. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down; the hook runs or ran anyway
+            }
+        }
+        boolean graceful = ChildJvm.stop(process.toHandle(), STOP_GRACE);
+        if (!graceful) {
+            log.warn("Kafka broker pid {} did not stop within {} s of SIGTERM and was killed", pid(),
+                    STOP_GRACE.toSeconds());
+        }
+        if (options.deleteOnClose()) {
+            deleteRecursively(dataDir());
+        }
+    }
+
+    /** The last {@code lines} lines of the broker's log, for error messages. */
+    public String logTail(int lines) {
+        return tail(logFile(), lines);
+    }
+
+    static Map<String, String> serverConfig(Path dataDir, int port, int controllerPort, Map<String, String> overrides) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("process.roles", "broker,controller");
+        config.put("node.id", "1");
+        config.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        config.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        config.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        config.put("controller.listener.names", "CONTROLLER");
+        config.put("inter.broker.listener.name", "PLAINTEXT");
+        config.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        config.put("log.dirs", dataDir.resolve("kraft-logs").toString());
+        config.put("num.partitions", "1");
+        config.put("default.replication.factor", "1");
+        config.put("auto.create.topics.enable", "false");
+        config.put("offsets.topic.replication.factor", "1");
+        config.put("transaction.state.log.replication.factor", "1");
+        config.put("transaction.state.log.min.isr", "1");
+        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("share.coordinator.state.topic.min.isr", "1");
+        config.put("group.initial.rebalance.delay.ms", "0");
+        // Internal topics default to 50 partitions each; on one small node fewer make the first group, the first
+        // transaction and the first share group start faster, with no change in behaviour.
+        config.put("offsets.topic.num.partitions", "6");
+        config.put("transaction.state.log.num.partitions", "6");
+        config.put("share.coordinator.state.topic.num.partitions", "6");
+        config.putAll(overrides);
+        return config;
+    }
+
+    private static List<String> brokerJvmArgs(Path dataDir, String heap) {
+        List<String> args = new ArrayList<>(List.of(
+                "-Xmx" + heap,
+                "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=20",
+                "-Djava.awt.headless=true"));
+        if (Runtime.version().feature() >= 24) {
+            // Kafka unmaps buffers through sun.misc.Unsafe, which JDK 24+ warns about on every start
+            args.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        args.addAll(loggingJvmArgs(dataDir));
+        return args;
+    }
+
+    private static List<String> loggingJvmArgs(Path dataDir) {
+        return List.of(
+                "-Dlogback.configurationFile=" + dataDir.resolve("logback.xml"),
+                "-Dlog4j2.configurationFile=" + dataDir.resolve("log4j2.xml"),
+                "-Dlog4j2.statusLoggerLevel=WARN");
+    }
+
+    private static void formatIfNeeded(Path dataDir, Path serverProperties) throws IOException {
+        if (Files.exists(dataDir.resolve("kraft-logs").resolve("meta.properties"))) {
+            return;
+        }
+        Path formatLog = dataDir.resolve("format.log");
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        jvmArgs.addAll(loggingJvmArgs(dataDir));
+        Process format = ChildJvm.builder("kafka.tools.StorageTool")
+                .args("format", "--config", serverProperties.toString(), "--cluster-id", Uuid.randomUuid().toString(),
+                        "--standalone", "--ignore-formatted")
+                .jvmArgs(jvmArgs)
+                .logFile(formatLog)
+                .build()
+                .start();
+        try {
+            if (!format.waitFor(60, TimeUnit.SECONDS)) {
+                format.destroyForcibly();
+                throw new BrokerStartException("formatting the broker's storage in " + dataDir
+                        + " did not finish in 60 s; its output:\n" + tail(formatLog, 40));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            format.destroyForcibly();
+            throw new BrokerStartException("interrupted while formatting the broker's storage in " + dataDir, e);
+        }
+        if (format.exitValue() != 0) {
+            throw new BrokerStartException("formatting the broker's storage in " + dataDir + " failed with exit code "
+                    + format.exitValue() + "; its output:\n" + tail(formatLog, 40));
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        awaitListening(deadline, timeout);
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
+        props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "agentlog-broker-probe");
+        try (Admin admin = Admin.create(props)) {
+            while (true) {
+                checkStillStarting(deadline, timeout);
+                long left = deadline - System.nanoTime();
+                int attemptMs = (int) Math.max(100, Math.min(1000, left / 1_000_000));
+                try {
+                    admin.describeCluster(new DescribeClusterOptions().timeoutMs(attemptMs))
+                            .nodes()
+                            .get(attemptMs + 500L, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (ExecutionException | TimeoutException e) {
+                    // not up yet: the next attempt checks the process and the deadline first
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BrokerStartException("interrupted while waiting for the Kafka broker to start", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until the client port accepts connections, before any Kafka client tries it: a client that meets a
+     * closed port logs a warning per attempt, which would drown the output of the local stack.
+     */
+    private void awaitListening(long deadline, Duration timeout) {
+        InetSocketAddress address = new InetSocketAddress(HOST, port);
+        while (true) {
+            checkStillStarting(deadline, timeout);
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 200);
+                return;
+            } catch (IOException e) {
+                try {
+                    Thread.sleep(50); // the port opens within seconds; poll it with the deadline above
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new BrokerStartException("interrupted while waiting for the Kafka broker to start", e);
+                }
+            }
+        }
+    }
+
+    private void checkStillStarting(long deadline, Duration timeout) {
+        if (!process.isAlive()) {
+            throw new BrokerStartException("the Kafka broker (data in " + dataDir() + ") exited with code "
+                    + process.exitValue() + " while starting; the end of " + logFile() + ":\n" + logTail(60));
+        }
+        if (System.nanoTime() - deadline > 0) {
+            throw new BrokerStartException("the Kafka broker (pid " + pid() + ", data in " + dataDir()
+                    + ") did not answer on " + bootstrapServers() + " within " + timeout.toSeconds()
+                    + " s; the end of " + logFile() + ":\n" + logTail(60));
+        }
+    }
+
+    private static void writeProperties(Path file, Map<String, String> config) throws IOException {
+        StringBuilder text = new StringBuilder("# generated by io.agentlog.testkit.KafkaBroker\n");
+        config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+        Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static int freePort(int... taken) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+                int port = socket.getLocalPort();
+                if (java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot find a free port on " + HOST + ": " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalStateException("cannot find a free port on " + HOST + " after 20 attempts");
+    }
+
+    static String tail(Path file, int lines) {
+        if (!Files.exists(file)) {
+            return "(no " + file + ")";
+        }
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    log.debug("cannot delete {}: {}", path, e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            log.warn("cannot delete the broker's data directory {}: {}", dir, e.getMessage());
+        }
+    }
+}
