@@ -1,0 +1,39 @@
+package io.agentlog.engine;
+
+import io.agentlog.engine.internal.DeadLetterDeserializationHandler;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The engine's Kafka Streams configuration; every value that is not a default says why. */
+final class StreamsSettings {
+
+    private StreamsSettings() {}
+
+    static Properties of(EngineConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        // Store changes, outputs and input offsets commit atomically: a crash replays to the same state.
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // KIP-1071 rebalance protocol: the broker assigns tasks, so a joining or dying instance
+        // moves only the tasks it must (standby replicas are then a group config, not a client one).
+        props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
+        // Latency: poll.ms paces an idle stream thread (default 100 ms = ~100 ms per hop), and the
+        // commit interval is the transaction length, which read_committed readers wait for.
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        props.put(StreamsConfig.POLL_MS_CONFIG, config.pollTime().toMillis());
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        // An undecodable input record goes to the DLQ and processing continues.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterDeserializationHandler.class.getName());
+        // The engine only ever reads committed work results and tasks.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+        // No record cache: every transition is forwarded at once (the stores are written through).
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        return props;
+    }
+}

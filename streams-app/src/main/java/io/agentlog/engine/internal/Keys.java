@@ -1,0 +1,43 @@
+package io.agentlog.engine.internal;
+
+import java.util.regex.Pattern;
+
+/** Store keys. Session ids never contain '/', so {@code sessionId + "/"} is a safe prefix. */
+final class Keys {
+
+    static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
+    private Keys() {}
+
+    static String historyPrefix(String sessionId) {
+        return sessionId + "/";
+    }
+
+    static String history(String sessionId, long seq) {
+        return String.format("%s/%012d", sessionId, seq);
+    }
+
+    static String workspacePrefix(String sessionId) {
+        return sessionId + "/";
+    }
+
+    static String workspace(String sessionId, String path) {
+        return sessionId + "/" + path;
+    }
+
+    /** Timer keys sort by deadline: {@code 0001700000000000/sessionId/id}. */
+    static String timer(long deadlineMs, String sessionId, String id) {
+        return String.format("%016d/%s/%s", deadlineMs, sessionId, id);
+    }
+
+    static String timersUpTo(long nowMs) {
+        return String.format("%016d/~", nowMs);
+    }
+
+    /** [sessionId, id] of a timer key. */
+    static String[] timerParts(String key) {
+        int first = key.indexOf('/');
+        int second = key.indexOf('/', first + 1);
+        return new String[] {key.substring(first + 1, second), key.substring(second + 1)};
+    }
+}
