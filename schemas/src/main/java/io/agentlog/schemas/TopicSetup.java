@@ -86,7 +86,6 @@ public final class TopicSetup {
                     throw new IllegalStateException("topics have no leader after " + timeout + ": "
                             + e.getCause().getMessage(), e.getCause());
                 }
-                Thread.onSpinWait();
                 Thread.sleep(50); // a leader election takes milliseconds; poll with a deadline
             }
         }

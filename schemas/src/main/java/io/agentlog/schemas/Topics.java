@@ -24,6 +24,10 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Topics {
 
+    static {
+        AvroTrust.ensure();
+    }
+
     /** Partitions of every per-session topic. The input topics must agree, or the engine cannot co-partition. */
     public static final int SESSION_PARTITIONS = 6;
 

@@ -1,0 +1,164 @@
+package io.agentlog.engine;
+
+import io.agentlog.engine.internal.WorkPools;
+import io.agentlog.schemas.AvroSerde;
+import io.agentlog.schemas.BuiltinTools;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ControlCommand;
+import io.agentlog.schemas.avro.Limits;
+import io.agentlog.schemas.avro.ModelCall;
+import io.agentlog.schemas.avro.ModelReply;
+import io.agentlog.schemas.avro.ModelSpec;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.TaskSubmitted;
+import io.agentlog.schemas.avro.ToolCall;
+import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.schemas.avro.ToolSpec;
+import io.agentlog.schemas.avro.Usage;
+import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkRequest;
+import io.agentlog.schemas.avro.WorkResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** The engine topology in a {@link TopologyTestDriver}, with typed topics and small builders for tests. */
+final class EngineDriver implements AutoCloseable {
+
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, AgentDefinition> agents;
+    final TestInputTopic<String, TaskSubmitted> tasks;
+    final TestInputTopic<String, byte[]> rawTasks;
+    final TestInputTopic<String, ControlCommand> control;
+    final TestInputTopic<String, WorkResult> workResults;
+    final TestOutputTopic<String, WorkRequest> modelWork;
+    final TestOutputTopic<String, WorkRequest> toolWork;
+    final TestOutputTopic<String, SessionEvent> events;
+    final TestOutputTopic<String, SessionResult> results;
+    final TestOutputTopic<byte[], byte[]> dlq;
+    final TestOutputTopic<String, TaskSubmitted> tasksOut;
+
+    EngineDriver() throws Exception {
+        this(EngineConfig.defaults("unused:9092", Files.createTempDirectory("agentlog-engine-test")));
+    }
+
+    EngineDriver(EngineConfig config) {
+        Properties props = StreamsSettings.of(config);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        driver = new TopologyTestDriver(
+                EngineTopology.build(config, WorkPools.fixed(Set.of(Topics.MODEL_POOL, Topics.TOOLS_POOL))), props,
+                Instant.parse("2026-01-01T00:00:00Z"));
+        var keys = Serdes.String();
+        agents = driver.createInputTopic(Topics.AGENTS.name(), keys.serializer(), Topics.AGENTS.valueSerde().serializer());
+        tasks = driver.createInputTopic(Topics.TASKS.name(), keys.serializer(), Topics.TASKS.valueSerde().serializer());
+        rawTasks = driver.createInputTopic(Topics.TASKS.name(), keys.serializer(), Serdes.ByteArray().serializer());
+        control = driver.createInputTopic(Topics.CONTROL.name(), keys.serializer(), Topics.CONTROL.valueSerde().serializer());
+        workResults = driver.createInputTopic(Topics.WORK_RESULTS.name(), keys.serializer(),
+                Topics.WORK_RESULTS.valueSerde().serializer());
+        var work = AvroSerde.of(WorkRequest.class).deserializer();
+        modelWork = driver.createOutputTopic(Topics.workTopicName(Topics.MODEL_POOL), keys.deserializer(), work);
+        toolWork = driver.createOutputTopic(Topics.workTopicName(Topics.TOOLS_POOL), keys.deserializer(), work);
+        events = driver.createOutputTopic(Topics.EVENTS.name(), keys.deserializer(), Topics.EVENTS.valueSerde().deserializer());
+        results = driver.createOutputTopic(Topics.RESULTS.name(), keys.deserializer(),
+                Topics.RESULTS.valueSerde().deserializer());
+        dlq = driver.createOutputTopic(Topics.DLQ.name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        tasksOut = driver.createOutputTopic(Topics.TASKS.name(), keys.deserializer(), Topics.TASKS.valueSerde().deserializer());
+    }
+
+    // ---- builders ----
+
+    static AgentDefinition agent(String name, int version, List<String> tools, Limits limits) {
+        List<ToolSpec> specs = tools.stream().map(t -> BuiltinTools.find(t).orElseThrow()).toList();
+        return AgentDefinition.newBuilder()
+                .setName(name)
+                .setVersion(version)
+                .setModel(ModelSpec.newBuilder().setProvider("scripted").build())
+                .setSystemPrompt("You are a test agent.")
+                .setTools(specs)
+                .setLimits(limits)
+                .build();
+    }
+
+    static AgentDefinition agent(String name, List<String> tools) {
+        return agent(name, 1, tools, new Limits());
+    }
+
+    static TaskSubmitted task(String sessionId, String agent, String input) {
+        return TaskSubmitted.newBuilder()
+                .setSessionId(sessionId)
+                .setAgent(agent)
+                .setInput(input)
+                .build();
+    }
+
+    static ToolCall call(String id, String name, String argsJson) {
+        return new ToolCall(id, name, argsJson);
+    }
+
+    static WorkResult modelReply(WorkRequest request, String text, ToolCall... calls) {
+        return WorkResult.newBuilder()
+                .setWorkId(request.getWorkId())
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.OK)
+                .setResult(ModelReply.newBuilder().setText(text).setToolCalls(List.of(calls)).build())
+                .setUsage(new Usage(10L, 5L, 0L))
+                .build();
+    }
+
+    static WorkResult toolResult(WorkRequest request, String content) {
+        return WorkResult.newBuilder()
+                .setWorkId(request.getWorkId())
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.OK)
+                .setResult(ToolOutput.newBuilder().setContent(content).build())
+                .setUsage(new Usage(0L, 0L, 0L))
+                .build();
+    }
+
+    void register(AgentDefinition definition) {
+        agents.pipeInput(Topics.agentKey(definition.getName(), definition.getVersion()), definition);
+    }
+
+    WorkRequest nextModelCall() {
+        WorkRequest request = modelWork.readValue();
+        if (!(request.getRequest() instanceof ModelCall)) {
+            throw new AssertionError("expected a model call, got " + request);
+        }
+        return request;
+    }
+
+    ModelCall modelCall(WorkRequest request) {
+        return (ModelCall) request.getRequest();
+    }
+
+    List<SessionEvent> allEvents() {
+        return events.readValuesToList();
+    }
+
+    Map<String, String> dlqHeaders(TestRecord<byte[], byte[]> record) {
+        Map<String, String> out = new java.util.HashMap<>();
+        record.headers().forEach(h -> out.put(h.key(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+
+    static Path tempDir() throws Exception {
+        return Files.createTempDirectory("agentlog-engine-test");
+    }
+}
