@@ -1,0 +1,478 @@
+package io.agentlog.client;
+
+import io.agentlog.schemas.Topic;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.UndecodableRecordException;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ControlCommand;
+import io.agentlog.schemas.avro.ControlType;
+import io.agentlog.schemas.avro.SessionEnded;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.TaskSubmitted;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java client of agentlog: submit tasks, wait for their results, follow their events, register agents and
+ * steer or cancel sessions. Everything goes through the contract's topics ({@link Topics}); results and events are
+ * read with {@code isolation.level=read_committed}. Thread-safe; one instance per application is enough.
+ *
+ * <pre>{@code
+ * try (AgentlogClient client = new AgentlogClient("localhost:9092")) {
+ *     client.putAgent(AgentDefinitions.load(Path.of("agent.yaml")));
+ *     String sessionId = client.submit(AgentlogClient.task("demo", "Write a haiku").build());
+ *     SessionResult result = client.awaitResult(sessionId, Duration.ofMinutes(1));
+ * }
+ * }</pre>
+ *
+ * <p>A result or an event can only be missed if reading starts after it was written; so {@link #submit} notes the
+ * end of the session's results and events partitions before it sends the task, and {@link #awaitResult} and
+ * {@link #watch} start there. For a session this client did not submit they read its partition from the start.
+ */
+public final class AgentlogClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentlogClient.class);
+
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final int MAX_REMEMBERED_SESSIONS = 10_000;
+
+    private final String bootstrapServers;
+    private final Map<String, Object> overrides;
+    private final Duration requestTimeout;
+    private KafkaProducer<String, byte[]> producer;
+    private final Admin admin;
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    private final Map<String, Marks> marks = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Marks> eldest) {
+            return size() > MAX_REMEMBERED_SESSIONS;
+        }
+    });
+
+    /** Where a session's results and events partitions ended just before its task was sent. */
+    private record Marks(long resultsOffset, long eventsOffset) {}
+
+    public AgentlogClient(String bootstrapServers) {
+        this(bootstrapServers, Map.of(), DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * @param clientConfigs extra Kafka client configs (security settings, for example), applied to every client
+     * @param requestTimeout how long one request may take before the operation fails with a clear message
+     */
+    public AgentlogClient(String bootstrapServers, Map<String, ?> clientConfigs, Duration requestTimeout) {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrap servers must be host:port[,host:port...], but was '"
+                    + bootstrapServers + "'");
+        }
+        this.bootstrapServers = bootstrapServers;
+        this.overrides = Map.copyOf(clientConfigs);
+        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+
+        Map<String, Object> adminConfig = base("agentlog-client-admin");
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        adminConfig.putAll(overrides);
+        this.admin = Admin.create(adminConfig);
+    }
+
+    /**
+     * A task builder with the agent and input set; {@link #submit} fills in the session id (unless you set one) and
+     * the submit time. Add a version, idempotency key, budget or metadata as needed.
+     */
+    public static TaskSubmitted.Builder task(String agent, String input) {
+        return TaskSubmitted.newBuilder()
+                .setSessionId("")
+                .setAgent(agent)
+                .setInput(input)
+                .setSubmittedAt(Instant.now());
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /**
+     * Sends a task to {@code agentlog.tasks} and returns its session id once Kafka has it. A blank session id is
+     * filled in: derived from the idempotency key when there is one, so submitting the same key twice names one
+     * session, else a random UUID.
+     */
+    public String submit(TaskSubmitted task) {
+        Objects.requireNonNull(task, "task");
+        if (task.getAgent() == null || task.getAgent().isBlank()) {
+            throw new IllegalArgumentException("the task has no agent name: say which agent should run it");
+        }
+        if (task.getInput() == null) {
+            throw new IllegalArgumentException("the task for agent '" + task.getAgent() + "' has no input");
+        }
+        String sessionId = SessionIds.of(task.getSessionId(), task.getIdempotencyKey());
+        TaskSubmitted.Builder builder = TaskSubmitted.newBuilder(task).setSessionId(sessionId);
+        if (task.getSubmittedAt() == null || task.getSubmittedAt().equals(Instant.EPOCH)) {
+            builder.setSubmittedAt(Instant.now());
+        }
+        TaskSubmitted toSend = builder.build();
+        requireTopics(Topics.TASKS.name(), Topics.RESULTS.name(), Topics.EVENTS.name());
+        marks.put(sessionId, currentMarks(sessionId));
+        send(Topics.TASKS, sessionId, toSend);
+        log.debug("Submitted session {} for agent {}", sessionId, toSend.getAgent());
+        return sessionId;
+    }
+
+    /** {@link #submit} then {@link #awaitResult}. */
+    public SessionResult submitAndWait(TaskSubmitted task, Duration timeout) {
+        return awaitResult(submit(task), timeout);
+    }
+
+    /**
+     * Waits for the session's terminal record on {@code agentlog.results}.
+     *
+     * @throws ResultTimeoutException when there is none within {@code timeout}
+     */
+    public SessionResult awaitResult(String sessionId, Duration timeout) {
+        SessionIds.validate(sessionId);
+        requireTopics(Topics.RESULTS.name());
+        Marks mark = marks.get(sessionId);
+        Optional<SessionResult> found = scan(Topics.RESULTS, sessionId, mark == null ? -1 : mark.resultsOffset(),
+                timeout, result -> true);
+        return found.orElseThrow(() -> new ResultTimeoutException(sessionId, "result", timeout));
+    }
+
+    /**
+     * Calls {@code onEvent} with each event of the session on {@code agentlog.events}, in order, until its
+     * {@link SessionEnded} event, which it returns.
+     *
+     * @throws ResultTimeoutException when the session has not ended within {@code timeout}
+     */
+    public SessionEvent watch(String sessionId, Duration timeout, Consumer<SessionEvent> onEvent) {
+        SessionIds.validate(sessionId);
+        requireTopics(Topics.EVENTS.name());
+        Marks mark = marks.get(sessionId);
+        long[] nextSeq = {0};
+        Optional<SessionEvent> end = scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout,
+                event -> {
+                    if (event.getSeq() < nextSeq[0]) {
+                        return false; // already seen
+                    }
+                    nextSeq[0] = event.getSeq() + 1;
+                    onEvent.accept(event);
+                    return event.getEvent() instanceof SessionEnded;
+                });
+        return end.orElseThrow(() -> new ResultTimeoutException(sessionId, "end event", timeout));
+    }
+
+    /** Registers (or replaces) an agent definition on {@code agentlog.agents}; returns its key {@code name@version}. */
+    public String putAgent(AgentDefinition definition) {
+        Objects.requireNonNull(definition, "definition");
+        if (definition.getName() == null || !AgentDefinitions.AGENT_NAME.matcher(definition.getName()).matches()) {
+            throw new IllegalArgumentException("agent name '" + definition.getName() + "' is invalid: it must match "
+                    + AgentDefinitions.AGENT_NAME.pattern());
+        }
+        if (definition.getVersion() < 1) {
+            throw new IllegalArgumentException("agent '" + definition.getName() + "' has version "
+                    + definition.getVersion() + "; versions start at 1");
+        }
+        AgentDefinition toSend = AgentDefinition.newBuilder(definition).build();
+        if (toSend.getCreatedAt() == null || toSend.getCreatedAt().equals(Instant.EPOCH)) {
+            toSend.setCreatedAt(Instant.now());
+        }
+        String key = Topics.agentKey(toSend.getName(), toSend.getVersion());
+        requireTopics(Topics.AGENTS.name());
+        send(Topics.AGENTS, key, toSend);
+        log.debug("Registered agent {}", key);
+        return key;
+    }
+
+    /** Every agent definition on {@code agentlog.agents} (the newest record of each name@version), by name and version. */
+    public List<AgentDefinition> agents() {
+        requireTopics(Topics.AGENTS.name());
+        Map<String, AgentDefinition> byKey = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-agents")) {
+            List<TopicPartition> partitions = partitions(Topics.AGENTS.name());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, requestTimeout);
+            long deadline = System.nanoTime() + requestTimeout.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, requestTimeout) < end.get(tp))) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AgentlogException("cannot read " + Topics.AGENTS.name() + " to its end within "
+                            + Durations.format(requestTimeout) + " from " + bootstrapServers);
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    if (record.value() == null) {
+                        byKey.remove(record.key());
+                        continue;
+                    }
+                    decode(Topics.AGENTS, record).ifPresent(definition -> byKey.put(record.key(), definition));
+                }
+            }
+        }
+        return byKey.values().stream()
+                .sorted(Comparator.comparing(AgentDefinition::getName).thenComparing(AgentDefinition::getVersion))
+                .toList();
+    }
+
+    /** Sends a control command (cancel, steer, approve, deny, resume) to {@code agentlog.control}. */
+    public void control(ControlCommand command) {
+        Objects.requireNonNull(command, "command");
+        SessionIds.validate(command.getSessionId());
+        ControlCommand toSend = ControlCommand.newBuilder(command).build();
+        if (toSend.getIssuedAt() == null || toSend.getIssuedAt().equals(Instant.EPOCH)) {
+            toSend.setIssuedAt(Instant.now());
+        }
+        if ((toSend.getType() == ControlType.APPROVE || toSend.getType() == ControlType.DENY)
+                && (toSend.getToolCallId() == null || toSend.getToolCallId().isBlank())) {
+            throw new IllegalArgumentException(toSend.getType() + " for session " + toSend.getSessionId()
+                    + " needs the id of the tool call it answers");
+        }
+        if (toSend.getType() == ControlType.STEER && (toSend.getMessage() == null || toSend.getMessage().isBlank())) {
+            throw new IllegalArgumentException("STEER for session " + toSend.getSessionId() + " needs a message");
+        }
+        requireTopics(Topics.CONTROL.name());
+        send(Topics.CONTROL, toSend.getSessionId(), toSend);
+    }
+
+    public void cancel(String sessionId, String reason) {
+        control(command(sessionId, ControlType.CANCEL).setMessage(reason).build());
+    }
+
+    public void steer(String sessionId, String message) {
+        control(command(sessionId, ControlType.STEER).setMessage(message).build());
+    }
+
+    public void approve(String sessionId, String toolCallId) {
+        control(command(sessionId, ControlType.APPROVE).setToolCallId(toolCallId).build());
+    }
+
+    public void deny(String sessionId, String toolCallId, String reason) {
+        control(command(sessionId, ControlType.DENY).setToolCallId(toolCallId).setMessage(reason).build());
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
+        }
+        admin.close(Duration.ofSeconds(5));
+    }
+
+    /** The idempotent producer, made on first write (reading clients never need one). */
+    private synchronized KafkaProducer<String, byte[]> producer() {
+        if (producer == null) {
+            Map<String, Object> config = base("agentlog-client");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 0); // each submit has someone waiting for it
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) requestTimeout.toMillis());
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis() + 5_000);
+            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+            config.putAll(overrides);
+            producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        }
+        return producer;
+    }
+
+    private static ControlCommand.Builder command(String sessionId, ControlType type) {
+        return ControlCommand.newBuilder().setSessionId(sessionId).setType(type).setIssuedAt(Instant.now());
+    }
+
+    /**
+     * Reads the session's partition of {@code topic} from {@code fromOffset} (or its beginning when negative) until
+     * {@code accept} says a value of the session is the one wanted.
+     */
+    private <V> Optional<V> scan(Topic<String, V> topic, String sessionId, long fromOffset, Duration timeout,
+            java.util.function.Predicate<V> accept) {
+        TopicPartition partition = new TopicPartition(topic.name(),
+                SessionIds.partition(sessionId, partitionCount(topic.name())));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-" + topic.name())) {
+            consumer.assign(List.of(partition));
+            if (fromOffset >= 0) {
+                consumer.seek(partition, fromOffset);
+            } else {
+                consumer.seekToBeginning(List.of(partition));
+            }
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                Duration wait = Duration.ofNanos(Math.min(left, POLL.toNanos()));
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(wait)) {
+                    if (!sessionId.equals(record.key()) || record.value() == null) {
+                        continue;
+                    }
+                    Optional<V> value = decode(topic, record);
+                    if (value.isPresent() && accept.test(value.get())) {
+                        return value;
+                    }
+                }
+            }
+        }
+    }
+
+    private <V> Optional<V> decode(Topic<String, V> topic, ConsumerRecord<String, byte[]> record) {
+        try {
+            return Optional.ofNullable(topic.valueSerde().deserializer().deserialize(topic.name(), record.value()));
+        } catch (UndecodableRecordException e) {
+            log.warn("Skipping an undecodable record at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
+                    record.offset(), record.key(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Marks currentMarks(String sessionId) {
+        TopicPartition results = new TopicPartition(Topics.RESULTS.name(),
+                SessionIds.partition(sessionId, partitionCount(Topics.RESULTS.name())));
+        TopicPartition events = new TopicPartition(Topics.EVENTS.name(),
+                SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
+        var offsets = await(admin.listOffsets(Map.of(results, OffsetSpec.latest(), events, OffsetSpec.latest()))
+                .all(), "read the end offsets of " + results + " and " + events);
+        return new Marks(offsets.get(results).offset(), offsets.get(events).offset());
+    }
+
+    private <V> void send(Topic<String, V> topic, String key, V value) {
+        byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
+        try {
+            RecordMetadata metadata = producer().send(new ProducerRecord<>(topic.name(), key, bytes))
+                    .get(requestTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            log.trace("Wrote {} to {}-{}@{}", key, metadata.topic(), metadata.partition(), metadata.offset());
+        } catch (ExecutionException e) {
+            throw new AgentlogException("cannot write " + key + " to " + topic.name() + " on " + bootstrapServers
+                    + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new AgentlogException("Kafka at " + bootstrapServers + " did not acknowledge " + key + " on "
+                    + topic.name() + " in time; is it running?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentlogException("interrupted while writing " + key + " to " + topic.name(), e);
+        }
+    }
+
+    /** Checks once per topic that it exists, so a missing topic fails at once with what to do about it. */
+    private void requireTopics(String... names) {
+        List<String> unknown = java.util.Arrays.stream(names).filter(n -> !partitionCounts.containsKey(n)).toList();
+        if (unknown.isEmpty()) {
+            return;
+        }
+        Map<String, TopicDescription> described;
+        try {
+            described = admin.describeTopics(unknown).allTopicNames()
+                    .get(requestTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                Set<String> existing = existingTopics();
+                List<String> missing = unknown.stream().filter(n -> !existing.contains(n)).toList();
+                throw new AgentlogException("topic" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                        + (missing.size() == 1 ? " does" : " do") + " not exist on " + bootstrapServers
+                        + ": create the topics with `agentlog topics create --bootstrap-servers " + bootstrapServers
+                        + "`", e.getCause());
+            }
+            throw unreachable(e.getCause());
+        } catch (TimeoutException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentlogException("interrupted while looking up topics " + unknown, e);
+        }
+        described.forEach((name, description) -> partitionCounts.put(name, description.partitions().size()));
+    }
+
+    private Set<String> existingTopics() {
+        return await(admin.listTopics().names(), "list topics");
+    }
+
+    private AgentlogException unreachable(Throwable cause) {
+        return new AgentlogException("Kafka at " + bootstrapServers + " did not answer within "
+                + Durations.format(requestTimeout) + ": is it running? (`agentlog up` starts a local one)"
+                + (cause == null || cause.getMessage() == null ? "" : " [" + cause.getMessage() + "]"), cause);
+    }
+
+    private <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+        try {
+            return future.get(requestTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new AgentlogException("cannot " + what + " on " + bootstrapServers + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentlogException("interrupted while trying to " + what, e);
+        }
+    }
+
+    private int partitionCount(String topic) {
+        requireTopics(topic);
+        return partitionCounts.get(topic);
+    }
+
+    private List<TopicPartition> partitions(String topic) {
+        int count = partitionCount(topic);
+        List<TopicPartition> partitions = new ArrayList<>(count);
+        for (int p = 0; p < count; p++) {
+            partitions.add(new TopicPartition(topic, p));
+        }
+        return partitions;
+    }
+
+    private KafkaConsumer<String, byte[]> consumer(String clientId) {
+        Map<String, Object> config = base(clientId);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        config.putAll(overrides);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private Map<String, Object> base(String clientId) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return "AgentlogClient[" + bootstrapServers + ", remembered sessions " + marks.size() + "]";
+    }
+}

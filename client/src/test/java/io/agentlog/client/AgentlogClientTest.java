@@ -1,0 +1,286 @@
+package io.agentlog.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.agentlog.schemas.AvroSerde;
+import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ControlCommand;
+import io.agentlog.schemas.avro.ControlType;
+import io.agentlog.schemas.avro.ModelRequested;
+import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.SessionEnded;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.TaskSubmitted;
+import io.agentlog.schemas.avro.Usage;
+import io.agentlog.testkit.SharedBroker;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AgentlogClientTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    private static String bootstrap;
+    private static AgentlogClient client;
+
+    @BeforeAll
+    static void setUp() {
+        bootstrap = SharedBroker.bootstrapServers();
+        TopicSetup.createAll(bootstrap, Topics.DEFAULT_POOLS, (short) 1, DEADLINE);
+        client = new AgentlogClient(bootstrap);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        client.close();
+    }
+
+    @Test
+    void shouldReadAgentBackWhenItWasPut() {
+        // Given
+        AgentDefinition definition = AgentDefinitions.parse("""
+                name: lister-%s
+                version: 2
+                model: {provider: scripted}
+                tools: [list_files]
+                script: [{text: nothing to do}]
+                """.formatted(UUID.randomUUID().toString().substring(0, 8)), "lister.yaml");
+
+        // When
+        String key = client.putAgent(definition);
+
+        // Then
+        assertThat(key).isEqualTo(definition.getName() + "@2");
+        List<AgentDefinition> agents = client.agents();
+        assertThat(agents).filteredOn(a -> a.getName().equals(definition.getName()))
+                .singleElement()
+                .satisfies(a -> {
+                    assertThat(a.getVersion()).isEqualTo(2);
+                    assertThat(a.getTools()).hasSize(1);
+                    assertThat(a.getCreatedAt()).isAfter(Instant.EPOCH);
+                });
+    }
+
+    @Test
+    void shouldWriteTaskKeyedBySessionIdWhenSubmitted() {
+        // Given
+        TaskSubmitted task = AgentlogClient.task("demo", "say hi").setMetadata(Map.of("team", "x")).build();
+
+        // When
+        String sessionId = client.submit(task);
+
+        // Then
+        TaskSubmitted written = readOne(Topics.TASKS.name(), sessionId, bytes -> Topics.TASKS.valueSerde()
+                .deserializer().deserialize(Topics.TASKS.name(), bytes));
+        assertThat(UUID.fromString(sessionId)).isNotNull();
+        assertThat(written.getSessionId()).isEqualTo(sessionId);
+        assertThat(written.getAgent()).isEqualTo("demo");
+        assertThat(written.getInput()).isEqualTo("say hi");
+        assertThat(written.getMetadata()).containsEntry("team", "x");
+        assertThat(written.getSubmittedAt()).isAfter(Instant.EPOCH);
+    }
+
+    @Test
+    void shouldNameSameSessionWhenIdempotencyKeyIsRepeated() {
+        // Given
+        String key = "order-" + UUID.randomUUID();
+
+        // When
+        String first = client.submit(AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
+        String second = client.submit(AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
+
+        // Then
+        assertThat(first).isEqualTo(second).isEqualTo(SessionIds.fromIdempotencyKey(key));
+    }
+
+    @Test
+    void shouldReturnCommittedResultWhenEngineWritesItAfterSubmit() throws Exception {
+        // Given
+        String sessionId = client.submit(AgentlogClient.task("demo", "work").build());
+        CompletableFuture<SessionResult> waiting = CompletableFuture.supplyAsync(
+                () -> client.awaitResult(sessionId, DEADLINE));
+
+        // When: the "engine" aborts one result and commits another
+        try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
+            engine.initTransactions();
+            engine.beginTransaction();
+            engine.send(resultRecord(sessionId, ResultStatus.FAILED));
+            engine.flush();
+            engine.abortTransaction();
+            engine.beginTransaction();
+            engine.send(resultRecord("other-" + UUID.randomUUID(), ResultStatus.FAILED));
+            engine.send(resultRecord(sessionId, ResultStatus.COMPLETED));
+            engine.commitTransaction();
+        }
+
+        // Then
+        SessionResult result = waiting.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(result.getSessionId()).isEqualTo(sessionId);
+        assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+    }
+
+    @Test
+    void shouldFindOldResultWhenSessionWasSubmittedElsewhere() throws Exception {
+        // Given
+        String sessionId = "old-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
+            engine.initTransactions();
+            engine.beginTransaction();
+            engine.send(resultRecord(sessionId, ResultStatus.CANCELLED));
+            engine.commitTransaction();
+        }
+
+        // When
+        try (AgentlogClient other = new AgentlogClient(bootstrap)) {
+            SessionResult result = other.awaitResult(sessionId, DEADLINE);
+
+            // Then
+            assertThat(result.getStatus()).isEqualTo(ResultStatus.CANCELLED);
+        }
+    }
+
+    @Test
+    void shouldDeliverEventsInOrderUntilEndWhenWatching() throws Exception {
+        // Given
+        String sessionId = client.submit(AgentlogClient.task("demo", "watch me").build());
+        List<SessionEvent> seen = new ArrayList<>();
+        CompletableFuture<SessionEvent> watching = CompletableFuture.supplyAsync(
+                () -> client.watch(sessionId, DEADLINE, seen::add));
+
+        // When
+        try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
+            engine.initTransactions();
+            engine.beginTransaction();
+            engine.send(eventRecord(sessionId, 0, new ModelRequested("w-0", 0)));
+            engine.send(eventRecord(sessionId, 0, new ModelRequested("w-0", 0))); // a duplicate is skipped
+            engine.send(eventRecord(sessionId, 1, new SessionEnded(ResultStatus.COMPLETED, "ok", null)));
+            engine.send(eventRecord(sessionId, 2, new ModelRequested("after-end", 9)));
+            engine.commitTransaction();
+        }
+
+        // Then
+        SessionEvent end = watching.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(end.getSeq()).isEqualTo(1);
+        assertThat(seen).extracting(SessionEvent::getSeq).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void shouldTimeOutWithSessionIdWhenNoResultArrives() {
+        String sessionId = client.submit(AgentlogClient.task("demo", "never answered").build());
+
+        assertThatThrownBy(() -> client.awaitResult(sessionId, Duration.ofMillis(500)))
+                .isInstanceOf(ResultTimeoutException.class)
+                .hasMessageStartingWith("no result for session " + sessionId + " within 500 ms");
+    }
+
+    @Test
+    void shouldWriteControlCommandWhenCancelling() {
+        // Given
+        String sessionId = "cancel-" + UUID.randomUUID();
+
+        // When
+        client.cancel(sessionId, "changed my mind");
+
+        // Then
+        ControlCommand written = readOne(Topics.CONTROL.name(), sessionId, bytes -> Topics.CONTROL.valueSerde()
+                .deserializer().deserialize(Topics.CONTROL.name(), bytes));
+        assertThat(written.getType()).isEqualTo(ControlType.CANCEL);
+        assertThat(written.getMessage()).isEqualTo("changed my mind");
+    }
+
+    @Test
+    void shouldRejectApprovalWhenToolCallIdIsMissing() {
+        assertThatThrownBy(() -> client.approve("s-1", " "))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("APPROVE for session s-1 needs the id of the tool call it answers");
+    }
+
+    @Test
+    void shouldRejectInvalidSessionIdWhenSubmitting() {
+        TaskSubmitted task = AgentlogClient.task("demo", "x").setSessionId("a/b").build();
+
+        assertThatThrownBy(() -> client.submit(task))
+                .hasMessage("session id 'a/b' is invalid: it must match " + SessionIds.VALID.pattern());
+    }
+
+    @Test
+    void shouldSayKafkaDoesNotAnswerWhenNothingListens() {
+        try (AgentlogClient nowhere = new AgentlogClient("127.0.0.1:1", Map.of(), Duration.ofSeconds(1))) {
+            assertThatThrownBy(() -> nowhere.submit(AgentlogClient.task("demo", "x").build()))
+                    .isInstanceOf(AgentlogException.class)
+                    .hasMessageStartingWith("Kafka at 127.0.0.1:1 did not answer within 1 s: is it running?");
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> resultRecord(String sessionId, ResultStatus status) {
+        SessionResult result = SessionResult.newBuilder()
+                .setSessionId(sessionId)
+                .setStatus(status)
+                .setAgent("demo")
+                .setUsage(new Usage(0L, 0L, 0L))
+                .build();
+        return new ProducerRecord<>(Topics.RESULTS.name(), sessionId, AvroSerde.of(SessionResult.class).encode(result));
+    }
+
+    private static ProducerRecord<String, byte[]> eventRecord(String sessionId, long seq, Object event) {
+        SessionEvent value = SessionEvent.newBuilder()
+                .setSessionId(sessionId)
+                .setSeq(seq)
+                .setAt(Instant.now())
+                .setEvent(event)
+                .build();
+        return new ProducerRecord<>(Topics.EVENTS.name(), sessionId, AvroSerde.of(SessionEvent.class).encode(value));
+    }
+
+    private static KafkaProducer<String, byte[]> transactionalProducer() {
+        return new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "fake-engine-" + UUID.randomUUID()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, SessionIds.partition(key, Topics.SESSION_PARTITIONS));
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<T> found = new ArrayList<>();
+            await().atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (key.equals(r.key())) {
+                        found.add(decode.apply(r.value()));
+                    }
+                });
+                return !found.isEmpty();
+            });
+            return found.get(0);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.agentlog.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.SessionEnded;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.Usage;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class AvroJsonTest {
+
+    @Test
+    void shouldUnwrapUnionsAndNameEnumsWhenRenderingResult() {
+        // Given
+        SessionResult result = SessionResult.newBuilder()
+                .setSessionId("s-1")
+                .setStatus(ResultStatus.COMPLETED)
+                .setOutput("done")
+                .setAgent("demo")
+                .setAgentVersion(2)
+                .setUsage(new Usage(10L, 5L, 0L))
+                .setStartedAt(Instant.parse("2026-01-02T03:04:05.678Z"))
+                .setFinishedAt(Instant.parse("2026-01-02T03:04:06Z"))
+                .build();
+
+        // When
+        String json = AvroJson.toJson(result);
+
+        // Then
+        assertThat(json).isEqualTo("{\"sessionId\":\"s-1\",\"status\":\"COMPLETED\",\"output\":\"done\","
+                + "\"error\":null,\"agent\":\"demo\",\"agentVersion\":2,\"parentSessionId\":null,\"steps\":0,"
+                + "\"toolCalls\":0,\"usage\":{\"inputTokens\":10,\"outputTokens\":5,\"costMicros\":0},"
+                + "\"startedAt\":\"2026-01-02T03:04:05.678Z\",\"finishedAt\":\"2026-01-02T03:04:06Z\"}");
+    }
+
+    @Test
+    void shouldRenderNestedUnionRecordWhenEventHoldsOne() {
+        // Given
+        SessionEvent event = SessionEvent.newBuilder()
+                .setSessionId("s-1")
+                .setSeq(4)
+                .setAt(Instant.parse("2026-01-02T03:04:05Z"))
+                .setEvent(new SessionEnded(ResultStatus.FAILED, null, "boom"))
+                .build();
+
+        // When
+        String json = AvroJson.toPrettyJson(event);
+
+        // Then
+        assertThat(AvroJson.toTree(event).get("event").get("error").asText()).isEqualTo("boom");
+        assertThat(json).contains("\"status\" : \"FAILED\"");
+    }
+}
