@@ -40,6 +40,9 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine start(EngineConfig config) {
+        if (config.standbyReplicas() > 0) {
+            StreamsGroupConfig.setStandbyReplicas(config);
+        }
         Engine engine = new Engine(config);
         engine.streams.start();
         log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param commitInterval Streams commit interval = transaction length ({@code AGENTLOG_COMMIT_INTERVAL_MS})
  * @param pollTime Streams poll time ({@code AGENTLOG_POLL_MS})
  * @param streamThreads stream threads ({@code AGENTLOG_STREAM_THREADS})
+ * @param standbyReplicas standby replicas per task, a streams-group config ({@code AGENTLOG_STANDBY_REPLICAS})
  * @param modelTimeout how long a session waits for a model turn ({@code AGENTLOG_MODEL_TIMEOUT_MS})
  * @param maxContentChars tool output or model text kept in history and events; the full text goes to the workspace
  *     ({@code AGENTLOG_MAX_CONTENT_CHARS})
@@ -27,6 +28,7 @@ public record EngineConfig(
         Duration commitInterval,
         Duration pollTime,
         int streamThreads,
+        int standbyReplicas,
         Duration modelTimeout,
         int maxContentChars,
         long maxFileBytes,
@@ -53,6 +55,7 @@ public record EngineConfig(
         require(!commitInterval.isNegative(), "commit interval must be >= 0, but was " + commitInterval.toMillis() + " ms");
         require(!pollTime.isNegative() && !pollTime.isZero(), "poll time must be > 0, but was " + pollTime.toMillis() + " ms");
         require(streamThreads >= 1, "stream threads must be >= 1, but was " + streamThreads);
+        require(standbyReplicas >= 0, "standby replicas must be >= 0, but was " + standbyReplicas);
         require(modelTimeout.toMillis() >= 1000, "model timeout must be >= 1000 ms, but was " + modelTimeout.toMillis());
         require(maxContentChars >= 256, "max content chars must be >= 256, but was " + maxContentChars);
         require(maxFileBytes >= 1, "max file bytes must be >= 1, but was " + maxFileBytes);
@@ -62,7 +65,7 @@ public record EngineConfig(
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
         return new EngineConfig(bootstrapServers, "agentlog-engine", stateDir, DEFAULT_COMMIT_INTERVAL,
-                DEFAULT_POLL_TIME, 1, DEFAULT_MODEL_TIMEOUT, DEFAULT_MAX_CONTENT_CHARS, DEFAULT_MAX_FILE_BYTES,
+                DEFAULT_POLL_TIME, 1, 0, DEFAULT_MODEL_TIMEOUT, DEFAULT_MAX_CONTENT_CHARS, DEFAULT_MAX_FILE_BYTES,
                 DEFAULT_MAX_WORKSPACE_BYTES);
     }
 
@@ -75,6 +78,7 @@ public record EngineConfig(
                 Duration.ofMillis(in.number("AGENTLOG_COMMIT_INTERVAL_MS", DEFAULT_COMMIT_INTERVAL.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_POLL_MS", DEFAULT_POLL_TIME.toMillis())),
                 (int) in.number("AGENTLOG_STREAM_THREADS", 1),
+                (int) in.number("AGENTLOG_STANDBY_REPLICAS", 0),
                 Duration.ofMillis(in.number("AGENTLOG_MODEL_TIMEOUT_MS", DEFAULT_MODEL_TIMEOUT.toMillis())),
                 (int) in.number("AGENTLOG_MAX_CONTENT_CHARS", DEFAULT_MAX_CONTENT_CHARS),
                 in.number("AGENTLOG_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
@@ -82,7 +86,8 @@ public record EngineConfig(
     }
 
     public EngineConfig withApplicationId(String id) {
-        return new EngineConfig(bootstrapServers, id, stateDir, commitInterval, pollTime, streamThreads, modelTimeout,
+        return new EngineConfig(bootstrapServers, id, stateDir, commitInterval, pollTime, streamThreads,
+                standbyReplicas, modelTimeout,
                 maxContentChars, maxFileBytes, maxWorkspaceBytes);
     }
 
