@@ -2,6 +2,7 @@ package io.agentlog.engine.internal;
 
 import io.agentlog.engine.EngineConfig;
 import io.agentlog.engine.EngineTopology;
+import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
@@ -47,6 +48,16 @@ final class SessionRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(SessionRuntime.class);
     private static final String SESSION_TIMER = "session";
+    static final int OUTPUT_FACTOR = 8;
+
+    /**
+     * Largest work request the engine sends: under the broker's default message size (1 MB) with
+     * room for headers and batch overhead. A longer conversation fails its session clearly
+     * instead of failing the producer.
+     */
+    static final int MAX_WORK_REQUEST_BYTES = 900 * 1024;
+
+    private static final AvroSerde<WorkRequest> WORK_SERDE = AvroSerde.of(WorkRequest.class);
 
     private final ProcessorContext<String, SpecificRecord> context;
     private final EngineConfig config;
@@ -118,14 +129,23 @@ final class SessionRuntime {
 
     /** The text as it goes into history and events: capped, with the full text kept in the workspace. */
     String capped(SessionState state, String text, String name) {
-        if (text.length() <= config.maxContentChars()) {
+        return capped(state, text, name, config.maxContentChars());
+    }
+
+    /** The final answer is allowed {@value #OUTPUT_FACTOR} times the content cap. */
+    String cappedOutput(SessionState state, String text) {
+        return capped(state, text, "output", config.maxContentChars() * OUTPUT_FACTOR);
+    }
+
+    private String capped(SessionState state, String text, String name, int limit) {
+        if (text.length() <= limit) {
             return text;
         }
         String path = ".agentlog/outputs/" + name + ".txt";
         String where = workspace.write(this, state, path, text.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .isEmpty() ? "the full text is in workspace file " + path : "the full text was too large to keep";
-        return text.substring(0, config.maxContentChars()) + "\n[truncated: " + (text.length() - config.maxContentChars())
-                + " more characters; " + where + "]";
+        return text.substring(0, limit) + "\n[truncated: " + (text.length() - limit) + " more characters; " + where
+                + "]";
     }
 
     // ---- model turns ----
@@ -154,7 +174,14 @@ final class SessionRuntime {
         int turn = state.getSteps();
         ModelCall call = new ModelCall(definition.getModel(), history(state.getSessionId()), definition.getTools(), turn,
                 definition.getScript());
-        sendWork(state, Topics.MODEL_POOL, workId, call);
+        WorkRequest work = workRequest(state, Topics.MODEL_POOL, workId, call);
+        int size = WORK_SERDE.encode(work).length;
+        if (size > MAX_WORK_REQUEST_BYTES) {
+            end(state, ResultStatus.FAILED, null, "the conversation is too large for one model request (" + size
+                    + " bytes > " + MAX_WORK_REQUEST_BYTES + "); lower AGENTLOG_MAX_CONTENT_CHARS or the step budget");
+            return;
+        }
+        forward(EngineTopology.WORK_SINK, state.getSessionId(), work);
         addPending(state, workId, WorkKind.MODEL, null, null, now() + config.modelTimeout().toMillis());
         state.setSteps(turn + 1);
         Transitions.move(state, SessionStatus.AWAITING_MODEL);
@@ -168,7 +195,7 @@ final class SessionRuntime {
         String workId = nextWorkId(state);
         ToolInvocation invocation = new ToolInvocation(toolCallId, spec.getName(), arguments, spec.getSemantics(),
                 state.getSessionId() + "/" + workId, spec.getTimeoutMs());
-        sendWork(state, spec.getPool(), workId, invocation);
+        forward(EngineTopology.WORK_SINK, state.getSessionId(), workRequest(state, spec.getPool(), workId, invocation));
         addPending(state, workId, WorkKind.TOOL, toolCallId, spec.getName(), now() + spec.getTimeoutMs());
         state.setToolCalls(state.getToolCalls() + 1);
         emit(state, new ToolRequested(workId, toolCallId, spec.getName(), arguments, spec.getPool()));
@@ -290,9 +317,8 @@ final class SessionRuntime {
         log.info("Rejected a record for session {} to {}: {}", key, Topics.DLQ.name(), reason);
     }
 
-    private void sendWork(SessionState state, String pool, String workId, SpecificRecord request) {
-        WorkRequest work = new WorkRequest(workId, state.getSessionId(), pool, request, Instant.ofEpochMilli(now()));
-        forward(EngineTopology.WORK_SINK, state.getSessionId(), work);
+    private WorkRequest workRequest(SessionState state, String pool, String workId, SpecificRecord request) {
+        return new WorkRequest(workId, state.getSessionId(), pool, request, Instant.ofEpochMilli(now()));
     }
 
     private void addPending(SessionState state, String workId, WorkKind kind, String toolCallId, String tool,

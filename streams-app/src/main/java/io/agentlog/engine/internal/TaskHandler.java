@@ -97,8 +97,9 @@ final class TaskHandler {
             return;
         }
         AgentDefinition definition = found.get();
-        runtime.emit(state, new SessionStarted(definition.getName(), definition.getVersion(),
-                runtime.capped(state, task.getInput(), "input"), task.getParentSessionId()));
+        String input = runtime.capped(state, task.getInput(), "input");
+        runtime.emit(state, new SessionStarted(definition.getName(), definition.getVersion(), input,
+                task.getParentSessionId()));
         Optional<String> badTool = definition.getTools().stream()
                 .filter(t -> !runtime.poolExists(t.getPool()))
                 .map(ToolSpec::getName)
@@ -120,7 +121,7 @@ final class TaskHandler {
         if (!definition.getSystemPrompt().isBlank()) {
             runtime.append(state, Message.newBuilder().setRole(Role.SYSTEM).setContent(definition.getSystemPrompt()).build());
         }
-        runtime.append(state, Message.newBuilder().setRole(Role.USER).setContent(runtime.capped(state, task.getInput(), "input")).build());
+        runtime.append(state, Message.newBuilder().setRole(Role.USER).setContent(input).build());
         log.info("Session {} started: agent {}@{}", sessionId, definition.getName(), definition.getVersion());
         runtime.requestModel(state);
         runtime.save(state);

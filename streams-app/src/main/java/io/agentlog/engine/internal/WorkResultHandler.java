@@ -88,7 +88,7 @@ final class WorkResultHandler {
                 .setToolCalls(reply.getToolCalls())
                 .build());
         if (reply.getToolCalls().isEmpty()) {
-            runtime.end(state, ResultStatus.COMPLETED, reply.getText(), null);
+            runtime.end(state, ResultStatus.COMPLETED, runtime.cappedOutput(state, reply.getText()), null);
             return;
         }
         int max = state.getLimits().getMaxToolCallsPerTurn();

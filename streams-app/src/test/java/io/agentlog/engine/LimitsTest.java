@@ -1,0 +1,66 @@
+package io.agentlog.engine;
+
+import static io.agentlog.engine.EngineDriver.agent;
+import static io.agentlog.engine.EngineDriver.call;
+import static io.agentlog.engine.EngineDriver.modelReply;
+import static io.agentlog.engine.EngineDriver.task;
+import static io.agentlog.engine.EngineDriver.toolResult;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentlog.schemas.avro.Message;
+import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.Role;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.WorkRequest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LimitsTest {
+
+    private static EngineConfig withContentCap(int chars) throws Exception {
+        EngineConfig d = EngineConfig.defaults("unused:9092", EngineDriver.tempDir());
+        return new EngineConfig(d.bootstrapServers(), d.applicationId(), d.stateDir(), d.commitInterval(),
+                d.pollTime(), 1, 0, d.modelTimeout(), chars, 4 * 1024 * 1024, 64 * 1024 * 1024);
+    }
+
+    @Test
+    void shouldCapALongToolOutputAndKeepTheFullTextInTheWorkspace() throws Exception {
+        try (EngineDriver engine = new EngineDriver(withContentCap(300))) {
+            engine.register(agent("helper", List.of("noop", "read_file")));
+            engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
+            engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}")));
+
+            String longOutput = "0123456789".repeat(100);
+            engine.workResults.pipeInput("s1", toolResult(engine.toolWork.readValue(), longOutput));
+
+            WorkRequest next = engine.nextModelCall();
+            Message shown = engine.modelCall(next).getMessages().getLast();
+            assertThat(shown.getContent()).startsWith(longOutput.substring(0, 300))
+                    .contains("[truncated: 700 more characters; the full text is in workspace file .agentlog/outputs/tool-a.txt]");
+            engine.workResults.pipeInput("s1", modelReply(next, "", call("b", "read_file",
+                    "{\"path\":\".agentlog/outputs/tool-a.txt\"}")));
+            Message reread = engine.modelCall(engine.nextModelCall()).getMessages().getLast();
+            assertThat(reread.getRole()).isEqualTo(Role.TOOL);
+            assertThat(reread.getContent()).startsWith("0123456789").contains("[truncated: 700 more");
+        }
+    }
+
+    @Test
+    void shouldFailTheSessionClearlyWhenTheConversationOutgrowsOneRequest() throws Exception {
+        try (EngineDriver engine = new EngineDriver(withContentCap(600_000))) {
+            engine.register(agent("helper", List.of("noop")));
+            engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
+            engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"),
+                    call("b", "noop", "{}")));
+            List<WorkRequest> tools = engine.toolWork.readValuesToList();
+
+            engine.workResults.pipeInput("s1", toolResult(tools.get(0), "x".repeat(500_000)));
+            engine.workResults.pipeInput("s1", toolResult(tools.get(1), "y".repeat(500_000)));
+
+            SessionResult result = engine.results.readValue();
+            assertThat(result.getStatus()).isEqualTo(ResultStatus.FAILED);
+            assertThat(result.getError()).contains("too large for one model request");
+            assertThat(engine.modelWork.isEmpty()).isTrue();
+        }
+    }
+}
