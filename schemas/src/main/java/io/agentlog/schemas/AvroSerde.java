@@ -35,6 +35,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         Schema schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
+        SchemaHistory.all(schema.getName()).forEach(decoder::addSchema);
     }
 
     public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type) {
