@@ -1,0 +1,174 @@
+package io.agentlog.worker;
+
+import io.agentlog.schemas.Topics;
+import io.agentlog.worker.internal.PoolRunner;
+import io.agentlog.worker.internal.ShareGroupSetup;
+import io.agentlog.worker.internal.WorkExecutor;
+import io.agentlog.worker.model.ModelProviders;
+import io.agentlog.worker.tool.ToolRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker process's runtime: for each configured pool a share consumer in the pool's share group
+ * ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>}, work items on virtual threads, and one idempotent
+ * producer for results ({@code agentlog.work.results}) and undecodable records ({@code agentlog.dlq}).
+ *
+ * <p>Start it with {@link #start(WorkerConfig)}; {@link #close()} stops taking work, lets running items finish for
+ * {@link WorkerConfig#shutdownGrace()} and acknowledges them, then closes the clients. Items it did not finish are
+ * delivered again by the share group, to this or another worker.
+ */
+public final class Worker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
+
+    private final WorkerConfig config;
+    private final Producer<byte[], byte[]> producer;
+    private final List<PoolRunner> runners;
+    private final CountDownLatch anyStopped;
+    private volatile boolean closing;
+
+    private Worker(WorkerConfig config, Producer<byte[], byte[]> producer, List<PoolRunner> runners,
+            CountDownLatch anyStopped) {
+        this.config = config;
+        this.producer = producer;
+        this.runners = runners;
+        this.anyStopped = anyStopped;
+    }
+
+    /** Starts a worker with the built-in tools ({@code http_fetch}, {@code noop}) and model providers. */
+    public static Worker start(WorkerConfig config) {
+        return start(config, ToolRegistry.builtins(config), ModelProviders.defaults(config));
+    }
+
+    /** Starts a worker with these tools and model providers, e.g. built-ins plus a team's own tools. */
+    public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
+        log.info("Starting worker: {}", config);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            ShareGroupSetup.configure(admin, config.pools().stream().map(Topics::shareGroup).toList());
+            Set<String> missing = ShareGroupSetup.missingTopics(admin,
+                    config.pools().stream().map(Topics::workTopicName).toList());
+            if (!missing.isEmpty()) {
+                log.warn("Work topics {} do not exist yet; create them (agentlog topics create) or no work arrives",
+                        missing);
+            }
+        }
+        Producer<byte[], byte[]> producer =
+                new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        WorkExecutor executor = new WorkExecutor(config.workerId(), models, tools, config.maxDeliveries(),
+                config.retryBackoff(), Clock.systemUTC());
+        List<PoolRunner> runners = new ArrayList<>();
+        CountDownLatch anyStopped = new CountDownLatch(1);
+        try {
+            for (String pool : config.pools()) {
+                var consumer = new KafkaShareConsumer<>(consumerProperties(config, pool), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                PoolRunner runner = new PoolRunner(pool, config.workerId(), consumer, producer, executor,
+                        config.maxConcurrency());
+                runners.add(runner);
+                Thread.ofPlatform().name("agentlog-worker-" + pool).start(() -> {
+                    try {
+                        runner.run();
+                    } finally {
+                        anyStopped.countDown();
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            runners.forEach(r -> r.stop(Duration.ZERO));
+            producer.close(Duration.ofSeconds(5));
+            throw e;
+        }
+        return new Worker(config, producer, List.copyOf(runners), anyStopped);
+    }
+
+    static Properties consumerProperties(WorkerConfig config, String pool) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.shareGroup(pool));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-" + pool);
+        // every record is acknowledged on its own, after its result is durable (ACCEPT/RELEASE/REJECT/RENEW)
+        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        // do not acquire far more than can run: the rest stays available to the group's other workers
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxConcurrency());
+        return props;
+    }
+
+    static Properties producerProperties(WorkerConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-results");
+        // a result must not be lost or duplicated by producer retries: the item is acknowledged once it is durable
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        // results are latency-sensitive (the session waits on each) and small: send at once
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return props;
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** True while every pool's consumer loop runs. */
+    public boolean isRunning() {
+        return runners.stream().allMatch(PoolRunner::isRunning);
+    }
+
+    /** Results and DLQ entries this worker produced. */
+    public long answered() {
+        return runners.stream().mapToLong(PoolRunner::answered).sum();
+    }
+
+    /** Waits until a pool's loop ends (by {@link #close()} or on a fatal error); true if one did within the timeout. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return anyStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** True once {@link #close()} has been called. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        log.info("Stopping worker {}: running items get {} to finish", config.workerId(), config.shutdownGrace());
+        runners.forEach(runner -> runner.stop(config.shutdownGrace()));
+        Duration wait = config.shutdownGrace().plus(CLOSE_MARGIN);
+        for (PoolRunner runner : runners) {
+            try {
+                if (!runner.awaitStopped(wait)) {
+                    log.warn("Pool {} did not stop within {}", runner.pool(), wait);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        producer.close(Duration.ofSeconds(10));
+        log.info("Worker {} stopped", config.workerId());
+    }
+}

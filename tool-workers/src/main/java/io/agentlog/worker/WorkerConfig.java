@@ -1,0 +1,338 @@
+package io.agentlog.worker;
+
+import static java.util.stream.Collectors.toSet;
+
+import io.agentlog.schemas.Topics;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a worker process needs, read once at start from {@code AGENTLOG_*} environment variables
+ * ({@link #fromEnv(Map)}) and validated there; error messages quote the bad value.
+ *
+ * @param bootstrapServers Kafka bootstrap servers ({@value #BOOTSTRAP_SERVERS})
+ * @param pools the worker pools this process serves, one share group each ({@value #POOLS})
+ * @param workerId this process's id, written into every result ({@value #WORKER_ID})
+ * @param httpAllowList hosts ({@code host}) or endpoints ({@code host:port}) that {@code http_fetch} may reach;
+ *     empty means none ({@value #HTTP_ALLOW})
+ * @param openAiBaseUrl default base URL of the OpenAI-compatible endpoint, e.g. {@code http://127.0.0.1:8000/v1};
+ *     a model's {@code options.baseUrl} overrides it ({@value #OPENAI_BASE_URL})
+ * @param openAiApiKey API key for that endpoint ({@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK})
+ * @param maxConcurrency work items run at once per pool ({@value #MAX_CONCURRENCY})
+ * @param maxDeliveries the share group's delivery limit ({@code share.delivery.count.limit}, broker default 5): a
+ *     transiently failing item on its last delivery is answered with an error instead of released, so its session
+ *     does not wait for a result that never comes ({@value #MAX_DELIVERIES})
+ * @param retryBackoff wait before releasing a transiently failed item, doubled per delivery ({@value #RETRY_BACKOFF_MS})
+ * @param modelTimeout time limit of one model call ({@value #MODEL_TIMEOUT_MS})
+ * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
+ */
+public record WorkerConfig(
+        String bootstrapServers,
+        List<String> pools,
+        String workerId,
+        Set<String> httpAllowList,
+        Optional<String> openAiBaseUrl,
+        Optional<String> openAiApiKey,
+        int maxConcurrency,
+        int maxDeliveries,
+        Duration retryBackoff,
+        Duration modelTimeout,
+        Duration shutdownGrace) {
+
+    public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
+    public static final String POOLS = "AGENTLOG_POOLS";
+    public static final String WORKER_ID = "AGENTLOG_WORKER_ID";
+    public static final String HTTP_ALLOW = "AGENTLOG_HTTP_ALLOW";
+    public static final String OPENAI_BASE_URL = "AGENTLOG_OPENAI_BASE_URL";
+    public static final String OPENAI_API_KEY = "AGENTLOG_OPENAI_API_KEY";
+    public static final String OPENAI_API_KEY_FALLBACK = "OPENAI_API_KEY";
+    public static final String MAX_CONCURRENCY = "AGENTLOG_MAX_CONCURRENCY";
+    public static final String MAX_DELIVERIES = "AGENTLOG_MAX_DELIVERIES";
+    public static final String RETRY_BACKOFF_MS = "AGENTLOG_RETRY_BACKOFF_MS";
+    public static final String MODEL_TIMEOUT_MS = "AGENTLOG_MODEL_TIMEOUT_MS";
+    public static final String SHUTDOWN_GRACE_MS = "AGENTLOG_SHUTDOWN_GRACE_MS";
+
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    public static final List<String> DEFAULT_POOLS = Topics.DEFAULT_POOLS;
+    /** Model calls mostly wait on the network, so many run at once on virtual threads. */
+    public static final int DEFAULT_MAX_CONCURRENCY = 64;
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    private static final Pattern ALLOW_ENTRY =
+            Pattern.compile("(?<host>\\[[0-9a-f:.]+]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)(:(?<port>[0-9]{1,5}))?");
+
+    public WorkerConfig {
+        bootstrapServers = requireText(bootstrapServers, BOOTSTRAP_SERVERS);
+        pools = List.copyOf(new LinkedHashSet<>(Objects.requireNonNull(pools, "pools")));
+        if (pools.isEmpty()) {
+            throw new IllegalArgumentException(POOLS + " must name at least one pool, but was empty");
+        }
+        pools.forEach(WorkerConfig::validPool);
+        workerId = requireText(workerId, WORKER_ID);
+        httpAllowList = Set.copyOf(Objects.requireNonNull(httpAllowList, "httpAllowList"));
+        httpAllowList.forEach(WorkerConfig::validAllowEntry);
+        Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl").ifPresent(WorkerConfig::validBaseUrl);
+        Objects.requireNonNull(openAiApiKey, "openAiApiKey");
+        requireAtLeast(maxConcurrency, 1, MAX_CONCURRENCY);
+        requireAtLeast(maxDeliveries, 1, MAX_DELIVERIES);
+        requireNotNegative(retryBackoff, RETRY_BACKOFF_MS);
+        requireNotNegative(modelTimeout, MODEL_TIMEOUT_MS);
+        if (modelTimeout.isZero()) {
+            throw new IllegalArgumentException(MODEL_TIMEOUT_MS + " must be greater than 0, but was 0");
+        }
+        requireNotNegative(shutdownGrace, SHUTDOWN_GRACE_MS);
+    }
+
+    /** The defaults, for a broker at {@code bootstrapServers}. */
+    public static WorkerConfig defaults(String bootstrapServers) {
+        return builder().bootstrapServers(bootstrapServers).build();
+    }
+
+    /** Reads the configuration from environment variables (blank values count as unset). */
+    public static WorkerConfig fromEnv(Map<String, String> env) {
+        Builder builder = builder();
+        value(env, BOOTSTRAP_SERVERS).ifPresent(builder::bootstrapServers);
+        value(env, POOLS).map(WorkerConfig::commaList).ifPresent(builder::pools);
+        value(env, WORKER_ID).ifPresent(builder::workerId);
+        value(env, HTTP_ALLOW)
+                .map(list -> commaList(list).stream().map(e -> e.toLowerCase(Locale.ROOT)).collect(toSet()))
+                .ifPresent(builder::httpAllowList);
+        builder.openAiBaseUrl(value(env, OPENAI_BASE_URL));
+        builder.openAiApiKey(value(env, OPENAI_API_KEY).or(() -> value(env, OPENAI_API_KEY_FALLBACK)));
+        builder.maxConcurrency(intValue(env, MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
+        builder.maxDeliveries(intValue(env, MAX_DELIVERIES, DEFAULT_MAX_DELIVERIES));
+        builder.retryBackoff(millis(env, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
+        builder.modelTimeout(millis(env, MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
+        builder.shutdownGrace(millis(env, SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
+        return builder.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder()
+                .bootstrapServers(bootstrapServers)
+                .pools(pools)
+                .workerId(workerId)
+                .httpAllowList(httpAllowList)
+                .openAiBaseUrl(openAiBaseUrl)
+                .openAiApiKey(openAiApiKey)
+                .maxConcurrency(maxConcurrency)
+                .maxDeliveries(maxDeliveries)
+                .retryBackoff(retryBackoff)
+                .modelTimeout(modelTimeout)
+                .shutdownGrace(shutdownGrace);
+    }
+
+    /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
+    public static final class Builder {
+        private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
+        private List<String> pools = DEFAULT_POOLS;
+        private String workerId;
+        private Set<String> httpAllowList = Set.of();
+        private Optional<String> openAiBaseUrl = Optional.empty();
+        private Optional<String> openAiApiKey = Optional.empty();
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
+        private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+        private Duration modelTimeout = DEFAULT_MODEL_TIMEOUT;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+
+        private Builder() {}
+
+        public Builder bootstrapServers(String value) {
+            this.bootstrapServers = value;
+            return this;
+        }
+
+        public Builder pools(List<String> value) {
+            this.pools = value;
+            return this;
+        }
+
+        public Builder workerId(String value) {
+            this.workerId = value;
+            return this;
+        }
+
+        public Builder httpAllowList(Set<String> value) {
+            this.httpAllowList = value;
+            return this;
+        }
+
+        public Builder openAiBaseUrl(Optional<String> value) {
+            this.openAiBaseUrl = value;
+            return this;
+        }
+
+        public Builder openAiApiKey(Optional<String> value) {
+            this.openAiApiKey = value;
+            return this;
+        }
+
+        public Builder maxConcurrency(int value) {
+            this.maxConcurrency = value;
+            return this;
+        }
+
+        public Builder maxDeliveries(int value) {
+            this.maxDeliveries = value;
+            return this;
+        }
+
+        public Builder retryBackoff(Duration value) {
+            this.retryBackoff = value;
+            return this;
+        }
+
+        public Builder modelTimeout(Duration value) {
+            this.modelTimeout = value;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration value) {
+            this.shutdownGrace = value;
+            return this;
+        }
+
+        public WorkerConfig build() {
+            return new WorkerConfig(bootstrapServers, pools, workerId == null ? defaultWorkerId() : workerId,
+                    httpAllowList, openAiBaseUrl, openAiApiKey, maxConcurrency, maxDeliveries, retryBackoff,
+                    modelTimeout, shutdownGrace);
+        }
+    }
+
+    /** Never prints the API key. */
+    @Override
+    public String toString() {
+        return "WorkerConfig[bootstrapServers=" + bootstrapServers + ", pools=" + pools + ", workerId=" + workerId
+                + ", httpAllowList=" + httpAllowList + ", openAiBaseUrl=" + openAiBaseUrl.orElse("(provider default)")
+                + ", openAiApiKey=" + (openAiApiKey.isPresent() ? "(set)" : "(unset)")
+                + ", maxConcurrency=" + maxConcurrency + ", maxDeliveries=" + maxDeliveries
+                + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
+                + ", shutdownGrace=" + shutdownGrace + "]";
+    }
+
+    private static Optional<String> value(Map<String, String> env, String name) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+
+    private static List<String> commaList(String value) {
+        List<String> entries = new ArrayList<>();
+        for (String entry : value.split(",")) {
+            if (!entry.isBlank()) {
+                entries.add(entry.strip());
+            }
+        }
+        return entries;
+    }
+
+    private static int intValue(Map<String, String> env, String name, int defaultValue) {
+        Optional<String> text = value(env, name);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(text.get());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, but was '" + text.get() + "'");
+        }
+    }
+
+    private static Duration millis(Map<String, String> env, String name, Duration defaultValue) {
+        Optional<String> text = value(env, name);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Duration.ofMillis(Long.parseLong(text.get()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    name + " must be a whole number of milliseconds, but was '" + text.get() + "'");
+        }
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    private static String requireText(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank, but was '" + value + "'");
+        }
+        return value.strip();
+    }
+
+    private static void requireAtLeast(int value, int min, String name) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", but was " + value);
+        }
+    }
+
+    private static void requireNotNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(
+                    name + " must not be negative, but was " + value.toMillis() + " ms");
+        }
+    }
+
+    private static void validPool(String pool) {
+        try {
+            Topics.validPool(pool);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(POOLS + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void validAllowEntry(String entry) {
+        var matcher = ALLOW_ENTRY.matcher(entry);
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException(HTTP_ALLOW + " entries must be 'host' or 'host:port' in lower case"
+                    + " (comma-separated), but one was '" + entry + "'");
+        }
+        String port = matcher.group("port");
+        if (port != null && (Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)) {
+            throw new IllegalArgumentException(
+                    HTTP_ALLOW + " entry '" + entry + "' has port " + port + ", which is not between 1 and 65535");
+        }
+    }
+
+    private static void validBaseUrl(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(OPENAI_BASE_URL + " must be an http or https URL, but was '" + url + "'");
+        }
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+                || uri.getHost() == null) {
+            throw new IllegalArgumentException(OPENAI_BASE_URL + " must be an http or https URL with a host, "
+                    + "e.g. http://127.0.0.1:8000/v1, but was '" + url + "'");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.agentlog.worker;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a worker process until it is stopped (SIGTERM/SIGINT: a clean shutdown that finishes running items) or a pool
+ * fails (exit code 1, so a supervisor restarts it). Configured by environment variables, see {@link WorkerConfig};
+ * a bad value exits with code 2 and a message naming it.
+ */
+public final class WorkerMain {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        WorkerConfig config;
+        try {
+            config = WorkerConfig.fromEnv(System.getenv());
+        } catch (IllegalArgumentException e) {
+            log.error("Invalid worker configuration: {}", e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Worker worker = Worker.start(config);
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            closed.countDown();
+        }, "agentlog-worker-shutdown"));
+        while (!worker.awaitStopped(Duration.ofMinutes(1))) {
+            log.debug("Worker {} has answered {} work items", config.workerId(), worker.answered());
+        }
+        if (!worker.isClosing()) {
+            log.error("A pool of worker {} stopped on its own; exiting so it is restarted", config.workerId());
+            worker.close();
+            System.exit(1);
+        }
+        closed.await();
+    }
+}

@@ -1,0 +1,13 @@
+package io.agentlog.worker.internal;
+
+import io.agentlog.schemas.avro.WorkResult;
+
+/** What became of one delivery of a work item. */
+public sealed interface Execution {
+
+    /** Produce this result, then acknowledge the delivery ({@code ACCEPT}). */
+    record Answer(WorkResult result) implements Execution {}
+
+    /** A transient failure: release the delivery after {@code backoffMs} so it is delivered again. */
+    record Retry(String reason, long backoffMs) implements Execution {}
+}

@@ -1,0 +1,79 @@
+package io.agentlog.worker.model;
+
+import io.agentlog.schemas.avro.Message;
+import io.agentlog.schemas.avro.ModelCall;
+import io.agentlog.schemas.avro.ModelReply;
+import io.agentlog.schemas.avro.ScriptedTurn;
+import io.agentlog.schemas.avro.ToolCall;
+import io.agentlog.schemas.avro.Usage;
+import io.agentlog.worker.TerminalWorkException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The deterministic, offline model: turn {@code n} of a session is answered by entry {@code n} of the agent
+ * definition's script, carried in {@link ModelCall#getScript()}. It serves the demo and the tests.
+ *
+ * <p>Tool call ids come from the script, or are {@code call_<turn>_<n>} where the script leaves them blank. Usage is
+ * synthetic but stable, one token per four characters (rounded up), so budgets can be tested: input counts the
+ * conversation's text and tool call arguments, output the reply's.
+ */
+public final class ScriptedModelProvider implements ModelProvider {
+
+    public static final String NAME = "scripted";
+
+    static final int CHARS_PER_TOKEN = 4;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ModelResult complete(ModelCall call) {
+        int turn = call.getTurn();
+        List<ScriptedTurn> script = call.getScript();
+        if (turn < 0 || turn >= script.size()) {
+            throw new TerminalWorkException("the scripted model has no turn " + turn + ": the script has "
+                    + script.size() + " turn(s), numbered from 0; add turns to the agent definition's script"
+                    + " or end the conversation with a text-only turn");
+        }
+        ScriptedTurn scripted = script.get(turn);
+        List<ToolCall> calls = new ArrayList<>();
+        for (int n = 0; n < scripted.getToolCalls().size(); n++) {
+            ToolCall call0 = scripted.getToolCalls().get(n);
+            String id = call0.getId() == null || call0.getId().isBlank() ? "call_" + turn + "_" + n : call0.getId();
+            calls.add(ToolCall.newBuilder(call0).setId(id).build());
+        }
+        ModelReply reply = ModelReply.newBuilder()
+                .setText(scripted.getText())
+                .setToolCalls(calls)
+                .setFinishReason(calls.isEmpty() ? FinishReasons.STOP : FinishReasons.TOOL_CALLS)
+                .build();
+        return new ModelResult(reply, Usage.newBuilder()
+                .setInputTokens(tokens(inputChars(call.getMessages())))
+                .setOutputTokens(tokens(scripted.getText().length() + argumentChars(calls)))
+                .setCostMicros(0)
+                .build());
+    }
+
+    private static long inputChars(List<Message> messages) {
+        long chars = 0;
+        for (Message message : messages) {
+            chars += message.getContent().length() + argumentChars(message.getToolCalls());
+        }
+        return chars;
+    }
+
+    private static long argumentChars(List<ToolCall> calls) {
+        long chars = 0;
+        for (ToolCall call : calls) {
+            chars += call.getName().length() + call.getArguments().length();
+        }
+        return chars;
+    }
+
+    static long tokens(long chars) {
+        return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+    }
+}

@@ -1,0 +1,19 @@
+package io.agentlog.worker.tool;
+
+import io.agentlog.schemas.BuiltinTools;
+import io.agentlog.schemas.avro.ToolInvocation;
+import io.agentlog.schemas.avro.ToolOutput;
+
+/** Does nothing and answers {@code ok}: for tests and benchmarks. Any arguments are accepted. */
+public final class NoopTool implements Tool {
+
+    @Override
+    public String name() {
+        return BuiltinTools.NOOP;
+    }
+
+    @Override
+    public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+        return ToolOutputs.ok("ok");
+    }
+}
