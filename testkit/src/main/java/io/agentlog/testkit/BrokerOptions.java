@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param detached       the broker must outlive the launching JVM (the local stack's {@code agentlog up}): no shutdown
  *                       hook, no watch on the parent
  * @param startTimeoutMs how long {@link KafkaBroker#start} waits for the broker to answer
+ * @param closeOnJvmExit an attached broker is closed by a shutdown hook of its own (the default); turn it off when you
+ *                       close it yourself from a hook that must stop its clients first. Even then, an attached broker
+ *                       exits when the launching JVM is gone.
  */
 public record BrokerOptions(
         Path dataDir,
@@ -27,7 +30,8 @@ public record BrokerOptions(
         boolean deleteOnClose,
         Map<String, String> overrides,
         boolean detached,
-        long startTimeoutMs) {
+        long startTimeoutMs,
+        boolean closeOnJvmExit) {
 
     public static final String DEFAULT_HEAP = "512m";
     public static final long DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -65,7 +69,8 @@ public record BrokerOptions(
                 .heap(heap)
                 .deleteOnClose(deleteOnClose)
                 .detached(detached)
-                .startTimeoutMs(startTimeoutMs);
+                .startTimeoutMs(startTimeoutMs)
+                .closeOnJvmExit(closeOnJvmExit);
         overrides.forEach(b::override);
         return b;
     }
@@ -85,6 +90,7 @@ public record BrokerOptions(
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private boolean detached;
         private long startTimeoutMs = DEFAULT_START_TIMEOUT_MS;
+        private boolean closeOnJvmExit = true;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -131,9 +137,14 @@ public record BrokerOptions(
             return this;
         }
 
+        public Builder closeOnJvmExit(boolean closeOnJvmExit) {
+            this.closeOnJvmExit = closeOnJvmExit;
+            return this;
+        }
+
         public BrokerOptions build() {
-            return new BrokerOptions(
-                    dataDir, port, controllerPort, heap, deleteOnClose, overrides, detached, startTimeoutMs);
+            return new BrokerOptions(dataDir, port, controllerPort, heap, deleteOnClose, overrides, detached,
+                    startTimeoutMs, closeOnJvmExit);
         }
     }
 }

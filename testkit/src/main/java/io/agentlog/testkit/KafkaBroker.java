@@ -81,7 +81,9 @@ public final class KafkaBroker implements AutoCloseable {
         this.process = process;
         this.port = port;
         this.controllerPort = controllerPort;
-        this.shutdownHook = options.detached() ? null : new Thread(this::close, "kafka-broker-stop-" + process.pid());
+        this.shutdownHook = options.detached() || !options.closeOnJvmExit()
+                ? null
+                : new Thread(this::close, "kafka-broker-stop-" + process.pid());
     }
 
     /**
