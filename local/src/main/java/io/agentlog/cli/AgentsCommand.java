@@ -1,0 +1,121 @@
+package io.agentlog.cli;
+
+import io.agentlog.client.AgentDefinitions;
+import io.agentlog.client.AgentlogClient;
+import io.agentlog.client.AvroJson;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ToolSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "agents",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentlogCli.Version.class,
+        description = "Registers and lists agent definitions (topic agentlog.agents).",
+        subcommands = {AgentsCommand.Put.class, AgentsCommand.ListAgents.class, CommandLine.HelpCommand.class})
+final class AgentsCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a subcommand is missing: try 'agentlog agents put FILE' or 'agentlog agents list'");
+    }
+
+    @Command(
+            name = "put",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Checks agent definition files (YAML or JSON) and registers them. A running engine picks "
+                    + "them up at once; sessions already running keep the version they started with.")
+    static final class Put implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "Agent definition files.")
+        List<Path> files = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            // all files are checked before any is registered
+            List<AgentDefinition> definitions = files.stream().map(AgentDefinitions::load).toList();
+            PrintWriter out = spec.commandLine().getOut();
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                for (AgentDefinition definition : definitions) {
+                    String key = client.putAgent(definition);
+                    out.printf("Registered agent %s (%s model%s, tools: %s)%n", key,
+                            definition.getModel().getProvider(),
+                            definition.getModel().getName().isEmpty() ? "" : " " + definition.getModel().getName(),
+                            toolNames(definition));
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Lists the registered agent definitions (every version), read from agentlog.agents.")
+    static final class ListAgents implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Option(names = "--json", description = "One JSON definition per line instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                List<AgentDefinition> agents = client.agents();
+                if (json) {
+                    agents.forEach(a -> out.println(AvroJson.toJson(a)));
+                } else if (agents.isEmpty()) {
+                    out.println("No agents registered on " + bootstrap.value()
+                            + "; register one with `agentlog agents put FILE`");
+                } else {
+                    String format = "%-24s %-7s %-22s %-36s %s%n";
+                    out.printf(format, "NAME", "VERSION", "MODEL", "TOOLS", "DESCRIPTION");
+                    for (AgentDefinition a : agents) {
+                        String model = a.getModel().getProvider()
+                                + (a.getModel().getName().isEmpty() ? "" : "/" + a.getModel().getName());
+                        out.printf(format, a.getName(), a.getVersion(), model, toolNames(a),
+                                EventLines.abbreviate(a.getDescription()));
+                    }
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    static String toolNames(AgentDefinition definition) {
+        return definition.getTools().isEmpty() ? "none"
+                : definition.getTools().stream().map(ToolSpec::getName).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,42 @@
+package io.agentlog.cli;
+
+import io.agentlog.engine.Engine;
+import io.agentlog.engine.EngineConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "engine",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentlogCli.Version.class,
+        description = {
+            "Runs the session engine in the foreground until SIGTERM or Ctrl-C.",
+            "Start more engines for more throughput.",
+            "Configured by AGENTLOG_* environment variables (AGENTLOG_BOOTSTRAP_SERVERS, AGENTLOG_STATE_DIR, ...);",
+            "the options below override them."
+        })
+final class EngineCommand implements Callable<Integer> {
+
+    @Mixin
+    BootstrapOption bootstrap;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where the engine keeps its RocksDB state (default: $AGENTLOG_STATE_DIR).")
+    Path stateDir;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("AGENTLOG_BOOTSTRAP_SERVERS", bootstrap.value());
+        if (stateDir != null) {
+            env.put("AGENTLOG_STATE_DIR", stateDir.toString());
+        }
+        Engine engine = Engine.start(EngineConfig.fromEnv(env));
+        return ServerRun.untilShutdown("engine", engine);
+    }
+}

@@ -1,0 +1,67 @@
+package io.agentlog.cli;
+
+import io.agentlog.local.Component;
+import io.agentlog.local.Demo;
+import io.agentlog.local.LocalStack;
+import io.agentlog.local.StackLayout;
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentlogCli.Version.class,
+        description = {
+            "Starts a local stack that keeps running in the background.",
+            "A Kafka broker on 127.0.0.1:9092, the topics, the engine and a worker, as background processes.",
+            "Pid files and logs go to $AGENTLOG_HOME (default ~/.agentlog).",
+            "Registers the demo agent too, so `agentlog submit --agent demo --input hi --wait` works at once.",
+            "Stop it with `agentlog down`."
+        })
+final class UpCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "9092", description = "The broker's client port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--controller-port", defaultValue = "9093",
+            description = "The broker's KRaft controller port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Mixin
+    PoolsOption pools;
+
+    @Option(names = "--no-demo-agent", negatable = false, description = "Do not register the demo agent.")
+    boolean noDemoAgent;
+
+    @Override
+    public Integer call() {
+        LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
+        PrintWriter out = spec.commandLine().getOut();
+        boolean started = stack.up(new LocalStack.UpOptions(port, controllerPort, pools.value()),
+                noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()), out);
+        LocalStack.Status status = stack.status();
+        if (!started) {
+            out.printf("agentlog is already up on %s (broker pid %d, engine pid %d, worker pid %d)%n",
+                    status.bootstrapServers().orElse("?"), pid(status, Component.BROKER),
+                    pid(status, Component.ENGINE), pid(status, Component.WORKER));
+        } else {
+            out.printf("agentlog is up on %s. Try:%n  agentlog submit --agent demo --input 'hello' --wait%n"
+                    + "Stop it with: agentlog down%n", status.bootstrapServers().orElse("?"));
+        }
+        out.flush();
+        return 0;
+    }
+
+    static long pid(LocalStack.Status status, Component component) {
+        return status.processes().get(component).map(ProcessHandle::pid).orElse(-1L);
+    }
+}

@@ -1,0 +1,37 @@
+package io.agentlog.cli;
+
+import io.agentlog.worker.Worker;
+import io.agentlog.worker.WorkerConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(
+        name = "worker",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentlogCli.Version.class,
+        description = {
+            "Runs a worker in the foreground until SIGTERM or Ctrl-C.",
+            "It serves the given pools (model calls and worker-side tools) through share groups.",
+            "Start more workers for more throughput.",
+            "Configured by AGENTLOG_* environment variables; the options below override them."
+        })
+final class WorkerCommand implements Callable<Integer> {
+
+    @Mixin
+    BootstrapOption bootstrap;
+
+    @Mixin
+    PoolsOption pools;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrap.value());
+        env.put(WorkerConfig.POOLS, String.join(",", pools.value()));
+        Worker worker = Worker.start(WorkerConfig.fromEnv(env));
+        return ServerRun.untilShutdown("worker", worker);
+    }
+}

@@ -1,0 +1,59 @@
+package io.agentlog.local;
+
+import io.agentlog.testkit.ChildJvm;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the engine and the workers as child JVMs running the agentlog CLI's {@code engine} and {@code worker}
+ * commands, with this JVM's java binary and class path, configured through {@code AGENTLOG_*} environment
+ * variables, their output appended to a log file.
+ */
+public final class Components {
+
+    /** The CLI's main class; the children run its {@code engine} / {@code worker} commands. */
+    public static final String CLI_MAIN = "io.agentlog.cli.AgentlogCli";
+
+    public static final String BOOTSTRAP_ENV = "AGENTLOG_BOOTSTRAP_SERVERS";
+    public static final String STATE_DIR_ENV = "AGENTLOG_STATE_DIR";
+    public static final String POOLS_ENV = "AGENTLOG_POOLS";
+
+    private Components() {}
+
+    public static Process startEngine(String bootstrapServers, Path stateDir, Path logFile, boolean detached) {
+        return ChildJvm.builder(CLI_MAIN)
+                .args("engine")
+                .jvmArgs(jvmArgs("512m"))
+                .env(Map.of(BOOTSTRAP_ENV, bootstrapServers, STATE_DIR_ENV, stateDir.toAbsolutePath().toString()))
+                .logFile(logFile)
+                .detached(detached)
+                .build()
+                .start();
+    }
+
+    public static Process startWorker(String bootstrapServers, List<String> pools, Path logFile, boolean detached) {
+        return ChildJvm.builder(CLI_MAIN)
+                .args("worker")
+                .jvmArgs(jvmArgs("384m"))
+                .env(Map.of(BOOTSTRAP_ENV, bootstrapServers, POOLS_ENV, String.join(",", pools)))
+                .logFile(logFile)
+                .detached(detached)
+                .build()
+                .start();
+    }
+
+    private static List<String> jvmArgs(String heap) {
+        List<String> args = new ArrayList<>(List.of("-Xmx" + heap, "-Djava.awt.headless=true"));
+        if (Runtime.version().feature() >= 22) {
+            // RocksDB and zstd load native code, which JDK 22+ warns about unless it is allowed
+            args.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (Runtime.version().feature() >= 24) {
+            // Kafka clients unmap buffers through sun.misc.Unsafe, which JDK 24+ warns about on every start
+            args.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return args;
+    }
+}

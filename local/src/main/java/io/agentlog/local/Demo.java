@@ -1,0 +1,222 @@
+package io.agentlog.local;
+
+import io.agentlog.cli.EventLines;
+import io.agentlog.client.AgentDefinitions;
+import io.agentlog.client.AgentlogClient;
+import io.agentlog.client.AvroJson;
+import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.testkit.BrokerOptions;
+import io.agentlog.testkit.ChildJvm;
+import io.agentlog.testkit.KafkaBroker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * {@code agentlog demo}: a broker on a free port, the topics, the engine and a worker as child processes, the demo
+ * agent registered, one task submitted and followed event by event to its result; then everything is stopped.
+ * Nothing leaves the machine: the demo agent's model is scripted.
+ */
+public final class Demo {
+
+    public static final String DEMO_AGENT_RESOURCE = "/agents/demo-agent.yaml";
+    public static final String DEFAULT_INPUT =
+            "Write a short note on why agents belong on Kafka to notes/kafka.md, check it, and tell me where it is.";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private final PrintWriter out;
+    private final long startNanos = System.nanoTime();
+    private final List<Runnable> stops = new ArrayList<>();
+    private boolean stopped;
+
+    public Demo(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** The definition text of the demo agent, from the class path. */
+    public static String demoAgentText() {
+        try (InputStream in = Demo.class.getResourceAsStream(DEMO_AGENT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the demo agent " + DEMO_AGENT_RESOURCE + " is not on the class path; "
+                        + "rebuild with ./mvnw -pl local package");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the demo agent: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the demo; returns the session's result.
+     *
+     * @param agentFile a definition file to run instead of the built-in demo agent, or null
+     * @param keepData keep the broker's data and the engine's state (logs are always kept)
+     */
+    public SessionResult run(Path agentFile, String input, Duration timeout, boolean keepData) throws IOException {
+        AgentDefinition agent = agentFile == null
+                ? AgentDefinitions.parse(demoAgentText(), "demo-agent.yaml")
+                : AgentDefinitions.load(agentFile);
+        Path dir = Files.createTempDirectory("agentlog-demo-");
+        Path brokerDir = dir.resolve("broker");
+        Path stateDir = dir.resolve("engine-state");
+        Thread onInterrupt = new Thread(() -> {
+            out.println();
+            out.println("Interrupted: stopping the worker, the engine and the broker...");
+            out.flush();
+            stopAll();
+        }, "agentlog-demo-stop");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            out.printf("agentlog demo: a scripted agent on a local Kafka broker, with the engine and a worker in child "
+                    + "processes%n");
+            out.printf("Logs in %s (broker/broker.log, engine.log, worker.log)%n", dir);
+            out.flush();
+
+            // closed by this demo (also on Ctrl-C) after the engine and the worker, which need it to stop cleanly
+            KafkaBroker broker = KafkaBroker.start(BrokerOptions.builder(brokerDir).closeOnJvmExit(false).build());
+            stops.add(() -> {
+                broker.close();
+                step("Stopped the broker");
+            });
+            String bootstrap = broker.bootstrapServers();
+            step("Kafka broker up on %s (pid %d)", bootstrap, broker.pid());
+
+            List<String> pools = Topics.DEFAULT_POOLS;
+            TopicSetup.createAll(bootstrap, pools, (short) 1, Duration.ofSeconds(30));
+            step("Created the topics (worker pools %s)", String.join(", ", pools));
+
+            try (AgentlogClient client = new AgentlogClient(bootstrap)) {
+                // Registered before the engine starts, so the engine's agent table holds it from the first task on.
+                String key = client.putAgent(agent);
+                step("Registered agent %s (%d tools, %s model)", key, agent.getTools().size(),
+                        agent.getModel().getProvider());
+
+                Process engine = Components.startEngine(bootstrap, stateDir, dir.resolve("engine.log"), false);
+                Process worker = Components.startWorker(bootstrap, pools, dir.resolve("worker.log"), false);
+                stops.add(0, () -> {
+                    stopTogether(worker, engine);
+                    step("Stopped the engine and the worker");
+                });
+                step("Started the engine (pid %d) and a worker (pid %d)", engine.pid(), worker.pid());
+
+                String sessionId = client.submit(AgentlogClient.task(agent.getName(), input)
+                        .setAgentVersion(agent.getVersion())
+                        .build());
+                step("Submitted session %s", sessionId);
+                follow(client, sessionId, timeout, engine, worker, dir);
+                SessionResult result = client.awaitResult(sessionId, Duration.ofSeconds(30));
+                out.println("Result:");
+                out.println(AvroJson.toPrettyJson(result));
+                out.flush();
+                return result;
+            }
+        } finally {
+            stopAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook does the same
+            }
+            if (!keepData) {
+                deleteRecursively(brokerDir.resolve("kraft-logs"));
+                deleteRecursively(stateDir);
+            }
+            step("Done; logs are in %s", dir);
+        }
+    }
+
+    public static boolean succeeded(SessionResult result) {
+        return result.getStatus() == ResultStatus.COMPLETED;
+    }
+
+    /** Prints the session's events until it ends, or fails at once if the engine or the worker dies meanwhile. */
+    private void follow(AgentlogClient client, String sessionId, Duration timeout, Process engine, Process worker,
+            Path dir) {
+        CompletableFuture<SessionEvent> watching = CompletableFuture.supplyAsync(
+                () -> client.watch(sessionId, timeout, event -> step("%s", EventLines.format(event))));
+        try {
+            CompletableFuture.anyOf(watching, engine.onExit(), worker.onExit())
+                    .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            if (!watching.isDone()) {
+                String which = engine.isAlive() ? "worker" : "engine";
+                Path log = dir.resolve(which + ".log");
+                throw new IllegalStateException("the " + which + " exited while the session ran; the end of " + log
+                        + ":\n" + LocalStack.tail(log, 30));
+            }
+            watching.join();
+        } catch (ExecutionException | CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("session " + sessionId + " did not end within " + timeout.toSeconds()
+                    + " s; see the logs in " + dir);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while following session " + sessionId, e);
+        } finally {
+            watching.cancel(true);
+        }
+    }
+
+    private void step(String format, Object... args) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        out.printf("[%5.1fs] %s%n", seconds, String.format(format, args));
+        out.flush();
+    }
+
+    private synchronized void stopAll() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        for (Runnable stop : stops) {
+            try {
+                stop.run();
+            } catch (RuntimeException e) {
+                out.println("While stopping: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Stops the processes together: SIGTERM to all first, so they shut down in parallel. */
+    private static void stopTogether(Process... processes) {
+        for (Process process : processes) {
+            process.destroy();
+        }
+        for (Process process : processes) {
+            ChildJvm.stop(process.toHandle(), STOP_GRACE);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp file is harmless
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.agentlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentlog.testkit.SharedBroker;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The client commands against a real broker (no engine: they only write and read topics). */
+class CliOnBrokerTest {
+
+    private static String bootstrap;
+
+    @BeforeAll
+    static void createTopics() {
+        bootstrap = SharedBroker.bootstrapServers();
+        CliRun run = CliRun.of("topics", "create", "--bootstrap-servers", bootstrap);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("topics on " + bootstrap);
+    }
+
+    @Test
+    void shouldSayAllTopicsExistWhenCreatedTwice() {
+        CliRun run = CliRun.of("topics", "create", "-b", bootstrap);
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip()).isEqualTo("All 10 topics exist on " + bootstrap);
+    }
+
+    @Test
+    void shouldListDemoAgentWhenItWasPut() {
+        // Given
+        Path demoAgent = Path.of("..", "examples", "agents", "demo-agent.yaml");
+
+        // When
+        CliRun put = CliRun.of("agents", "put", "-b", bootstrap, demoAgent.toString());
+        CliRun list = CliRun.of("agents", "list", "-b", bootstrap);
+
+        // Then
+        assertThat(put.exitCode()).as(put.err()).isZero();
+        assertThat(put.out()).contains("Registered agent demo@1 (scripted model, tools: write_file,list_files,read_file)");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("NAME").containsPattern("demo\\s+1\\s+scripted\\s+write_file,list_files");
+    }
+
+    @Test
+    void shouldPrintSessionIdWhenSubmittingWithoutWaiting() {
+        String sessionId = "cli-" + UUID.randomUUID();
+
+        CliRun run = CliRun.of("submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--session-id", sessionId);
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out().strip()).isEqualTo(sessionId);
+    }
+
+    @Test
+    void shouldTimeOutWithExitOneWhenNoEngineAnswers() {
+        CliRun run = CliRun.of("submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--wait",
+                "--timeout", "300ms");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("no result for session").contains("within 300 ms");
+    }
+}
