@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -246,7 +247,7 @@ final class SessionLoad implements AutoCloseable {
         return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
     }
 
-    private static <T> T decode(ConsumerRecord<String, byte[]> record, java.util.function.Function<byte[], T> decoder) {
+    private static <T> T decode(ConsumerRecord<String, byte[]> record, Function<byte[], T> decoder) {
         try {
             return decoder.apply(record.value());
         } catch (UndecodableRecordException e) {
