@@ -1,7 +1,7 @@
 package io.agentlog.worker;
 
 import io.agentlog.schemas.Topics;
-import io.agentlog.worker.internal.PoolRunner;
+import io.agentlog.worker.internal.Lane;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.internal.WorkExecutor;
 import io.agentlog.worker.model.ModelProviders;
@@ -28,9 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker process's runtime: for each configured pool a share consumer in the pool's share group
- * ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>}, work items on virtual threads, and one idempotent
- * producer for results ({@code agentlog.work.results}) and undecodable records ({@code agentlog.dlq}).
+ * A worker process's runtime: for each configured pool {@link WorkerConfig#consumersPerPool()} share consumers
+ * ("lanes", see {@link Lane}) in the pool's share group ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>},
+ * work items on virtual threads, and one idempotent producer for results ({@code agentlog.work.results}) and
+ * undecodable records ({@code agentlog.dlq}).
  *
  * <p>Start it with {@link #start(WorkerConfig)}; {@link #close()} stops taking work, lets running items finish for
  * {@link WorkerConfig#shutdownGrace()} and acknowledges them, then closes the clients. Items it did not finish are
@@ -43,15 +44,15 @@ public final class Worker implements AutoCloseable {
 
     private final WorkerConfig config;
     private final Producer<byte[], byte[]> producer;
-    private final List<PoolRunner> runners;
+    private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
 
-    private Worker(WorkerConfig config, Producer<byte[], byte[]> producer, List<PoolRunner> runners,
+    private Worker(WorkerConfig config, Producer<byte[], byte[]> producer, List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
         this.producer = producer;
-        this.runners = runners;
+        this.lanes = lanes;
         this.anyStopped = anyStopped;
     }
 
@@ -76,40 +77,46 @@ public final class Worker implements AutoCloseable {
                 new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         WorkExecutor executor = new WorkExecutor(config.workerId(), models, tools, config.maxDeliveries(),
                 config.retryBackoff(), Clock.systemUTC());
-        List<PoolRunner> runners = new ArrayList<>();
+        List<Lane> lanes = new ArrayList<>();
         CountDownLatch anyStopped = new CountDownLatch(1);
         try {
             for (String pool : config.pools()) {
-                var consumer = new KafkaShareConsumer<>(consumerProperties(config, pool), new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-                PoolRunner runner = new PoolRunner(pool, config.workerId(), consumer, producer, executor,
-                        config.maxConcurrency());
-                runners.add(runner);
-                Thread.ofPlatform().name("agentlog-worker-" + pool).start(() -> {
-                    try {
-                        runner.run();
-                    } finally {
-                        anyStopped.countDown();
-                    }
-                });
+                for (int i = 0; i < config.consumersPerPool(); i++) {
+                    var consumer = new KafkaShareConsumer<>(consumerProperties(config, pool, i),
+                            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                    Lane lane = new Lane(pool, i, config.workerId(), consumer, producer, executor);
+                    lanes.add(lane);
+                    Thread.ofPlatform().name("agentlog-worker-" + lane.name()).start(() -> {
+                        try {
+                            lane.run();
+                        } finally {
+                            anyStopped.countDown();
+                        }
+                    });
+                }
+                log.info("Worker {} serves pool {} with {} share consumers in group {}, {} items each at once",
+                        config.workerId(), pool, config.consumersPerPool(), Topics.shareGroup(pool),
+                        config.batchSize());
             }
         } catch (RuntimeException e) {
-            runners.forEach(r -> r.stop(Duration.ZERO));
+            lanes.forEach(l -> l.stop(Duration.ZERO));
             producer.close(Duration.ofSeconds(5));
             throw e;
         }
-        return new Worker(config, producer, List.copyOf(runners), anyStopped);
+        return new Worker(config, producer, List.copyOf(lanes), anyStopped);
     }
 
-    static Properties consumerProperties(WorkerConfig config, String pool) {
+    static Properties consumerProperties(WorkerConfig config, String pool, int index) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.shareGroup(pool));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-" + pool);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-" + pool + "-" + index);
         // every record is acknowledged on its own, after its result is durable (ACCEPT/RELEASE/REJECT/RENEW)
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        // do not acquire far more than can run: the rest stays available to the group's other workers
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxConcurrency());
+        // acquire at most one batch and never prefetch: a record acquired but not yet returned to us would wait,
+        // locked, until our batch is done, while other workers of the group could run it
+        props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
         return props;
     }
 
@@ -129,17 +136,22 @@ public final class Worker implements AutoCloseable {
         return config;
     }
 
-    /** True while every pool's consumer loop runs. */
+    /** True while every share consumer's loop runs. */
     public boolean isRunning() {
-        return runners.stream().allMatch(PoolRunner::isRunning);
+        return lanes.stream().allMatch(Lane::isRunning);
     }
 
     /** Results and DLQ entries this worker produced. */
     public long answered() {
-        return runners.stream().mapToLong(PoolRunner::answered).sum();
+        return lanes.stream().mapToLong(Lane::answered).sum();
     }
 
-    /** Waits until a pool's loop ends (by {@link #close()} or on a fatal error); true if one did within the timeout. */
+    /** Deliveries whose lock was lost while still running here (see {@link Lane#lostLocks()}); should be 0. */
+    public long lostLocks() {
+        return lanes.stream().mapToLong(Lane::lostLocks).sum();
+    }
+
+    /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did within the timeout. */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return anyStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -156,12 +168,12 @@ public final class Worker implements AutoCloseable {
         }
         closing = true;
         log.info("Stopping worker {}: running items get {} to finish", config.workerId(), config.shutdownGrace());
-        runners.forEach(runner -> runner.stop(config.shutdownGrace()));
+        lanes.forEach(lane -> lane.stop(config.shutdownGrace()));
         Duration wait = config.shutdownGrace().plus(CLOSE_MARGIN);
-        for (PoolRunner runner : runners) {
+        for (Lane lane : lanes) {
             try {
-                if (!runner.awaitStopped(wait)) {
-                    log.warn("Pool {} did not stop within {}", runner.pool(), wait);
+                if (!lane.awaitStopped(wait)) {
+                    log.warn("Lane {} did not stop within {}", lane.name(), wait);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  *     a model's {@code options.baseUrl} overrides it ({@value #OPENAI_BASE_URL})
  * @param openAiApiKey API key for that endpoint ({@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK})
  * @param maxConcurrency work items run at once per pool ({@value #MAX_CONCURRENCY})
+ * @param consumersPerPool share consumers per pool ({@value #CONSUMERS_PER_POOL}); each works on one batch of up to
+ *     {@link #batchSize()} items at a time and takes new work only when its whole batch is done, so more consumers
+ *     mean less waiting behind a slow item, at the cost of a group member (and a network thread) each
  * @param maxDeliveries the share group's delivery limit ({@code share.delivery.count.limit}, broker default 5): a
  *     transiently failing item on its last delivery is answered with an error instead of released, so its session
  *     does not wait for a result that never comes ({@value #MAX_DELIVERIES})
@@ -45,6 +48,7 @@ public record WorkerConfig(
         Optional<String> openAiBaseUrl,
         Optional<String> openAiApiKey,
         int maxConcurrency,
+        int consumersPerPool,
         int maxDeliveries,
         Duration retryBackoff,
         Duration modelTimeout,
@@ -58,6 +62,7 @@ public record WorkerConfig(
     public static final String OPENAI_API_KEY = "AGENTLOG_OPENAI_API_KEY";
     public static final String OPENAI_API_KEY_FALLBACK = "OPENAI_API_KEY";
     public static final String MAX_CONCURRENCY = "AGENTLOG_MAX_CONCURRENCY";
+    public static final String CONSUMERS_PER_POOL = "AGENTLOG_CONSUMERS_PER_POOL";
     public static final String MAX_DELIVERIES = "AGENTLOG_MAX_DELIVERIES";
     public static final String RETRY_BACKOFF_MS = "AGENTLOG_RETRY_BACKOFF_MS";
     public static final String MODEL_TIMEOUT_MS = "AGENTLOG_MODEL_TIMEOUT_MS";
@@ -67,6 +72,8 @@ public record WorkerConfig(
     public static final List<String> DEFAULT_POOLS = Topics.DEFAULT_POOLS;
     /** Model calls mostly wait on the network, so many run at once on virtual threads. */
     public static final int DEFAULT_MAX_CONCURRENCY = 64;
+    /** The default consumers per pool, at most {@code maxConcurrency}. */
+    public static final int DEFAULT_CONSUMERS_PER_POOL = 16;
     public static final int DEFAULT_MAX_DELIVERIES = 5;
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(5);
@@ -88,6 +95,11 @@ public record WorkerConfig(
         Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl").ifPresent(WorkerConfig::validBaseUrl);
         Objects.requireNonNull(openAiApiKey, "openAiApiKey");
         requireAtLeast(maxConcurrency, 1, MAX_CONCURRENCY);
+        requireAtLeast(consumersPerPool, 1, CONSUMERS_PER_POOL);
+        if (consumersPerPool > maxConcurrency) {
+            throw new IllegalArgumentException(CONSUMERS_PER_POOL + " must not exceed " + MAX_CONCURRENCY + " ("
+                    + maxConcurrency + "), but was " + consumersPerPool);
+        }
         requireAtLeast(maxDeliveries, 1, MAX_DELIVERIES);
         requireNotNegative(retryBackoff, RETRY_BACKOFF_MS);
         requireNotNegative(modelTimeout, MODEL_TIMEOUT_MS);
@@ -114,6 +126,9 @@ public record WorkerConfig(
         builder.openAiBaseUrl(value(env, OPENAI_BASE_URL));
         builder.openAiApiKey(value(env, OPENAI_API_KEY).or(() -> value(env, OPENAI_API_KEY_FALLBACK)));
         builder.maxConcurrency(intValue(env, MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
+        if (value(env, CONSUMERS_PER_POOL).isPresent()) {
+            builder.consumersPerPool(intValue(env, CONSUMERS_PER_POOL, DEFAULT_CONSUMERS_PER_POOL));
+        }
         builder.maxDeliveries(intValue(env, MAX_DELIVERIES, DEFAULT_MAX_DELIVERIES));
         builder.retryBackoff(millis(env, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
         builder.modelTimeout(millis(env, MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
@@ -134,6 +149,7 @@ public record WorkerConfig(
                 .openAiBaseUrl(openAiBaseUrl)
                 .openAiApiKey(openAiApiKey)
                 .maxConcurrency(maxConcurrency)
+                .consumersPerPool(consumersPerPool)
                 .maxDeliveries(maxDeliveries)
                 .retryBackoff(retryBackoff)
                 .modelTimeout(modelTimeout)
@@ -149,6 +165,7 @@ public record WorkerConfig(
         private Optional<String> openAiBaseUrl = Optional.empty();
         private Optional<String> openAiApiKey = Optional.empty();
         private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private Integer consumersPerPool;
         private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration modelTimeout = DEFAULT_MODEL_TIMEOUT;
@@ -191,6 +208,12 @@ public record WorkerConfig(
             return this;
         }
 
+        /** Unset: {@value #DEFAULT_CONSUMERS_PER_POOL}, or {@code maxConcurrency} if that is smaller. */
+        public Builder consumersPerPool(int value) {
+            this.consumersPerPool = value;
+            return this;
+        }
+
         public Builder maxDeliveries(int value) {
             this.maxDeliveries = value;
             return this;
@@ -213,9 +236,15 @@ public record WorkerConfig(
 
         public WorkerConfig build() {
             return new WorkerConfig(bootstrapServers, pools, workerId == null ? defaultWorkerId() : workerId,
-                    httpAllowList, openAiBaseUrl, openAiApiKey, maxConcurrency, maxDeliveries, retryBackoff,
-                    modelTimeout, shutdownGrace);
+                    httpAllowList, openAiBaseUrl, openAiApiKey, maxConcurrency,
+                    consumersPerPool == null ? Math.min(DEFAULT_CONSUMERS_PER_POOL, maxConcurrency) : consumersPerPool,
+                    maxDeliveries, retryBackoff, modelTimeout, shutdownGrace);
         }
+    }
+
+    /** Items one consumer works on at once: {@code maxConcurrency / consumersPerPool}, rounded up. */
+    public int batchSize() {
+        return (maxConcurrency + consumersPerPool - 1) / consumersPerPool;
     }
 
     /** Never prints the API key. */
@@ -224,7 +253,8 @@ public record WorkerConfig(
         return "WorkerConfig[bootstrapServers=" + bootstrapServers + ", pools=" + pools + ", workerId=" + workerId
                 + ", httpAllowList=" + httpAllowList + ", openAiBaseUrl=" + openAiBaseUrl.orElse("(provider default)")
                 + ", openAiApiKey=" + (openAiApiKey.isPresent() ? "(set)" : "(unset)")
-                + ", maxConcurrency=" + maxConcurrency + ", maxDeliveries=" + maxDeliveries
+                + ", maxConcurrency=" + maxConcurrency + ", consumersPerPool=" + consumersPerPool
+                + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
                 + ", shutdownGrace=" + shutdownGrace + "]";
     }

@@ -22,7 +22,9 @@ class WorkerConfigTest {
         assertThat(config.workerId()).endsWith("-" + ProcessHandle.current().pid());
         assertThat(config.httpAllowList()).isEmpty();
         assertThat(config.openAiBaseUrl()).isEmpty();
-        assertThat(config.maxConcurrency()).isEqualTo(WorkerConfig.DEFAULT_MAX_CONCURRENCY);
+        assertThat(config.maxConcurrency()).isEqualTo(64);
+        assertThat(config.consumersPerPool()).isEqualTo(16);
+        assertThat(config.batchSize()).isEqualTo(4);
         assertThat(config.maxDeliveries()).isEqualTo(5);
     }
 
@@ -36,7 +38,8 @@ class WorkerConfigTest {
                 Map.entry("AGENTLOG_HTTP_ALLOW", "Example.org, 127.0.0.1:8080"),
                 Map.entry("AGENTLOG_OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"),
                 Map.entry("OPENAI_API_KEY", "sk-fallback"),
-                Map.entry("AGENTLOG_MAX_CONCURRENCY", "8"),
+                Map.entry("AGENTLOG_MAX_CONCURRENCY", "10"),
+                Map.entry("AGENTLOG_CONSUMERS_PER_POOL", "4"),
                 Map.entry("AGENTLOG_MAX_DELIVERIES", "3"),
                 Map.entry("AGENTLOG_RETRY_BACKOFF_MS", "250"),
                 Map.entry("AGENTLOG_MODEL_TIMEOUT_MS", "1000"),
@@ -52,11 +55,21 @@ class WorkerConfigTest {
         assertThat(config.httpAllowList()).isEqualTo(Set.of("example.org", "127.0.0.1:8080"));
         assertThat(config.openAiBaseUrl()).contains("http://127.0.0.1:8000/v1");
         assertThat(config.openAiApiKey()).contains("sk-fallback");
-        assertThat(config.maxConcurrency()).isEqualTo(8);
+        assertThat(config.maxConcurrency()).isEqualTo(10);
+        assertThat(config.consumersPerPool()).isEqualTo(4);
+        assertThat(config.batchSize()).isEqualTo(3);
         assertThat(config.maxDeliveries()).isEqualTo(3);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(250));
         assertThat(config.modelTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.shutdownGrace()).isZero();
+    }
+
+    @Test
+    void shouldUseOneConsumerPerItemWhenConcurrencyIsBelowTheDefaultConsumerCount() {
+        WorkerConfig config = WorkerConfig.fromEnv(Map.of("AGENTLOG_MAX_CONCURRENCY", "3"));
+
+        assertThat(config.consumersPerPool()).isEqualTo(3);
+        assertThat(config.batchSize()).isEqualTo(1);
     }
 
     @Test
@@ -78,6 +91,9 @@ class WorkerConfigTest {
                 .hasMessageContaining("'lots'");
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MAX_CONCURRENCY", "0")))
                 .hasMessage("AGENTLOG_MAX_CONCURRENCY must be at least 1, but was 0");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(
+                        Map.of("AGENTLOG_MAX_CONCURRENCY", "4", "AGENTLOG_CONSUMERS_PER_POOL", "5")))
+                .hasMessage("AGENTLOG_CONSUMERS_PER_POOL must not exceed AGENTLOG_MAX_CONCURRENCY (4), but was 5");
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_RETRY_BACKOFF_MS", "-5")))
                 .hasMessage("AGENTLOG_RETRY_BACKOFF_MS must not be negative, but was -5 ms");
     }

@@ -8,11 +8,11 @@ import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -32,29 +33,32 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One worker pool: a share consumer on {@code agentlog.work.<pool>} in explicit acknowledgement mode, and a virtual
- * thread per work item.
+ * One share consumer of a worker pool ({@code agentlog.work.<pool>}, share group {@code agentlog-<pool>}) in explicit
+ * acknowledgement mode, working on one batch of at most {@code batchSize} items at a time, each on a virtual thread.
+ * A worker runs several lanes per pool; together they give the pool its concurrency.
  *
- * <p>The share consumer is single-threaded, so only this runner's thread touches it and the bookkeeping below. An
- * item's virtual thread runs it, produces its {@code WorkResult} (or its bytes to the DLQ) and, once the broker has
- * the record, puts a {@link Completion} on a queue and wakes the consumer; this thread then acknowledges
- * ({@code ACCEPT} after a result, {@code REJECT} after the DLQ, {@code RELEASE} after a transient failure) and
- * commits asynchronously. A result is therefore durable before its item is acknowledged: a crash in between
- * redelivers the item, and the engine drops the second result by its {@code workId}.
+ * <p>Why batches, and why several consumers: in Kafka 4.4.0 a share consumer returns new records only once every
+ * record it returned before has a final acknowledgement (explicit mode forbids polling past unacknowledged records,
+ * and a consumer whose records are being renewed keeps returning just those). Measured here: a consumer that keeps
+ * polling while it renews a record fetches other records into its buffer, where they sit until their locks expire and
+ * are then delivered again, counted twice. So a lane does not poll while its batch runs, except to renew: every third
+ * of the lock duration it acknowledges its running records {@code RENEW}, commits synchronously, and polls once to get
+ * them back (that poll returns only them). Finished items are acknowledged at once, without polling.
  *
- * <p>Explicit mode requires every record a poll returned to be acknowledged before the next poll. A record whose work
- * is still running is acknowledged {@code RENEW}: the broker extends its acquisition lock and the consumer returns
- * it again on a later poll, when it is acknowledged again (measured on 4.4.0: renewals ride on the next share fetch,
- * so an idle runner renews each running item about every 0.5 s, a busy one on every fetch). A record cannot be
- * acknowledged while its renewal is under way, so a result that completes then is acknowledged when the record comes
- * back. When all {@code maxConcurrency} slots are busy the runner stops polling (that is its back-pressure: idle
- * workers of the group take the work instead) and polls only every third of the lock duration to keep its locks.
+ * <p>An item's virtual thread produces its {@code WorkResult} (or, for bytes that are no {@code WorkRequest}, the
+ * record to the DLQ) and, once the broker has it, queues a {@link Completion}; the lane then acknowledges
+ * ({@code ACCEPT} after a result, {@code REJECT} after the DLQ, {@code RELEASE} after a transient failure) and commits
+ * asynchronously. A result is durable before its item is acknowledged: a crash in between redelivers the item and the
+ * engine drops the second result by its {@code workId}.
  */
-public final class PoolRunner implements Runnable {
+public final class Lane implements Runnable {
 
-    private static final Logger log = LoggerFactory.getLogger(PoolRunner.class);
+    private static final Logger log = LoggerFactory.getLogger(Lane.class);
 
-    static final Duration MAX_POLL = Duration.ofSeconds(1);
+    static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
+    /** Enough for the records of a completed renewal to be returned; that poll fetches nothing new. */
+    static final Duration RENEWAL_POLL_TIMEOUT = Duration.ofMillis(200);
+    static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     static final long DEFAULT_LOCK_MS = 30_000;
     /** Kafka's default max.request.size is 1 MiB; a result above this is replaced by a small error result. */
     static final int MAX_RESULT_BYTES = 900 * 1024;
@@ -63,44 +67,43 @@ public final class PoolRunner implements Runnable {
     private static final AvroSerde<WorkResult> RESULTS = AvroSerde.of(WorkResult.class);
 
     private final String pool;
+    private final String name;
     private final String topic;
     private final String workerId;
     private final ShareConsumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final WorkExecutor executor;
-    private final int maxConcurrency;
     private final ThreadFactory workThreads;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong lostLocks = new AtomicLong();
 
     private volatile boolean stopping;
-    /** The runner is in (or about to enter) poll: a completion must wake it. Otherwise it reads the queue anyway. */
-    private volatile boolean inPoll;
+    /** In (or about to enter) the poll that waits for new work: {@link #stop} must wake it. */
+    private volatile boolean intakePolling;
     private volatile long stopDeadlineNanos;
     private volatile Throwable failure;
 
-    // Touched by the runner thread only.
+    // Touched by the lane's thread only.
     private final Map<RecordId, InFlight> inFlight = new HashMap<>();
-    private final ArrayDeque<InFlight> backlog = new ArrayDeque<>();
-    private int running;
     private long lockMs = DEFAULT_LOCK_MS;
 
-    public PoolRunner(
+    public Lane(
             String pool,
+            int index,
             String workerId,
             ShareConsumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer,
-            WorkExecutor executor,
-            int maxConcurrency) {
+            WorkExecutor executor) {
         this.pool = pool;
+        this.name = pool + "-" + index;
         this.topic = Topics.workTopicName(pool);
         this.workerId = workerId;
         this.consumer = consumer;
         this.producer = producer;
         this.executor = executor;
-        this.maxConcurrency = maxConcurrency;
-        this.workThreads = Thread.ofVirtual().name("agentlog-" + pool + "-work-", 0).factory();
+        this.workThreads = Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
     }
 
     private record RecordId(String topic, int partition, long offset) {
@@ -115,25 +118,18 @@ public final class PoolRunner implements Runnable {
         }
     }
 
-    /** An item's end, reported by its virtual thread; {@code id == null} only wakes the runner. */
+    /** An item's end, reported by its virtual thread; {@code id == null} only wakes the lane. */
     private record Completion(RecordId id, AcknowledgeType ack) {
 
         static final Completion WAKE = new Completion(null, null);
     }
 
-    private enum State {
-        QUEUED,
-        RUNNING,
-        DONE
-    }
-
     private static final class InFlight {
         final RecordId id;
         ConsumerRecord<byte[], byte[]> record;
-        State state = State.QUEUED;
+        int deliveryCount;
+        /** The final acknowledgement, once the item's work is over. */
         AcknowledgeType finalAck;
-        /** Returned by the latest poll and not yet acknowledged: must be, before the next poll. */
-        boolean held = true;
         /** The broker lost our lock (a failed renewal): never acknowledge this delivery. */
         boolean lost;
         /** No later than the broker last (re)started the lock. */
@@ -143,7 +139,12 @@ public final class PoolRunner implements Runnable {
         InFlight(ConsumerRecord<byte[], byte[]> record, long now) {
             this.id = RecordId.of(record);
             this.record = record;
+            this.deliveryCount = deliveryCount(record);
             this.lockRefreshedAt = now;
+        }
+
+        boolean done() {
+            return finalAck != null;
         }
     }
 
@@ -151,18 +152,30 @@ public final class PoolRunner implements Runnable {
         return pool;
     }
 
+    public String name() {
+        return name;
+    }
+
     /** Results and DLQ entries produced so far. */
     public long answered() {
         return answered.get();
+    }
+
+    /**
+     * Deliveries whose acquisition lock this lane lost while it still worked on them (a failed renewal, or the record
+     * delivered again): each may cause a second run elsewhere and a duplicate result. Should stay 0.
+     */
+    public long lostLocks() {
+        return lostLocks.get();
     }
 
     public boolean isRunning() {
         return stopped.getCount() > 0;
     }
 
-    /** Why the runner stopped on its own, if it did. */
-    public Throwable failure() {
-        return failure;
+    /** Why the lane stopped on its own, if it did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Stops taking new work; running items get {@code grace} to finish and be acknowledged. */
@@ -170,7 +183,14 @@ public final class PoolRunner implements Runnable {
         stopDeadlineNanos = System.nanoTime() + grace.toNanos();
         stopping = true;
         completions.add(Completion.WAKE);
-        wakeConsumer();
+        if (intakePolling) {
+            // only the intake poll may be interrupted: a wakeup during a renewal's commit or poll would cost the locks
+            try {
+                consumer.wakeup();
+            } catch (RuntimeException e) {
+                // already closed
+            }
+        }
     }
 
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
@@ -182,12 +202,10 @@ public final class PoolRunner implements Runnable {
         try {
             consumer.setAcknowledgementCommitCallback(this::onAcknowledgementsCommitted);
             consumer.subscribe(List.of(topic));
-            log.info("Worker {} serves pool {} from {} (share group {}, up to {} items at once)",
-                    workerId, pool, topic, Topics.shareGroup(pool), maxConcurrency);
             loop();
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("Pool {} stopped after an unexpected error; its unacknowledged work will be redelivered", pool, e);
+            log.error("Lane {} stopped after an unexpected error; its unacknowledged work will be redelivered", name, e);
         } finally {
             for (InFlight item : inFlight.values()) {
                 if (item.thread != null) {
@@ -195,129 +213,55 @@ public final class PoolRunner implements Runnable {
                 }
             }
             if (!inFlight.isEmpty()) {
-                log.warn("Pool {} closes with {} unfinished item(s); the group delivers them again", pool,
+                log.warn("Lane {} closes with {} unfinished item(s); the group delivers them again", name,
                         inFlight.size());
             }
             try {
                 consumer.close(Duration.ofSeconds(10));
             } catch (RuntimeException e) {
-                log.warn("Closing the share consumer of pool {} failed: {}", pool, e.toString());
+                log.warn("Closing the share consumer of lane {} failed: {}", name, e.toString());
             }
             stopped.countDown();
-            log.info("Pool {} stopped", pool);
         }
     }
 
     private void loop() {
         while (true) {
             long now = System.nanoTime();
-            if (stopping) {
-                if (inFlight.isEmpty()) {
-                    return;
+            if (stopping && (inFlight.isEmpty() || now - stopDeadlineNanos >= 0)) {
+                if (!inFlight.isEmpty()) {
+                    log.warn("Lane {}: shutdown grace over with {} item(s) unfinished", name, inFlight.size());
                 }
-                if (now - stopDeadlineNanos >= 0) {
-                    log.warn("Pool {}: shutdown grace over with {} item(s) unfinished", pool, inFlight.size());
-                    return;
-                }
+                return;
             }
-            if (shouldPoll(now)) {
-                settleHeld(now);
-                ConsumerRecords<byte[], byte[]> records = poll(pollTimeout(now));
-                accept(records, System.nanoTime());
+            if (inFlight.isEmpty()) {
+                intakePolling = true;
+                try {
+                    if (!stopping) {
+                        accept(poll(POLL_TIMEOUT), System.nanoTime());
+                    }
+                } finally {
+                    intakePolling = false;
+                }
+            } else if (nextRenewal() - now <= 0) {
+                renew();
             } else {
-                awaitCompletion(waitMillis(now));
+                awaitCompletion(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextRenewal() - now)));
             }
             applyCompletions();
             acknowledgeFinished();
-            forgetLost(System.nanoTime());
-        }
-    }
-
-    /**
-     * Poll when there is room for more work, or to keep (renew) the locks of held items, or to get back records whose
-     * work finished while they were being renewed. When stopping, take no new work beyond what a needed poll brings.
-     */
-    private boolean shouldPoll(long now) {
-        boolean room = !stopping && running + backlog.size() < maxConcurrency;
-        return room || renewalDue(now) || finishedAwayExists();
-    }
-
-    private boolean renewalDue(long now) {
-        return nextRenewal() - now <= 0;
-    }
-
-    private long nextRenewal() {
-        long next = Long.MAX_VALUE;
-        boolean any = false;
-        for (InFlight item : inFlight.values()) {
-            if (item.state != State.DONE) {
-                long due = item.lockRefreshedAt + TimeUnit.MILLISECONDS.toNanos(lockMs / 3);
-                if (!any || due - next < 0) {
-                    next = due;
-                    any = true;
-                }
-            }
-        }
-        return any ? next : System.nanoTime() + MAX_POLL.toNanos();
-    }
-
-    private boolean finishedAwayExists() {
-        for (InFlight item : inFlight.values()) {
-            if (item.state == State.DONE && !item.held && !item.lost) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Duration pollTimeout(long now) {
-        long millis = MAX_POLL.toMillis();
-        if (stopping) {
-            millis = Math.min(millis, Math.max(1, TimeUnit.NANOSECONDS.toMillis(stopDeadlineNanos - now)));
-        }
-        return Duration.ofMillis(millis);
-    }
-
-    private long waitMillis(long now) {
-        long untilRenewal = TimeUnit.NANOSECONDS.toMillis(nextRenewal() - now);
-        long millis = Math.max(1, Math.min(untilRenewal, MAX_POLL.toMillis()));
-        if (stopping) {
-            millis = Math.min(millis, Math.max(1, TimeUnit.NANOSECONDS.toMillis(stopDeadlineNanos - now)));
-        }
-        return millis;
-    }
-
-    /** Every held record must be acknowledged before the next poll: finished ones for good, running ones RENEW. */
-    private void settleHeld(long now) {
-        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
-            InFlight item = it.next();
-            if (!item.held) {
-                continue;
-            }
-            if (item.state == State.DONE) {
-                consumer.acknowledge(item.record, item.finalAck);
-                it.remove();
-            } else {
-                consumer.acknowledge(item.record, AcknowledgeType.RENEW);
-                item.held = false;
-                item.lockRefreshedAt = now;
-            }
         }
     }
 
     private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
-        inPoll = true;
         try {
-            // a completion queued before inPoll was set did not wake us: do not wait for more records then
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(completions.isEmpty() ? timeout : Duration.ZERO);
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
             if (!records.isEmpty()) {
                 consumer.acquisitionLockTimeoutMs().ifPresent(ms -> lockMs = ms);
             }
             return records;
         } catch (WakeupException e) {
             return ConsumerRecords.empty();
-        } finally {
-            inPoll = false;
         }
     }
 
@@ -328,26 +272,87 @@ public final class PoolRunner implements Runnable {
             if (item == null) {
                 item = new InFlight(record, now);
                 inFlight.put(id, item);
-                if (running < maxConcurrency) {
-                    start(item);
-                } else {
-                    backlog.add(item);
-                }
+                start(item);
             } else {
-                // back from a renewal, or delivered to us again after a lost lock: acknowledge this delivery
+                // back from a renewal
+                if (deliveryCount(record) != item.deliveryCount) {
+                    lostLocks.incrementAndGet();
+                    log.warn("Work record {} came back as delivery {} while this lane still had it: its lock had"
+                            + " expired", id, deliveryCount(record));
+                    item.deliveryCount = deliveryCount(record);
+                }
                 item.record = record;
-                item.held = true;
                 item.lost = false;
             }
         }
     }
 
     private void start(InFlight item) {
-        running++;
-        item.state = State.RUNNING;
         ConsumerRecord<byte[], byte[]> record = item.record;
         item.thread = workThreads.newThread(() -> process(item.id, record));
         item.thread.start();
+    }
+
+    private long nextRenewal() {
+        long next = 0;
+        boolean any = false;
+        for (InFlight item : inFlight.values()) {
+            long due = item.lockRefreshedAt + TimeUnit.MILLISECONDS.toNanos(lockMs / 3);
+            if (!any || due - next < 0) {
+                next = due;
+                any = true;
+            }
+        }
+        return any ? next : System.nanoTime() + POLL_TIMEOUT.toNanos();
+    }
+
+    /**
+     * Keeps the batch's locks: RENEW every running record, commit synchronously (so no renewal is pending when we
+     * poll, or the poll would fetch records it then cannot return), and poll once to get the records back.
+     */
+    private void renew() {
+        long now = System.nanoTime();
+        int renewing = 0;
+        for (InFlight item : inFlight.values()) {
+            if (!item.done() && !item.lost) {
+                consumer.acknowledge(item.record, AcknowledgeType.RENEW);
+                renewing++;
+            }
+        }
+        if (renewing == 0) {
+            // only lost items are left: wait for them to finish, then drop them
+            inFlight.values().forEach(item -> item.lockRefreshedAt = now);
+            return;
+        }
+        Map<TopicIdPartition, Optional<KafkaException>> outcome;
+        try {
+            outcome = consumer.commitSync(COMMIT_TIMEOUT);
+        } catch (WakeupException e) {
+            // a stop() raced with the end of an intake poll; the wakeup is spent now
+            outcome = consumer.commitSync(COMMIT_TIMEOUT);
+        }
+        outcome.forEach((partition, error) -> error.ifPresent(e -> log.warn(
+                "Lane {}: renewing the locks of {} failed: {}", name, partition, e.toString())));
+        for (InFlight item : inFlight.values()) {
+            if (!item.done()) {
+                item.lost = true; // until the poll returns it
+            }
+        }
+        ConsumerRecords<byte[], byte[]> renewed;
+        try {
+            renewed = consumer.poll(RENEWAL_POLL_TIMEOUT);
+        } catch (WakeupException e) {
+            renewed = consumer.poll(RENEWAL_POLL_TIMEOUT);
+        }
+        accept(renewed, now);
+        for (InFlight item : inFlight.values()) {
+            if (item.lost) {
+                lostLocks.incrementAndGet();
+                log.warn("Lane {}: lost the lock of work record {}; the group delivers it again and the engine drops"
+                        + " the second result", name, item.id);
+            }
+            item.lockRefreshedAt = now;
+        }
     }
 
     private void awaitCompletion(long millis) {
@@ -374,74 +379,43 @@ public final class PoolRunner implements Runnable {
             return;
         }
         InFlight item = inFlight.get(completion.id());
-        if (item == null || item.state != State.RUNNING) {
-            return;
-        }
-        item.state = State.DONE;
-        item.finalAck = completion.ack();
-        item.thread = null;
-        running--;
-        if (item.lost) {
-            inFlight.remove(item.id);
-        }
-        while (running < maxConcurrency && !backlog.isEmpty()) {
-            InFlight next = backlog.poll();
-            if (inFlight.get(next.id) == next) {
-                start(next);
-            }
+        if (item != null && !item.done()) {
+            item.finalAck = completion.ack();
+            item.thread = null;
         }
     }
 
+    /** Every finished item is held (returned by the latest poll): acknowledge it now, without polling. */
     private void acknowledgeFinished() {
         boolean acknowledged = false;
         for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
             InFlight item = it.next();
-            if (item.state == State.DONE && item.held) {
+            if (!item.done()) {
+                continue;
+            }
+            if (!item.lost) {
                 consumer.acknowledge(item.record, item.finalAck);
-                it.remove();
                 acknowledged = true;
             }
+            it.remove();
         }
         if (acknowledged) {
             consumer.commitAsync();
         }
     }
 
-    /** Drops finished items whose record never came back from a renewal: their lock is gone. */
-    private void forgetLost(long now) {
-        long limit = TimeUnit.MILLISECONDS.toNanos(lockMs + MAX_POLL.toMillis());
-        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
-            InFlight item = it.next();
-            if (item.state == State.DONE && !item.held && now - item.lockRefreshedAt > limit) {
-                log.warn("Work record {} finished but its lock expired before it could be acknowledged; the group"
-                        + " delivers it again and the engine drops the second result", item.id);
-                it.remove();
-            }
-        }
-    }
-
-    /** Runs on this runner's thread, inside poll or commitAsync. */
+    /** Runs on the lane's thread, inside poll or a commit. */
     private void onAcknowledgementsCommitted(Map<TopicIdPartition, Set<Long>> offsets, Exception error) {
-        if (error == null) {
-            return;
+        if (error != null) {
+            log.warn("Lane {}: acknowledgements of {} failed: {}", name, offsets, error.toString());
         }
-        log.warn("Pool {}: acknowledgements of {} failed: {}", pool, offsets, error.toString());
-        offsets.forEach((partition, offsetSet) -> {
-            for (long offset : offsetSet) {
-                InFlight item = inFlight.get(new RecordId(partition.topic(), partition.partition(), offset));
-                if (item != null && !item.held) {
-                    item.lost = true;
-                    if (item.state == State.DONE) {
-                        inFlight.remove(item.id);
-                    } else if (item.state == State.QUEUED) {
-                        inFlight.remove(item.id);
-                    }
-                }
-            }
-        });
     }
 
     // ---- on the item's virtual thread ----
+
+    private static int deliveryCount(ConsumerRecord<?, ?> record) {
+        return record.deliveryCount().map(Short::intValue).orElse(1);
+    }
 
     private void process(RecordId id, ConsumerRecord<byte[], byte[]> record) {
         try {
@@ -455,7 +429,7 @@ public final class PoolRunner implements Runnable {
     }
 
     private void handle(RecordId id, ConsumerRecord<byte[], byte[]> record) {
-        int deliveryCount = record.deliveryCount().map(Short::intValue).orElse(1);
+        int deliveryCount = deliveryCount(record);
         WorkRequest request;
         try {
             request = REQUESTS.decode(record.value());
@@ -474,7 +448,7 @@ public final class PoolRunner implements Runnable {
                 log.info("Releasing work {} (delivery {}) after {} ms: {}", request.getWorkId(), deliveryCount,
                         retry.backoffMs(), retry.reason());
                 try {
-                    Thread.sleep(retry.backoffMs()); // back off before the redelivery; the lock is renewed meanwhile
+                    Thread.sleep(retry.backoffMs()); // back off before the redelivery; the lane keeps the lock
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -525,16 +499,5 @@ public final class PoolRunner implements Runnable {
 
     private void complete(RecordId id, AcknowledgeType ack) {
         completions.add(new Completion(id, ack));
-        if (inPoll) {
-            wakeConsumer();
-        }
-    }
-
-    private void wakeConsumer() {
-        try {
-            consumer.wakeup();
-        } catch (RuntimeException e) {
-            // the consumer is closed: nothing to wake
-        }
     }
 }

@@ -1,0 +1,251 @@
+package io.agentlog.worker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.ToolInvocation;
+import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.schemas.avro.ToolSemantics;
+import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkResult;
+import io.agentlog.worker.RetryableWorkException;
+import io.agentlog.worker.Worker;
+import io.agentlog.worker.WorkerConfig;
+import io.agentlog.worker.internal.ShareGroupSetup;
+import io.agentlog.worker.model.ModelProviders;
+import io.agentlog.worker.tool.Tool;
+import io.agentlog.worker.tool.ToolContext;
+import io.agentlog.worker.tool.ToolOutputs;
+import io.agentlog.worker.tool.ToolRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Redelivery, lock renewal and shutdown, each on a pool of its own so no other worker takes its work. */
+class WorkerRedeliveryIntegrationTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    private static KafkaFixture.WorkProducer producer;
+    private static ResultCollector results;
+
+    @BeforeAll
+    static void start() {
+        KafkaFixture.createTopics(Topics.DEFAULT_POOLS);
+        results = new ResultCollector();
+        producer = new KafkaFixture.WorkProducer();
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        results.close();
+    }
+
+    private static WorkerConfig config(String pool) {
+        return WorkerConfig.builder()
+                .bootstrapServers(KafkaFixture.bootstrap())
+                .pools(List.of(pool))
+                .workerId("it-" + pool)
+                .retryBackoff(Duration.ofMillis(50))
+                .shutdownGrace(Duration.ofSeconds(20))
+                .build();
+    }
+
+    /** A tool that counts its runs and does what the test says. */
+    private static final class ScriptedTool implements Tool {
+        final String name;
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch started = new CountDownLatch(1);
+        final java.util.function.IntFunction<ToolOutput> behaviour;
+
+        ScriptedTool(String name, java.util.function.IntFunction<ToolOutput> behaviour) {
+            this.name = name;
+            this.behaviour = behaviour;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+            started.countDown();
+            return behaviour.apply(runs.incrementAndGet());
+        }
+    }
+
+    private static Worker start(WorkerConfig config, Tool tool) {
+        return Worker.start(config, ToolRegistry.builtins(config).with(tool), ModelProviders.defaults(config));
+    }
+
+    @Test
+    void shouldAnswerOutcomeUnknownWhenAnAtMostOnceToolIsDeliveredAgain() throws Exception {
+        // Given a delivery that ended without an answer: a consumer of the group took the item and released it
+        String pool = KafkaFixture.uniquePool("amo");
+        KafkaFixture.createTopics(List.of(pool));
+        var tool = new ScriptedTool("charge_card", run -> ToolOutputs.ok("charged"));
+        String work = KafkaFixture.id("charge");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)));
+        }
+        producer.commit(KafkaFixture.tool(pool, work, "charge_card", "{}", ToolSemantics.AT_MOST_ONCE));
+        takeAndRelease(pool);
+
+        // When a worker gets its second delivery
+        try (Worker worker = start(config(pool), tool)) {
+
+            // Then it does not run the tool again
+            WorkResult result = results.await(work, TIMEOUT);
+            assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OUTCOME_UNKNOWN);
+            assertThat(result.getDeliveryCount()).isEqualTo(2);
+            assertThat(result.getError()).contains("at-most-once").contains("session-" + work + "/" + work);
+            assertThat(tool.runs).hasValue(0);
+        }
+    }
+
+    /** Acquires the pool's one record with a plain share consumer, releases it and leaves. */
+    private static void takeAndRelease(String pool) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.shareGroup(pool));
+        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        try (var consumer = new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.workTopicName(pool)));
+            List<ConsumerRecord<byte[], byte[]>> taken = new ArrayList<>();
+            Awaitility.await("first delivery").atMost(TIMEOUT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(taken::add);
+                return !taken.isEmpty();
+            });
+            assertThat(taken.getFirst().deliveryCount()).contains((short) 1);
+            taken.forEach(r -> consumer.acknowledge(r, AcknowledgeType.RELEASE));
+            consumer.commitSync();
+        }
+    }
+
+    @Test
+    void shouldReleaseAndRunAgainWhenAToolFailsTransiently() {
+        // Given a tool that fails transiently the first time
+        String pool = KafkaFixture.uniquePool("flaky");
+        KafkaFixture.createTopics(List.of(pool));
+        var tool = new ScriptedTool("flaky_api", run -> {
+            if (run == 1) {
+                throw new RetryableWorkException("503 from the backend");
+            }
+            return ToolOutputs.ok("worked on run " + run);
+        });
+        String work = KafkaFixture.id("flaky");
+
+        try (Worker worker = start(config(pool), tool)) {
+            // When
+            producer.commit(KafkaFixture.tool(pool, work, "flaky_api", "{}", ToolSemantics.IDEMPOTENT));
+
+            // Then
+            WorkResult result = results.await(work, TIMEOUT);
+            assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+            assertThat(((ToolOutput) result.getResult()).getContent()).isEqualTo("worked on run 2");
+            assertThat(result.getDeliveryCount()).isEqualTo(2);
+            assertThat(results.received(work)).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldKeepTheLockAndServeOtherItemsWhenAnItemRunsLongerThanTheLockDuration() throws Exception {
+        // Given a group whose locks last 15 s (the minimum) and a tool that takes 20 s
+        String pool = KafkaFixture.uniquePool("long");
+        KafkaFixture.createTopics(List.of(pool));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            admin.incrementalAlterConfigs(Map.of(
+                            new ConfigResource(ConfigResource.Type.GROUP, Topics.shareGroup(pool)),
+                            List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"),
+                                    AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        var slow = new ScriptedTool("slow_report", run -> {
+            try {
+                Thread.sleep(20_000); // the tool's own work: longer than the lock
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ToolOutputs.ok("report " + run);
+        });
+        String slowWork = KafkaFixture.id("slow");
+        String quickWork = KafkaFixture.id("quick");
+
+        try (Worker worker = start(config(pool), slow)) {
+            // When
+            producer.commit(KafkaFixture.tool(pool, slowWork, "slow_report", "{}", ToolSemantics.AT_MOST_ONCE));
+            assertThat(slow.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            producer.commit(KafkaFixture.tool(pool, quickWork, "noop", "{}", ToolSemantics.IDEMPOTENT));
+
+            // Then the quick item does not wait for the slow one
+            results.await(quickWork, Duration.ofSeconds(10));
+            assertThat(results.received(slowWork)).isEmpty();
+
+            // and the slow one is answered once, on its first delivery, with its lock kept throughout
+            WorkResult result = results.await(slowWork, TIMEOUT);
+            assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+            assertThat(result.getDeliveryCount()).isEqualTo(1);
+            assertThat(result.getDurationMs()).isGreaterThanOrEqualTo(20_000);
+            assertThat(slow.runs).hasValue(1);
+            assertThat(worker.lostLocks()).isZero();
+        }
+        results.pollOnce(Duration.ofMillis(500));
+        assertThat(results.received(slowWork)).hasSize(1);
+    }
+
+    @Test
+    void shouldFinishRunningItemsBeforeClosingWhenClosed() throws Exception {
+        // Given an item that is running
+        String pool = KafkaFixture.uniquePool("close");
+        KafkaFixture.createTopics(List.of(pool));
+        var tool = new ScriptedTool("takes_a_while", run -> {
+            try {
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RetryableWorkException("interrupted");
+            }
+            return ToolOutputs.ok("finished");
+        });
+        String work = KafkaFixture.id("closing");
+        Worker worker = start(config(pool), tool);
+        producer.commit(KafkaFixture.tool(pool, work, "takes_a_while", "{}", ToolSemantics.IDEMPOTENT));
+        assertThat(tool.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        // When
+        worker.close();
+
+        // Then its result was produced, and it is not delivered again to a new worker
+        assertThat(worker.isRunning()).isFalse();
+        WorkResult result = results.await(work, Duration.ofSeconds(10));
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        try (Worker next = start(config(pool), tool)) {
+            String probe = KafkaFixture.id("probe");
+            producer.commit(KafkaFixture.tool(pool, probe, "noop", "{}", ToolSemantics.IDEMPOTENT));
+            results.await(probe, TIMEOUT);
+        }
+        assertThat(tool.runs).hasValue(1);
+        assertThat(results.received(work)).hasSize(1);
+    }
+}
