@@ -24,9 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -83,6 +84,7 @@ public final class Demo {
             out.println("Interrupted: stopping the worker, the engine and the broker...");
             out.flush();
             stopAll();
+            step("Logs are in %s", dir);
         }, "agentlog-demo-stop");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
@@ -148,34 +150,51 @@ public final class Demo {
         return result.getStatus() == ResultStatus.COMPLETED;
     }
 
-    /** Prints the session's events until it ends, or fails at once if the engine or the worker dies meanwhile. */
+    /**
+     * Prints the session's events until it ends, or fails at once if the engine or the worker dies meanwhile. The
+     * watch runs on a thread of its own: never on the common fork-join pool, which also completes process exits.
+     */
     private void follow(AgentlogClient client, String sessionId, Duration timeout, Process engine, Process worker,
             Path dir) {
-        CompletableFuture<SessionEvent> watching = CompletableFuture.supplyAsync(
-                () -> client.watch(sessionId, timeout, event -> step("%s", EventLines.format(event))));
+        ExecutorService watcher = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "agentlog-demo-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Future<SessionEvent> watching =
+                watcher.submit(() -> client.watch(sessionId, timeout, event -> step("%s", EventLines.format(event))));
+        long deadline = System.nanoTime() + timeout.toNanos() + 5_000_000_000L;
         try {
-            CompletableFuture.anyOf(watching, engine.onExit(), worker.onExit())
-                    .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-            if (!watching.isDone()) {
-                String which = engine.isAlive() ? "worker" : "engine";
-                Path log = dir.resolve(which + ".log");
-                throw new IllegalStateException("the " + which + " exited while the session ran; the end of " + log
-                        + ":\n" + LocalStack.tail(log, 30));
+            while (true) {
+                try {
+                    watching.get(200, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    for (Process process : List.of(engine, worker)) {
+                        if (!process.isAlive()) {
+                            String which = process == engine ? "engine" : "worker";
+                            Path log = dir.resolve(which + ".log");
+                            throw new IllegalStateException("the " + which + " exited with code " + process.exitValue()
+                                    + " while the session ran; the end of " + log + ":\n" + LocalStack.tail(log, 30));
+                        }
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("session " + sessionId + " did not end within "
+                                + timeout.toSeconds() + " s; see the logs in " + dir);
+                    }
+                }
             }
-            watching.join();
-        } catch (ExecutionException | CompletionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
             throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("session " + sessionId + " did not end within " + timeout.toSeconds()
-                    + " s; see the logs in " + dir);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while following session " + sessionId, e);
         } finally {
             watching.cancel(true);
+            watcher.shutdownNow();
         }
     }
 
@@ -205,7 +224,7 @@ public final class Demo {
             process.destroy();
         }
         for (Process process : processes) {
-            ChildJvm.stop(process.toHandle(), STOP_GRACE);
+            ChildJvm.stop(process, STOP_GRACE);
         }
     }
 

@@ -23,9 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The kept-running local stack: a broker, the engine and a worker as detached processes that outlive the command
@@ -142,15 +140,12 @@ public final class LocalStack {
     /** Waits a moment: a process that fails on its configuration exits at once, and we say why. */
     private void awaitSettled(Started started) {
         try {
-            started.process().onExit().get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
-            layout.pidFile(started.component()).delete();
-            throw new IllegalStateException("the " + started.component().id() + " exited with code "
-                    + started.process().exitValue() + " right after starting; the end of "
-                    + layout.logFile(started.component()) + ":\n" + tail(layout.logFile(started.component()), 30));
-        } catch (TimeoutException e) {
-            // still running: started
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot watch the " + started.component().id() + ": " + e.getMessage(), e);
+            if (started.process().waitFor(SETTLE.toMillis(), TimeUnit.MILLISECONDS)) {
+                layout.pidFile(started.component()).delete();
+                throw new IllegalStateException("the " + started.component().id() + " exited with code "
+                        + started.process().exitValue() + " right after starting; the end of "
+                        + layout.logFile(started.component()) + ":\n" + tail(layout.logFile(started.component()), 30));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

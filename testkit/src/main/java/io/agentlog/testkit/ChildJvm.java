@@ -90,28 +90,61 @@ public final class ChildJvm {
     }
 
     /**
-     * Stops a process: SIGTERM, then SIGKILL if it has not exited within {@code grace}. Returns true when it stopped
-     * on SIGTERM.
+     * Stops a child process: SIGTERM, then SIGKILL if it has not exited within {@code grace}. Returns true when it
+     * stopped on SIGTERM. Waits with {@link Process#waitFor}, not {@code onExit()}, whose completion runs on the
+     * common fork-join pool and stalls while that pool is busy (it has one thread on a two-core machine).
+     */
+    public static boolean stop(Process process, Duration grace) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        process.destroy();
+        try {
+            if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return false;
+        }
+    }
+
+    /**
+     * Stops any process by its handle (one this JVM did not start, e.g. from a pid file): SIGTERM, then SIGKILL if it
+     * is still alive after {@code grace}. Returns true when it stopped on SIGTERM.
      */
     public static boolean stop(ProcessHandle process, Duration grace) {
         if (!process.isAlive()) {
             return true;
         }
         process.destroy();
-        try {
-            process.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        if (awaitExit(process, grace)) {
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            process.destroyForcibly();
-            process.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return !process.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            return false;
         }
+        process.destroyForcibly();
+        awaitExit(process, Duration.ofSeconds(10));
+        return false;
+    }
+
+    /** Polls: {@code ProcessHandle.onExit()} needs the common fork-join pool (see {@link #stop(Process, Duration)}). */
+    private static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (process.isAlive()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.isAlive();
+            }
+        }
+        return true;
     }
 
     public static final class Builder {

@@ -1,0 +1,74 @@
+package io.agentlog.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentlog.client.AgentlogClient;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `agentlog up`, `status` and `down` on free ports and a home of their own. */
+class LocalStackTest {
+
+    @TempDir
+    Path home;
+
+    private LocalStack stack;
+
+    @AfterEach
+    void stopEverything() {
+        if (stack != null) {
+            stack.down(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void shouldStartDetachedProcessesOnceAndStopThemWhenUpThenDown() throws Exception {
+        // Given
+        stack = new LocalStack(new StackLayout(home));
+        LocalStack.UpOptions options = new LocalStack.UpOptions(freePort(), freePort(), Topics.DEFAULT_POOLS);
+        StringWriter out = new StringWriter();
+
+        // When
+        boolean started = stack.up(options, Optional.of(Demo.demoAgentText()), new PrintWriter(out, true));
+
+        // Then
+        assertThat(started).isTrue();
+        assertThat(out.toString()).contains("Started broker", "Registered agent demo@1", "Started engine",
+                "Started worker");
+        LocalStack.Status status = stack.status();
+        assertThat(status.allRunning()).isTrue();
+        assertThat(status.bootstrapServers()).contains("127.0.0.1:" + options.port());
+        try (AgentlogClient client = new AgentlogClient(status.bootstrapServers().orElseThrow())) {
+            assertThat(client.agents()).extracting(AgentDefinition::getName).contains("demo");
+        }
+
+        // When started again, nothing new starts
+        assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter()))).isFalse();
+
+        // When
+        List<String> stopped = stack.down(Duration.ofSeconds(20));
+
+        // Then
+        assertThat(stopped).hasSize(3).allMatch(line -> line.startsWith("Stopped "));
+        assertThat(stack.status().noneRunning()).isTrue();
+        assertThat(home.resolve("logs").resolve("engine.log")).exists();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+}
