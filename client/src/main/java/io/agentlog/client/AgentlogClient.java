@@ -218,7 +218,7 @@ public final class AgentlogClient implements AutoCloseable {
         return key;
     }
 
-    /** Every agent definition on {@code agentlog.agents} (the newest record of each name@version), by name and version. */
+    /** Every agent definition on {@code agentlog.agents} (the newest record of each name@version), sorted. */
     public List<AgentDefinition> agents() {
         requireTopics(Topics.AGENTS.name());
         Map<String, AgentDefinition> byKey = new HashMap<>();

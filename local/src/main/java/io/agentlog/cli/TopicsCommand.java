@@ -26,7 +26,8 @@ final class TopicsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: try 'agentlog topics create'");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "a subcommand is missing: try 'agentlog topics create'");
     }
 
     @Command(

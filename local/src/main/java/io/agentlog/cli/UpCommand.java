@@ -29,7 +29,8 @@ final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "9092", description = "The broker's client port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "9092",
+            description = "The broker's client port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--controller-port", defaultValue = "9093",

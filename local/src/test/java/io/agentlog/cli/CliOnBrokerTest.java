@@ -40,7 +40,8 @@ class CliOnBrokerTest {
 
         // Then
         assertThat(put.exitCode()).as(put.err()).isZero();
-        assertThat(put.out()).contains("Registered agent demo@1 (scripted model, tools: write_file,list_files,read_file)");
+        assertThat(put.out())
+                .contains("Registered agent demo@1 (scripted model, tools: write_file,list_files,read_file)");
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).contains("NAME").containsPattern("demo\\s+1\\s+scripted\\s+write_file,list_files");
     }

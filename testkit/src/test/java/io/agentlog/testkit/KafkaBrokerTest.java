@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -149,7 +150,7 @@ class KafkaBrokerTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
             await().atMost(DEADLINE).ignoreExceptions().until(() -> admin.listOffsets(
-                                    Map.of(new TopicPartition(name, 0), org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                                    Map.of(new TopicPartition(name, 0), OffsetSpec.latest()))
                             .all()
                             .get()
                     != null);
