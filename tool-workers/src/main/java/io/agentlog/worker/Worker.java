@@ -1,5 +1,6 @@
 package io.agentlog.worker;
 
+import io.agentlog.schemas.AvroTrust;
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.internal.Lane;
 import io.agentlog.worker.internal.ShareGroupSetup;
@@ -63,6 +64,7 @@ public final class Worker implements AutoCloseable {
 
     /** Starts a worker with these tools and model providers, e.g. built-ins plus a team's own tools. */
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
+        AvroTrust.ensure();
         log.info("Starting worker: {}", config);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             ShareGroupSetup.configure(admin, config.pools().stream().map(Topics::shareGroup).toList());

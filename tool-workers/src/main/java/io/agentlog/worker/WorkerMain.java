@@ -12,11 +12,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerMain {
 
-    private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+    /** The logging configuration used unless {@code logback.configurationFile} names another. */
+    static final String LOGBACK_CONFIG = "agentlog-worker-logback.xml";
 
     private WorkerMain() {}
 
     public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", LOGBACK_CONFIG);
+        }
+        Logger log = LoggerFactory.getLogger(WorkerMain.class); // after the property: logging starts here
         WorkerConfig config;
         try {
             config = WorkerConfig.fromEnv(System.getenv());

@@ -80,8 +80,6 @@ public final class Lane implements Runnable {
     private final AtomicLong lostLocks = new AtomicLong();
 
     private volatile boolean stopping;
-    /** In (or about to enter) the poll that waits for new work: {@link #stop} must wake it. */
-    private volatile boolean intakePolling;
     private volatile long stopDeadlineNanos;
     private volatile Throwable failure;
 
@@ -178,19 +176,16 @@ public final class Lane implements Runnable {
         return Optional.ofNullable(failure);
     }
 
-    /** Stops taking new work; running items get {@code grace} to finish and be acknowledged. */
+    /**
+     * Stops taking new work; running items get {@code grace} to finish and be acknowledged. An idle lane is not woken
+     * from its poll: a share fetch under way may already have acquired records, which a closing consumer would hand
+     * back already counted as a delivery (an at-most-once tool would then answer OUTCOME_UNKNOWN without having
+     * run). The lane lets that poll end (at most {@link #POLL_TIMEOUT}) and runs what it returns.
+     */
     public void stop(Duration grace) {
         stopDeadlineNanos = System.nanoTime() + grace.toNanos();
         stopping = true;
         completions.add(Completion.WAKE);
-        if (intakePolling) {
-            // only the intake poll may be interrupted: a wakeup during a renewal's commit or poll would cost the locks
-            try {
-                consumer.wakeup();
-            } catch (RuntimeException e) {
-                // already closed
-            }
-        }
     }
 
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
@@ -235,14 +230,7 @@ public final class Lane implements Runnable {
                 return;
             }
             if (inFlight.isEmpty()) {
-                intakePolling = true;
-                try {
-                    if (!stopping) {
-                        accept(poll(POLL_TIMEOUT), System.nanoTime());
-                    }
-                } finally {
-                    intakePolling = false;
-                }
+                accept(poll(POLL_TIMEOUT), System.nanoTime());
             } else if (nextRenewal() - now <= 0) {
                 renew();
             } else {
@@ -328,7 +316,7 @@ public final class Lane implements Runnable {
         try {
             outcome = consumer.commitSync(COMMIT_TIMEOUT);
         } catch (WakeupException e) {
-            // a stop() raced with the end of an intake poll; the wakeup is spent now
+            // nothing wakes this consumer, but a wakeup must never cost the batch its locks
             outcome = consumer.commitSync(COMMIT_TIMEOUT);
         }
         outcome.forEach((partition, error) -> error.ifPresent(e -> log.warn(

@@ -33,6 +33,9 @@ class WorkerIntegrationTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    private static final java.util.concurrent.atomic.AtomicInteger CHAT_CALLS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private static HttpServer server;
     private static Worker worker;
     private static KafkaFixture.WorkProducer producer;
@@ -48,6 +51,22 @@ class WorkerIntegrationTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        server.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            boolean fail = CHAT_CALLS.incrementAndGet() == 1;
+            byte[] body = (fail
+                            ? "{\"error\":{\"message\":\"warming up\",\"type\":\"server_error\"}}"
+                            : """
+                            {"id":"c1","object":"chat.completion","created":1,"model":"local-model",
+                             "choices":[{"index":0,"finish_reason":"stop",
+                               "message":{"role":"assistant","content":"Hi from the local model"}}],
+                             "usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}""")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(fail ? 503 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
         server.start();
         results = new ResultCollector();
         producer = new KafkaFixture.WorkProducer();
@@ -55,6 +74,7 @@ class WorkerIntegrationTest {
                 .bootstrapServers(KafkaFixture.bootstrap())
                 .workerId("it-worker")
                 .httpAllowList(Set.of("127.0.0.1:" + server.getAddress().getPort()))
+                .retryBackoff(Duration.ofMillis(50))
                 .build());
     }
 
@@ -101,6 +121,28 @@ class WorkerIntegrationTest {
         WorkResult tool = results.await(toolWork, TIMEOUT);
         assertThat(tool.getOutcome()).isEqualTo(WorkOutcome.OK);
         assertThat(((ToolOutput) tool.getResult()).getContent()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldCallAnOpenAiCompatibleEndpointAndRetryWhenItAnswers503First() {
+        // Given a model served by the local chat-completions endpoint, which fails its first call with 503
+        String work = KafkaFixture.id("openai");
+        var request = KafkaFixture.scriptedModel(Topics.MODEL_POOL, work, 0, List.of());
+        var call = (io.agentlog.schemas.avro.ModelCall) request.getRequest();
+        call.setModel(new io.agentlog.schemas.avro.ModelSpec("openai", "local-model", null, null,
+                java.util.Map.of("baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1")));
+
+        // When
+        producer.commit(request);
+
+        // Then the first delivery is released and the second answers
+        WorkResult result = results.await(work, TIMEOUT);
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(((ModelReply) result.getResult()).getText()).isEqualTo("Hi from the local model");
+        assertThat(result.getUsage().getInputTokens()).isEqualTo(12);
+        assertThat(result.getUsage().getOutputTokens()).isEqualTo(5);
+        assertThat(result.getDeliveryCount()).isEqualTo(2);
+        assertThat(CHAT_CALLS).hasValue(2);
     }
 
     @Test

@@ -120,6 +120,7 @@ class WorkerRedeliveryIntegrationTest {
             assertThat(result.getDeliveryCount()).isEqualTo(2);
             assertThat(result.getError()).contains("at-most-once").contains("session-" + work + "/" + work);
             assertThat(tool.runs).hasValue(0);
+            assertThat(worker.isRunning()).isTrue();
         }
     }
 
@@ -165,6 +166,7 @@ class WorkerRedeliveryIntegrationTest {
             assertThat(((ToolOutput) result.getResult()).getContent()).isEqualTo("worked on run 2");
             assertThat(result.getDeliveryCount()).isEqualTo(2);
             assertThat(results.received(work)).hasSize(1);
+            assertThat(worker.isRunning()).isTrue();
         }
     }
 
@@ -244,6 +246,7 @@ class WorkerRedeliveryIntegrationTest {
             String probe = KafkaFixture.id("probe");
             producer.commit(KafkaFixture.tool(pool, probe, "noop", "{}", ToolSemantics.IDEMPOTENT));
             results.await(probe, TIMEOUT);
+            assertThat(next.lostLocks()).isZero();
         }
         assertThat(tool.runs).hasValue(1);
         assertThat(results.received(work)).hasSize(1);
