@@ -1,5 +1,6 @@
 package io.agentlog.client;
 
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.Topic;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.UndecodableRecordException;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;

@@ -1,11 +1,7 @@
 package io.agentlog.engine.internal;
 
-import java.util.regex.Pattern;
-
-/** Store keys. Session ids never contain '/', so {@code sessionId + "/"} is a safe prefix. */
+/** Store keys. Session ids ({@link io.agentlog.schemas.SessionIds#VALID}) never contain '/', so {@code sessionId + "/"} is a safe prefix. */
 final class Keys {
-
-    static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
     private Keys() {}
 

@@ -1,6 +1,7 @@
 package io.agentlog.engine.internal;
 
 import io.agentlog.engine.EngineTopology;
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.Budget;
 import io.agentlog.schemas.avro.Limits;
@@ -13,11 +14,9 @@ import io.agentlog.schemas.avro.SessionStatus;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.Usage;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +46,8 @@ final class TaskHandler {
                     + "' differ; leave sessionId empty or equal to the key");
             return;
         }
-        if (!Keys.SESSION_ID.matcher(key).matches()) {
-            runtime.deadLetter(key, task, "session id '" + key + "' is invalid: it must match " + Keys.SESSION_ID.pattern());
+        if (!SessionIds.VALID.matcher(key).matches()) {
+            runtime.deadLetter(key, task, "session id '" + key + "' is invalid: it must match " + SessionIds.VALID.pattern());
             return;
         }
         if (runtime.load(key).isPresent()) {
@@ -60,15 +59,11 @@ final class TaskHandler {
     }
 
     private void rekey(TaskSubmitted task) {
-        String sessionId = !task.getSessionId().isBlank()
-                ? task.getSessionId()
-                : task.getIdempotencyKey() != null
-                        ? UUID.nameUUIDFromBytes(("agentlog:" + task.getIdempotencyKey()).getBytes(StandardCharsets.UTF_8))
-                                .toString()
-                        : UUID.randomUUID().toString();
-        if (!Keys.SESSION_ID.matcher(sessionId).matches()) {
-            runtime.deadLetter(null, task, "session id '" + sessionId + "' is invalid: it must match "
-                    + Keys.SESSION_ID.pattern());
+        String sessionId;
+        try {
+            sessionId = SessionIds.of(task.getSessionId(), task.getIdempotencyKey());
+        } catch (IllegalArgumentException e) {
+            runtime.deadLetter(null, task, e.getMessage());
             return;
         }
         task.setSessionId(sessionId);

@@ -1,4 +1,4 @@
-package io.agentlog.client;
+package io.agentlog.schemas;
 
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;

@@ -1,0 +1,292 @@
+package io.agentlog.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.agentlog.client.AgentDefinitions;
+import io.agentlog.client.AgentlogClient;
+import io.agentlog.engine.Engine;
+import io.agentlog.engine.EngineConfig;
+import io.agentlog.schemas.DlqHeaders;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.ScriptedTurn;
+import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.ToolCall;
+import io.agentlog.schemas.avro.ToolCompleted;
+import io.agentlog.schemas.avro.ToolRequested;
+import io.agentlog.testkit.SharedBroker;
+import io.agentlog.worker.Worker;
+import io.agentlog.worker.WorkerConfig;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole system on a real broker: the engine and real workers in this JVM, tasks in, results
+ * read downstream with a plain read_committed consumer.
+ */
+class EndToEndTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Engine engine;
+    private static Worker worker;
+    private static AgentlogClient client;
+    private static HttpServer modelServer;
+    private static final List<JsonNode> modelRequests = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        String bootstrap = SharedBroker.bootstrapServers();
+        TopicSetup.createAll(bootstrap, Topics.DEFAULT_POOLS, (short) 1, Duration.ofSeconds(30));
+        engine = Engine.start(EngineConfig.defaults(bootstrap, Files.createTempDirectory("e2e-engine"))
+                .withApplicationId("e2e-" + UUID.randomUUID()));
+        worker = Worker.start(WorkerConfig.defaults(bootstrap).toBuilder()
+                .openAiApiKey(java.util.Optional.of("test-key"))
+                .build());
+        client = new AgentlogClient(bootstrap);
+        assertThat(engine.awaitRunning(DEADLINE)).as("engine running").isTrue();
+        startModelServer();
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (modelServer != null) {
+            modelServer.stop(0);
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Test
+    void shouldRunAScriptedAgentThatCallsTwoToolsInParallelThenAnswers() throws Exception {
+        // Given a scripted agent whose first turn calls two worker tools at once
+        String name = "e2e-parallel-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                tools: [noop, write_file]
+                script:
+                  - toolCalls:
+                      - {name: noop, arguments: {n: 1}}
+                      - {name: noop, arguments: {n: 2}}
+                  - text: both tools answered
+                """.formatted(name), "test"));
+
+        String session;
+        try (var results = consumer(Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer())) {
+            // When a task is submitted
+            session = client.submit(AgentlogClient.task(name, "run both").build());
+
+            // Then the result arrives downstream, after both tool calls ran
+            SessionResult result = awaitOne(results, session);
+            assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+            assertThat(result.getOutput()).isEqualTo("both tools answered");
+            assertThat(result.getSteps()).isEqualTo(2);
+            assertThat(result.getToolCalls()).isEqualTo(2);
+        }
+        List<SessionEvent> journal = new ArrayList<>();
+        client.watch(session, DEADLINE, journal::add);
+        assertThat(journal).extracting(SessionEvent::getEvent).filteredOn(ToolRequested.class::isInstance).hasSize(2);
+        // both were requested before either completed: they ran in parallel
+        int lastRequest = indexOfLast(journal, ToolRequested.class);
+        int firstCompletion = indexOfFirst(journal, ToolCompleted.class);
+        assertThat(lastRequest).isLessThan(firstCompletion);
+    }
+
+    @Test
+    void shouldRoundTripThroughAnOpenAiCompatibleServerWithAToolCall() throws Exception {
+        // Given an agent on the OpenAI-compatible provider, pointed at a local server
+        String name = "e2e-openai-" + UUID.randomUUID();
+        String baseUrl = "http://127.0.0.1:" + modelServer.getAddress().getPort() + "/v1";
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: openai, name: test-model, options: {baseUrl: "%s"}}
+                systemPrompt: Use the tools.
+                tools: [noop]
+                """.formatted(name, baseUrl), "test"));
+        modelRequests.clear();
+
+        // When a task runs
+        SessionResult result = client.submitAndWait(AgentlogClient.task(name, "call the tool").build(), DEADLINE);
+
+        // Then the model was asked twice, the second time with the tool's result, and answered
+        assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
+        assertThat(result.getOutput()).isEqualTo("The tool said ok.");
+        assertThat(result.getUsage().getInputTokens()).isEqualTo(24);
+        assertThat(modelRequests).hasSize(2);
+        JsonNode first = modelRequests.get(0);
+        assertThat(first.path("model").asText()).isEqualTo("test-model");
+        assertThat(first.path("tools").get(0).path("function").path("name").asText()).isEqualTo("noop");
+        JsonNode second = modelRequests.get(1).path("messages");
+        JsonNode toolMessage = second.get(second.size() - 1);
+        assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
+        assertThat(toolMessage.path("tool_call_id").asText()).isEqualTo("call_abc");
+        assertThat(toolMessage.path("content").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldHandleBadInputOnEveryInputTopicAndKeepFlowing() throws Exception {
+        String name = "e2e-bad-" + UUID.randomUUID();
+        // (the definition loader refuses a script that names an unknown tool, so the script is set here,
+        // standing in for a real model that makes one up)
+        AgentDefinition confused = AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                tools: [noop]
+                script:
+                  - text: recovered
+                """.formatted(name), "test");
+        confused.setScript(List.of(
+                new ScriptedTurn("", List.of(new ToolCall("call_0_0", "not_a_tool", "{}"))), confused.getScript().get(0)));
+        client.putAgent(confused);
+        String key = "bad-" + UUID.randomUUID();
+        try (var producer = rawProducer();
+                var dlq = consumer(Topics.DLQ.name(), new ByteArrayDeserializer())) {
+            // When garbage lands on every topic the engine reads, and on a worker pool's topic
+            byte[] garbage = {(byte) 0xC3, 1, 42, 42, 42, 42, 42, 42, 42, 42, 42};
+            for (String topic : List.of(Topics.TASKS.name(), Topics.CONTROL.name(), Topics.WORK_RESULTS.name(),
+                    Topics.workTopicName(Topics.TOOLS_POOL))) {
+                producer.send(new ProducerRecord<>(topic, key, garbage)).get();
+            }
+
+            // Then each is in the DLQ with a reason naming its topic
+            List<ConsumerRecord<String, byte[]>> dead = awaitRecords(dlq, key, 4);
+            assertThat(dead).extracting(r -> DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC))
+                    .containsExactlyInAnyOrder(Topics.TASKS.name(), Topics.CONTROL.name(), Topics.WORK_RESULTS.name(),
+                            Topics.workTopicName(Topics.TOOLS_POOL));
+            assertThat(dead).allSatisfy(r -> assertThat(DlqHeaders.get(r.headers(), DlqHeaders.REASON)).isNotBlank());
+        }
+
+        // And an unknown agent fails its session clearly
+        SessionResult unknown = client.submitAndWait(AgentlogClient.task("no-such-agent-" + key, "x").build(), DEADLINE);
+        assertThat(unknown.getStatus()).isEqualTo(ResultStatus.FAILED);
+        assertThat(unknown.getError()).contains("unknown agent 'no-such-agent-" + key + "'");
+
+        // And a model that calls an unknown tool gets an error result and carries on
+        SessionResult recovered = client.submitAndWait(AgentlogClient.task(name, "x").build(), DEADLINE);
+        assertThat(recovered.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+        assertThat(recovered.getOutput()).isEqualTo("recovered");
+    }
+
+    // ---- the OpenAI-compatible server ----
+
+    private static void startModelServer() throws Exception {
+        modelServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        modelServer.createContext("/v1/chat/completions", exchange -> {
+            JsonNode request = JSON.readTree(exchange.getRequestBody());
+            modelRequests.add(request);
+            JsonNode messages = request.path("messages");
+            boolean toolAnswered = messages.get(messages.size() - 1).path("role").asText().equals("tool");
+            String body = toolAnswered ? """
+                    {"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"test-model",
+                     "choices":[{"index":0,"message":{"role":"assistant","content":"The tool said ok."},
+                     "finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":5,"total_tokens":19}}
+                    """ : """
+                    {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"test-model",
+                     "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
+                       {"id":"call_abc","type":"function","function":{"name":"noop","arguments":"{}"}}]},
+                     "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13}}
+                    """;
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        modelServer.start();
+    }
+
+    // ---- helpers ----
+
+    private static int indexOfLast(List<SessionEvent> journal, Class<?> type) {
+        int found = -1;
+        for (int i = 0; i < journal.size(); i++) {
+            if (type.isInstance(journal.get(i).getEvent())) {
+                found = i;
+            }
+        }
+        return found;
+    }
+
+    private static int indexOfFirst(List<SessionEvent> journal, Class<?> type) {
+        for (int i = 0; i < journal.size(); i++) {
+            if (type.isInstance(journal.get(i).getEvent())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static KafkaProducer<String, byte[]> rawProducer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static <V> KafkaConsumer<String, V> consumer(String topic, Deserializer<V> values) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    private static <V> List<ConsumerRecord<String, V>> awaitRecords(KafkaConsumer<String, V> consumer, String key, int n) {
+        List<ConsumerRecord<String, V>> found = new ArrayList<>();
+        await().atMost(DEADLINE).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                if (key.equals(r.key())) {
+                    found.add(r);
+                }
+            });
+            return found.size() >= n;
+        });
+        return found;
+    }
+
+    private static <V> V awaitOne(KafkaConsumer<String, V> consumer, String key) {
+        return awaitRecords(consumer, key, 1).get(0).value();
+    }
+}
