@@ -66,7 +66,8 @@ public final class Worker implements AutoCloseable {
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
         AvroTrust.ensure();
         log.info("Starting worker: {}", config);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        try (Admin admin = Admin.create(adminConfig)) {
             ShareGroupSetup.configure(admin, config.pools().stream().map(Topics::shareGroup).toList());
             Set<String> missing = ShareGroupSetup.missingTopics(admin,
                     config.pools().stream().map(Topics::workTopicName).toList());
@@ -153,7 +154,7 @@ public final class Worker implements AutoCloseable {
         return lanes.stream().mapToLong(Lane::lostLocks).sum();
     }
 
-    /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did within the timeout. */
+    /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did in time. */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return anyStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

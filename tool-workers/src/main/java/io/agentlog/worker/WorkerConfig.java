@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * @param maxDeliveries the share group's delivery limit ({@code share.delivery.count.limit}, broker default 5): a
  *     transiently failing item on its last delivery is answered with an error instead of released, so its session
  *     does not wait for a result that never comes ({@value #MAX_DELIVERIES})
- * @param retryBackoff wait before releasing a transiently failed item, doubled per delivery ({@value #RETRY_BACKOFF_MS})
+ * @param retryBackoff wait before releasing a transiently failed item, doubled per delivery
+ *     ({@value #RETRY_BACKOFF_MS})
  * @param modelTimeout time limit of one model call ({@value #MODEL_TIMEOUT_MS})
  * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
  */
@@ -356,7 +357,8 @@ public record WorkerConfig(
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(OPENAI_BASE_URL + " must be an http or https URL, but was '" + url + "'");
+            throw new IllegalArgumentException(
+                    OPENAI_BASE_URL + " must be an http or https URL, but was '" + url + "'");
         }
         if (uri.getScheme() == null
                 || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))

@@ -200,7 +200,8 @@ public final class Lane implements Runnable {
             loop();
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("Lane {} stopped after an unexpected error; its unacknowledged work will be redelivered", name, e);
+            log.error("Lane {} stopped after an unexpected error; its unacknowledged work will be redelivered",
+                    name, e);
         } finally {
             for (InFlight item : inFlight.values()) {
                 if (item.thread != null) {

@@ -75,8 +75,9 @@ public final class OpenAiModelProvider implements ModelProvider {
             throw new TerminalWorkException("the openai provider needs a model name: set model.name in the agent"
                     + " definition (e.g. the name the endpoint serves)");
         }
-        Optional<String> baseUrl =
-                Optional.ofNullable(spec.getOptions().get(BASE_URL_OPTION)).filter(url -> !url.isBlank()).or(() -> defaultBaseUrl);
+        Optional<String> baseUrl = Optional.ofNullable(spec.getOptions().get(BASE_URL_OPTION))
+                .filter(url -> !url.isBlank())
+                .or(() -> defaultBaseUrl);
         ChatRequest request = OpenAiMapping.toChatRequest(call);
         ChatModel model = models.computeIfAbsent(new Endpoint(baseUrl, spec.getName()), this::build);
         ChatResponse response;
@@ -221,8 +222,9 @@ public final class OpenAiModelProvider implements ModelProvider {
                 List<ToolExecutionRequest> requests = ai.toolExecutionRequests();
                 for (int n = 0; n < requests.size(); n++) {
                     ToolExecutionRequest request = requests.get(n);
+                    boolean noId = request.id() == null || request.id().isBlank();
                     calls.add(ToolCall.newBuilder()
-                            .setId(request.id() == null || request.id().isBlank() ? "call_" + turn + "_" + n : request.id())
+                            .setId(noId ? "call_" + turn + "_" + n : request.id())
                             .setName(request.name())
                             .setArguments(request.arguments() == null || request.arguments().isBlank()
                                     ? "{}"
@@ -238,11 +240,15 @@ public final class OpenAiModelProvider implements ModelProvider {
                     .build();
             TokenUsage tokens = response.tokenUsage();
             Usage usage = Usage.newBuilder()
-                    .setInputTokens(tokens == null || tokens.inputTokenCount() == null ? 0 : tokens.inputTokenCount())
-                    .setOutputTokens(tokens == null || tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount())
+                    .setInputTokens(count(tokens == null ? null : tokens.inputTokenCount()))
+                    .setOutputTokens(count(tokens == null ? null : tokens.outputTokenCount()))
                     .setCostMicros(0)
                     .build();
             return new ModelResult(reply, usage);
+        }
+
+        private static long count(Integer tokens) {
+            return tokens == null ? 0 : tokens;
         }
 
         private static String finishReason(FinishReason reason, boolean hasToolCalls) {

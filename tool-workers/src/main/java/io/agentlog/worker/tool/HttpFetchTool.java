@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -21,8 +22,9 @@ import java.util.Set;
  * {@code http_fetch}: an HTTP GET to a host on the worker's allow-list ({@code AGENTLOG_HTTP_ALLOW}), returning the
  * status and the body. An entry {@code host} allows every port of that host, {@code host:port} only that port; an
  * empty list allows nothing. Redirects are not followed (a redirect could leave the allow-list): the model sees the
- * status and the {@code Location} header and may fetch that URL itself. Bodies longer than {@link #DEFAULT_MAX_BODY_BYTES}
- * are cut, with a marker saying so. Refusals and failed fetches are error outputs the model can act on.
+ * status and the {@code Location} header and may fetch that URL itself. Bodies longer than
+ * {@link #DEFAULT_MAX_BODY_BYTES} are cut, with a marker saying so. Refusals and failed fetches are error outputs
+ * the model can act on.
  */
 public final class HttpFetchTool implements Tool {
 
@@ -134,8 +136,11 @@ public final class HttpFetchTool implements Tool {
         String text = new String(body, 0, Math.min(body.length, maxBodyBytes), StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder();
         out.append("HTTP ").append(response.statusCode()).append('\n');
-        response.headers().firstValue("content-type").ifPresent(v -> out.append("content-type: ").append(v).append('\n'));
-        response.headers().firstValue("location").ifPresent(v -> out.append("location: ").append(v).append('\n'));
+        for (String header : List.of("content-type", "location")) {
+            response.headers()
+                    .firstValue(header)
+                    .ifPresent(v -> out.append(header).append(": ").append(v).append('\n'));
+        }
         out.append('\n').append(text);
         if (truncated) {
             out.append("\n[truncated: the body is longer than ").append(maxBodyBytes).append(" bytes]");

@@ -143,7 +143,8 @@ class WorkExecutorTest {
         Execution first = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1);
         Execution second = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
 
-        assertThat(first).isEqualTo(new Execution.Retry("tool flaky failed transiently: the backend is briefly down", 100));
+        assertThat(first)
+                .isEqualTo(new Execution.Retry("tool flaky failed transiently: the backend is briefly down", 100));
         assertThat(((Execution.Retry) second).backoffMs()).isEqualTo(200);
     }
 

@@ -131,7 +131,8 @@ class OpenAiModelProviderTest {
         JsonNode parameters = tool.path("function").path("parameters");
         assertThat(parameters.path("type").asText()).isEqualTo("object");
         assertThat(parameters.path("properties").path("url").path("type").asText()).isEqualTo("string");
-        assertThat(parameters.path("properties").path("url").path("description").asText()).isEqualTo("http or https URL");
+        assertThat(parameters.path("properties").path("url").path("description").asText())
+                .isEqualTo("http or https URL");
         assertThat(parameters.path("required").toString()).isEqualTo("[\"url\"]");
 
         // and the response is mapped
@@ -151,7 +152,8 @@ class OpenAiModelProviderTest {
         // Given
         responseBody = """
                 {"id":"chatcmpl-2","object":"chat.completion","created":1700000000,"model":"test-model",
-                 "choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"It says hello."}}],
+                 "choices":[{"index":0,"finish_reason":"stop",
+                   "message":{"role":"assistant","content":"It says hello."}}],
                  "usage":{"prompt_tokens":50,"completion_tokens":4,"total_tokens":54}}""";
 
         // When

@@ -2,6 +2,7 @@ package io.agentlog.worker.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
@@ -52,8 +53,8 @@ class ScriptedModelProviderTest {
         assertThat(result.reply().getToolCalls())
                 .extracting(ToolCall::getId, ToolCall::getName, ToolCall::getArguments)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("call_0_0", "http_fetch", "{\"url\":\"http://127.0.0.1/\"}"),
-                        org.assertj.core.groups.Tuple.tuple("mine", "noop", "{}"));
+                        tuple("call_0_0", "http_fetch", "{\"url\":\"http://127.0.0.1/\"}"),
+                        tuple("mine", "noop", "{}"));
         assertThat(result.reply().getFinishReason()).isEqualTo("tool_calls");
         assertThat(result.reply().getText()).isEmpty();
     }

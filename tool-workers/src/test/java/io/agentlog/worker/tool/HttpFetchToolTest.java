@@ -65,7 +65,9 @@ class HttpFetchToolTest {
 
     @Test
     void shouldReturnStatusAndBodyWhenTheHostAndPortAreAllowed() {
-        ToolOutput output = fetch(new HttpFetchTool(Set.of("127.0.0.1:" + port)), "{\"url\":\"" + url("/hello") + "\"}");
+        var tool = new HttpFetchTool(Set.of("127.0.0.1:" + port));
+
+        ToolOutput output = fetch(tool, "{\"url\":\"" + url("/hello") + "\"}");
 
         assertThat(output.getIsError()).isFalse();
         assertThat(output.getContent())
