@@ -1,5 +1,6 @@
 package io.agentlog.cli;
 
+import io.agentlog.bench.BenchException;
 import io.agentlog.client.AgentlogException;
 import io.agentlog.client.Durations;
 import io.agentlog.testkit.BrokerStartException;
@@ -39,6 +40,7 @@ import picocli.CommandLine.IVersionProvider;
             SessionControlCommands.Deny.class,
             EngineCommand.class,
             WorkerCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentlogCli implements Runnable {
@@ -84,6 +86,7 @@ public final class AgentlogCli implements Runnable {
         PrintWriter err = cli.getErr();
         boolean userMistake = e instanceof IllegalArgumentException;
         boolean known = userMistake || e instanceof AgentlogException || e instanceof BrokerStartException
+                || e instanceof BenchException
                 || e instanceof IllegalStateException || e instanceof UncheckedIOException || e instanceof IOException;
         err.println("agentlog: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         if (!known || System.getenv("AGENTLOG_DEBUG") != null) {

@@ -4,15 +4,11 @@ import io.agentlog.cli.EventLines;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AvroJson;
-import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
-import io.agentlog.testkit.BrokerOptions;
-import io.agentlog.testkit.ChildJvm;
-import io.agentlog.testkit.KafkaBroker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -21,16 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * {@code agentlog demo}: a broker on a free port, the topics, the engine and a worker as child processes, the demo
@@ -42,12 +34,10 @@ public final class Demo {
     public static final String DEMO_AGENT_RESOURCE = "/agents/demo-agent.yaml";
     public static final String DEFAULT_INPUT =
             "Write a short note on why agents belong on Kafka to notes/kafka.md, check it, and tell me where it is.";
-    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private final PrintWriter out;
     private final long startNanos = System.nanoTime();
-    private final List<Runnable> stops = new ArrayList<>();
-    private boolean stopped;
+    private EmbeddedStack stack;
 
     public Demo(PrintWriter out) {
         this.out = out;
@@ -77,13 +67,11 @@ public final class Demo {
                 ? AgentDefinitions.parse(demoAgentText(), "demo-agent.yaml")
                 : AgentDefinitions.load(agentFile);
         Path dir = Files.createTempDirectory("agentlog-demo-");
-        Path brokerDir = dir.resolve("broker");
-        Path stateDir = dir.resolve("engine-state");
         Thread onInterrupt = new Thread(() -> {
             out.println();
             out.println("Interrupted: stopping the worker, the engine and the broker...");
             out.flush();
-            stopAll();
+            stopStack();
             step("Logs are in %s", dir);
         }, "agentlog-demo-stop");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
@@ -93,38 +81,20 @@ public final class Demo {
             out.printf("Logs in %s (broker/broker.log, engine.log, worker.log)%n", dir);
             out.flush();
 
-            // closed by this demo (also on Ctrl-C) after the engine and the worker, which need it to stop cleanly
-            KafkaBroker broker = KafkaBroker.start(BrokerOptions.builder(brokerDir).closeOnJvmExit(false).build());
-            stops.add(() -> {
-                broker.close();
-                step("Stopped the broker");
-            });
-            String bootstrap = broker.bootstrapServers();
-            step("Kafka broker up on %s (pid %d)", bootstrap, broker.pid());
-
-            List<String> pools = Topics.DEFAULT_POOLS;
-            TopicSetup.createAll(bootstrap, pools, (short) 1, Duration.ofSeconds(30));
-            step("Created the topics (worker pools %s)", String.join(", ", pools));
-
-            try (AgentlogClient client = new AgentlogClient(bootstrap)) {
+            EmbeddedStack embedded = EmbeddedStack.startBroker(dir, Topics.DEFAULT_POOLS, line -> step("%s", line));
+            setStack(embedded);
+            try (AgentlogClient client = new AgentlogClient(embedded.bootstrapServers())) {
                 // Registered before the engine starts, so the engine's agent table holds it from the first task on.
                 String key = client.putAgent(agent);
                 step("Registered agent %s (%d tools, %s model)", key, agent.getTools().size(),
                         agent.getModel().getProvider());
-
-                Process engine = Components.startEngine(bootstrap, stateDir, dir.resolve("engine.log"), false);
-                Process worker = Components.startWorker(bootstrap, pools, dir.resolve("worker.log"), false);
-                stops.add(0, () -> {
-                    stopTogether(worker, engine);
-                    step("Stopped the engine and the worker");
-                });
-                step("Started the engine (pid %d) and a worker (pid %d)", engine.pid(), worker.pid());
+                embedded.startEngineAndWorker();
 
                 String sessionId = client.submit(AgentlogClient.task(agent.getName(), input)
                         .setAgentVersion(agent.getVersion())
                         .build());
                 step("Submitted session %s", sessionId);
-                follow(client, sessionId, timeout, engine, worker, dir);
+                follow(client, sessionId, timeout, embedded);
                 SessionResult result = client.awaitResult(sessionId, Duration.ofSeconds(30));
                 out.println("Result:");
                 out.println(AvroJson.toPrettyJson(result));
@@ -132,15 +102,14 @@ public final class Demo {
                 return result;
             }
         } finally {
-            stopAll();
+            stopStack();
             try {
                 Runtime.getRuntime().removeShutdownHook(onInterrupt);
             } catch (IllegalStateException e) {
                 // shutting down already: the hook does the same
             }
-            if (!keepData) {
-                deleteRecursively(brokerDir.resolve("kraft-logs"));
-                deleteRecursively(stateDir);
+            if (!keepData && stack != null) {
+                stack.deleteData();
             }
             step("Done; logs are in %s", dir);
         }
@@ -154,8 +123,7 @@ public final class Demo {
      * Prints the session's events until it ends, or fails at once if the engine or the worker dies meanwhile. The
      * watch runs on a thread of its own: never on the common fork-join pool, which also completes process exits.
      */
-    private void follow(AgentlogClient client, String sessionId, Duration timeout, Process engine, Process worker,
-            Path dir) {
+    private void follow(AgentlogClient client, String sessionId, Duration timeout, EmbeddedStack embedded) {
         ExecutorService watcher = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "agentlog-demo-watch");
             thread.setDaemon(true);
@@ -170,17 +138,12 @@ public final class Demo {
                     watching.get(200, TimeUnit.MILLISECONDS);
                     return;
                 } catch (TimeoutException e) {
-                    for (Process process : List.of(engine, worker)) {
-                        if (!process.isAlive()) {
-                            String which = process == engine ? "engine" : "worker";
-                            Path log = dir.resolve(which + ".log");
-                            throw new IllegalStateException("the " + which + " exited with code " + process.exitValue()
-                                    + " while the session ran; the end of " + log + ":\n" + LocalStack.tail(log, 30));
-                        }
-                    }
+                    embedded.deadComponent().ifPresent(why -> {
+                        throw new IllegalStateException(why.replaceFirst("; the end", " while the session ran; the end"));
+                    });
                     if (System.nanoTime() - deadline > 0) {
                         throw new IllegalStateException("session " + sessionId + " did not end within "
-                                + timeout.toSeconds() + " s; see the logs in " + dir);
+                                + timeout.toSeconds() + " s; see the logs in " + embedded.dir());
                     }
                 }
             }
@@ -204,38 +167,18 @@ public final class Demo {
         out.flush();
     }
 
-    private synchronized void stopAll() {
-        if (stopped) {
-            return;
-        }
-        stopped = true;
-        for (Runnable stop : stops) {
-            try {
-                stop.run();
-            } catch (RuntimeException e) {
-                out.println("While stopping: " + e.getMessage());
-            }
-        }
+    private synchronized void setStack(EmbeddedStack embedded) {
+        stack = embedded;
     }
 
-    /** Stops the processes together: SIGTERM to all first, so they shut down in parallel. */
-    private static void stopTogether(Process... processes) {
-        for (Process process : processes) {
-            process.destroy();
-        }
-        for (Process process : processes) {
-            ChildJvm.stop(process, STOP_GRACE);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
+    private synchronized void stopStack() {
+        if (stack == null) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temp file is harmless
+        try {
+            stack.close();
+        } catch (RuntimeException e) {
+            out.println("While stopping: " + e.getMessage());
         }
     }
 }
