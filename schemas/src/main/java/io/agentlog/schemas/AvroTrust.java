@@ -5,9 +5,8 @@ import org.apache.avro.util.ClassSecurityValidator;
 /**
  * Avro 1.12 refuses to load, by name, classes it was not told to trust, and it loads generated
  * classes by name when it copies or decodes records. This trusts the classes generated from our
- * schemas (package {@value #GENERATED_PACKAGE}), once per JVM, before any of them is used through
- * this module. Code that uses the generated classes first (a builder copy, say) can set
- * {@code -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.agentlog.schemas.avro} or call {@link #ensure()}.
+ * schemas (package {@value #GENERATED_PACKAGE}), once per JVM. Every generated record class calls
+ * {@link #ensure()} when it loads (see src/main/avro-templates), so no caller has to.
  */
 public final class AvroTrust {
 

@@ -15,10 +15,6 @@ import java.util.stream.Collectors;
  */
 public final class BuiltinTools {
 
-    static {
-        AvroTrust.ensure();
-    }
-
     public static final String READ_FILE = "read_file";
     public static final String WRITE_FILE = "write_file";
     public static final String LIST_FILES = "list_files";

@@ -27,10 +27,6 @@ import java.util.stream.Collectors;
  */
 public final class JsonInput {
 
-    static {
-        AvroTrust.ensure();
-    }
-
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static final Set<String> TASK_FIELDS = Set.of(

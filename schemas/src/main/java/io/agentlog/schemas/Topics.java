@@ -24,12 +24,16 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Topics {
 
-    static {
-        AvroTrust.ensure();
-    }
-
     /** Partitions of every per-session topic. The input topics must agree, or the engine cannot co-partition. */
     public static final int SESSION_PARTITIONS = 6;
+
+    /**
+     * Partitions of each work topic. Workers are not bound by it (share groups hand one partition to
+     * many consumers), but the share assignor gives each partition ceil(members / partitions) members
+     * and a worker lane busy with its batch takes no new records, so more partitions spread the work
+     * over more lanes. No one reads work topics co-partitioned, so this need not match the sessions'.
+     */
+    public static final int WORK_PARTITIONS = 12;
 
     private static final Map<String, String> DELETE_7_DAYS = Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
@@ -86,7 +90,7 @@ public final class Topics {
 
     /** The work topic of a pool: {@code agentlog.work.<pool>}. */
     public static Topic<String, WorkRequest> work(String pool) {
-        return new Topic<>(workTopicName(pool), KEYS, AvroSerde.of(WorkRequest.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+        return new Topic<>(workTopicName(pool), KEYS, AvroSerde.of(WorkRequest.class), WORK_PARTITIONS, DELETE_7_DAYS);
     }
 
     public static String workTopicName(String pool) {

@@ -1,6 +1,5 @@
 package io.agentlog.worker;
 
-import io.agentlog.schemas.AvroTrust;
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.internal.Lane;
 import io.agentlog.worker.internal.ShareGroupSetup;
@@ -64,7 +63,6 @@ public final class Worker implements AutoCloseable {
 
     /** Starts a worker with these tools and model providers, e.g. built-ins plus a team's own tools. */
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
-        AvroTrust.ensure();
         log.info("Starting worker: {}", config);
         Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         try (Admin admin = Admin.create(adminConfig)) {

@@ -1,6 +1,5 @@
 package io.agentlog.worker.internal;
 
-import io.agentlog.schemas.AvroTrust;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
@@ -38,7 +37,6 @@ public final class WorkExecutor {
     private static final Logger log = LoggerFactory.getLogger(WorkExecutor.class);
 
     static {
-        AvroTrust.ensure(); // builds generated records, whose defaults Avro 1.12 resolves by class name
     }
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
