@@ -39,6 +39,18 @@ public final class Topics {
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
             TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
 
+    /**
+     * Largest record on the work topics and the work results topic: a sandboxed tool call carries a
+     * copy of the session workspace and its result the changed files. Producers writing there set
+     * {@code max.request.size} to this.
+     */
+    public static final int MAX_WORK_RECORD_BYTES = 20 * 1024 * 1024;
+
+    private static final Map<String, String> WORK_CONFIGS = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_WORK_RECORD_BYTES));
+
     private static final Map<String, String> COMPACTED = Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -46,6 +58,9 @@ public final class Topics {
     public static final String MODEL_POOL = "model";
 
     public static final String TOOLS_POOL = "tools";
+
+    /** Untrusted code: bash, Python and JavaScript in sandboxes, with a copy of the session workspace. */
+    public static final String SANDBOX_POOL = "sandbox";
 
     /** The pseudo-pool of tools that run inline in the engine (workspace file tools). */
     public static final String ENGINE_POOL = "engine";
@@ -61,7 +76,7 @@ public final class Topics {
             new Topic<>("agentlog.control", KEYS, InputSerde.control(), SESSION_PARTITIONS, DELETE_7_DAYS);
 
     public static final Topic<String, WorkResult> WORK_RESULTS = new Topic<>(
-            "agentlog.work.results", KEYS, AvroSerde.of(WorkResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+            "agentlog.work.results", KEYS, AvroSerde.of(WorkResult.class), SESSION_PARTITIONS, WORK_CONFIGS);
 
     public static final Topic<String, SessionEvent> EVENTS = new Topic<>(
             "agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, DELETE_7_DAYS);
@@ -83,14 +98,14 @@ public final class Topics {
             "agentlog.dlq", Serdes.ByteArray(), Serdes.ByteArray(), 1,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000)));
 
-    /** The default worker pools: model calls and worker-side tools. */
-    public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL);
+    /** The default worker pools: model calls, worker-side tools, sandboxed code. */
+    public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL, SANDBOX_POOL);
 
     private Topics() {}
 
     /** The work topic of a pool: {@code agentlog.work.<pool>}. */
     public static Topic<String, WorkRequest> work(String pool) {
-        return new Topic<>(workTopicName(pool), KEYS, AvroSerde.of(WorkRequest.class), WORK_PARTITIONS, DELETE_7_DAYS);
+        return new Topic<>(workTopicName(pool), KEYS, AvroSerde.of(WorkRequest.class), WORK_PARTITIONS, WORK_CONFIGS);
     }
 
     public static String workTopicName(String pool) {

@@ -1,6 +1,7 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.DeadLetterDeserializationHandler;
+import io.agentlog.schemas.Topics;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,6 +27,8 @@ final class StreamsSettings {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         props.put(StreamsConfig.POLL_MS_CONFIG, config.pollTime().toMillis());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // Sandboxed tool calls carry a copy of the session workspace (the work topics accept that much).
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_WORK_RECORD_BYTES);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         // An undecodable input record goes to the DLQ and processing continues.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
