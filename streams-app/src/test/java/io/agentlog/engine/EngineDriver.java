@@ -45,6 +45,7 @@ final class EngineDriver implements AutoCloseable {
     final TestInputTopic<String, WorkResult> workResults;
     final TestOutputTopic<String, WorkRequest> modelWork;
     final TestOutputTopic<String, WorkRequest> toolWork;
+    final TestOutputTopic<String, WorkRequest> sandboxWork;
     final TestOutputTopic<String, SessionEvent> events;
     final TestOutputTopic<String, SessionResult> results;
     final TestOutputTopic<byte[], byte[]> dlq;
@@ -58,7 +59,7 @@ final class EngineDriver implements AutoCloseable {
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         driver = new TopologyTestDriver(
-                EngineTopology.build(config, WorkPools.fixed(Set.of(Topics.MODEL_POOL, Topics.TOOLS_POOL))), props,
+                EngineTopology.build(config, WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS))), props,
                 Instant.parse("2026-01-01T00:00:00Z"));
         var keys = Serdes.String();
         agents = driver.createInputTopic(Topics.AGENTS.name(), keys.serializer(), Topics.AGENTS.valueSerde().serializer());
@@ -70,6 +71,7 @@ final class EngineDriver implements AutoCloseable {
         var work = AvroSerde.of(WorkRequest.class).deserializer();
         modelWork = driver.createOutputTopic(Topics.workTopicName(Topics.MODEL_POOL), keys.deserializer(), work);
         toolWork = driver.createOutputTopic(Topics.workTopicName(Topics.TOOLS_POOL), keys.deserializer(), work);
+        sandboxWork = driver.createOutputTopic(Topics.workTopicName(Topics.SANDBOX_POOL), keys.deserializer(), work);
         events = driver.createOutputTopic(Topics.EVENTS.name(), keys.deserializer(), Topics.EVENTS.valueSerde().deserializer());
         results = driver.createOutputTopic(Topics.RESULTS.name(), keys.deserializer(),
                 Topics.RESULTS.valueSerde().deserializer());

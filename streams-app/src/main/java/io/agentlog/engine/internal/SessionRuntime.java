@@ -194,7 +194,8 @@ final class SessionRuntime {
     void requestTool(SessionState state, ToolSpec spec, String toolCallId, String arguments) {
         String workId = nextWorkId(state);
         ToolInvocation invocation = new ToolInvocation(toolCallId, spec.getName(), arguments, spec.getSemantics(),
-                state.getSessionId() + "/" + workId, spec.getTimeoutMs());
+                state.getSessionId() + "/" + workId, spec.getTimeoutMs(),
+                spec.getWorkspace() ? workspace.snapshot(state.getSessionId()) : List.of());
         forward(EngineTopology.WORK_SINK, state.getSessionId(), workRequest(state, spec.getPool(), workId, invocation));
         addPending(state, workId, WorkKind.TOOL, toolCallId, spec.getName(), now() + spec.getTimeoutMs());
         state.setToolCalls(state.getToolCalls() + 1);

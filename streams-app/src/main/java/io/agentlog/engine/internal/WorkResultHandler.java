@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelReply;
 import io.agentlog.schemas.avro.ModelResponded;
@@ -19,6 +20,8 @@ import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkKind;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkResult;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -155,7 +158,7 @@ final class WorkResultHandler {
         String content;
         boolean isError;
         if (result.getOutcome() == WorkOutcome.OK && result.getResult() instanceof ToolOutput output) {
-            content = output.getContent();
+            content = output.getContent() + applyFileChanges(state, pending, output.getFileChanges());
             isError = output.getIsError();
         } else {
             content = switch (result.getOutcome()) {
@@ -166,6 +169,38 @@ final class WorkResultHandler {
             isError = true;
         }
         runtime.completeTool(state, pending.getToolCallId(), pending.getTool(), result.getOutcome(), content, isError);
+    }
+
+    /**
+     * Applies the files a workspace tool changed, each checked like a write_file call (path inside the
+     * workspace, size limits). Returns a note for the model about any change that was refused.
+     */
+    private String applyFileChanges(SessionState state, PendingWork pending, List<FileChange> changes) {
+        if (changes.isEmpty()) {
+            return "";
+        }
+        boolean allowed = state.getDefinition().getTools().stream()
+                .anyMatch(t -> t.getName().equals(pending.getTool()) && t.getWorkspace());
+        if (!allowed) {
+            return "\n[file changes ignored: tool " + pending.getTool() + " has no workspace access]";
+        }
+        List<String> refused = new ArrayList<>();
+        for (FileChange change : changes) {
+            try {
+                if (change.getContent() == null) {
+                    runtime.workspace().delete(runtime, state, change.getPath());
+                } else {
+                    ByteBuffer buffer = change.getContent().duplicate();
+                    byte[] bytes = new byte[buffer.remaining()];
+                    buffer.get(bytes);
+                    runtime.workspace().write(runtime, state, change.getPath(), bytes)
+                            .ifPresent(reason -> refused.add(change.getPath() + ": " + reason));
+                }
+            } catch (WorkspaceException e) {
+                refused.add("'" + change.getPath() + "': " + e.getMessage());
+            }
+        }
+        return refused.isEmpty() ? "" : "\n[file changes refused: " + String.join("; ", refused) + "]";
     }
 
     private static void addUsage(SessionState state, Usage usage) {

@@ -1,8 +1,10 @@
 package io.agentlog.engine.internal;
 
 import io.agentlog.engine.EngineConfig;
+import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.SessionState;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -81,6 +83,31 @@ final class Workspace {
         state.setWorkspaceBytes(total);
         runtime.emit(state, new FileWritten(clean, (long) content.length, false));
         return Optional.empty();
+    }
+
+    /** Deletes a file; returns false when there was none. */
+    boolean delete(SessionRuntime runtime, SessionState state, String path) {
+        String clean = normalize(path);
+        String key = Keys.workspace(state.getSessionId(), clean);
+        byte[] old = files.get(key);
+        if (old == null) {
+            return false;
+        }
+        files.delete(key);
+        state.setWorkspaceBytes(state.getWorkspaceBytes() - old.length);
+        runtime.emit(state, new FileWritten(clean, 0L, true));
+        return true;
+    }
+
+    /** Every file of the session, path and content, in path order. */
+    List<FileChange> snapshot(String sessionId) {
+        String start = Keys.workspacePrefix(sessionId);
+        List<FileChange> out = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = files.prefixScan(start, new StringSerializer())) {
+            it.forEachRemaining(entry ->
+                    out.add(new FileChange(entry.key.substring(start.length()), ByteBuffer.wrap(entry.value))));
+        }
+        return out;
     }
 
     List<Entry> list(String sessionId, String prefix) {
