@@ -252,6 +252,24 @@ class SessionProcessorTest {
     }
 
     @Test
+    void shouldShowASteerThatArrivedDuringToolCallsAfterTheirResults() {
+        engine.register(agent("helper", List.of("noop")));
+        engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
+        engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"),
+                call("b", "noop", "{}")));
+        List<WorkRequest> tools = engine.toolWork.readValuesToList();
+
+        engine.workResults.pipeInput("s1", toolResult(tools.get(0), "ok a"));
+        engine.control.pipeInput("s1", ControlCommand.newBuilder().setSessionId("s1").setType(ControlType.STEER)
+                .setMessage("also check b").build());
+        engine.workResults.pipeInput("s1", toolResult(tools.get(1), "ok b"));
+
+        // the model sees the tool results right after its turn, then the steer (chat APIs require that order)
+        assertThat(engine.modelCall(engine.nextModelCall()).getMessages()).extracting(Message::getRole)
+                .containsExactly(Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.TOOL, Role.TOOL, Role.USER);
+    }
+
+    @Test
     void shouldEndWithBudgetExceededWhenTheStepBudgetIsSpent() {
         engine.register(agent("helper", List.of("noop")));
         var limited = task("s1", "helper", "x");

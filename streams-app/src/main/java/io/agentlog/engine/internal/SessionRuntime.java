@@ -172,8 +172,8 @@ final class SessionRuntime {
         AgentDefinition definition = state.getDefinition();
         String workId = nextWorkId(state);
         int turn = state.getSteps();
-        ModelCall call = new ModelCall(definition.getModel(), history(state.getSessionId()), definition.getTools(), turn,
-                definition.getScript());
+        ModelCall call = new ModelCall(definition.getModel(), ConversationOrder.forModel(history(state.getSessionId())),
+                definition.getTools(), turn, definition.getScript());
         WorkRequest work = workRequest(state, Topics.MODEL_POOL, workId, call);
         int size = WORK_SERDE.encode(work).length;
         if (size > MAX_WORK_REQUEST_BYTES) {
