@@ -5,15 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code --pools model,tools}: worker pools, checked against the pool name rules. */
+/** {@code --pools model,tools,sandbox}: worker pools, checked against the pool name rules. */
 public final class PoolsOption {
 
     @Option(
             names = "--pools",
             split = ",",
             paramLabel = "POOL",
-            defaultValue = "${env:AGENTLOG_POOLS:-model,tools}",
-            description = "Worker pools, comma-separated (default: $AGENTLOG_POOLS, else model,tools).")
+            defaultValue = "${env:AGENTLOG_POOLS:-" + Topics.DEFAULT_POOLS_TEXT + "}",
+            description = "Worker pools, comma-separated (default: $AGENTLOG_POOLS, else " + Topics.DEFAULT_POOLS_TEXT
+                    + ").")
     List<String> pools = new ArrayList<>();
 
     public List<String> value() {

@@ -101,6 +101,9 @@ public final class Topics {
     /** The default worker pools: model calls, worker-side tools, sandboxed code. */
     public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL, SANDBOX_POOL);
 
+    /** {@link #DEFAULT_POOLS} as a comma-separated constant, for annotations and environment defaults. */
+    public static final String DEFAULT_POOLS_TEXT = MODEL_POOL + "," + TOOLS_POOL + "," + SANDBOX_POOL;
+
     private Topics() {}
 
     /** The work topic of a pool: {@code agentlog.work.<pool>}. */
