@@ -3,6 +3,7 @@ package io.agentlog.local;
 import io.agentlog.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,10 +24,19 @@ public final class Components {
     private Components() {}
 
     public static Process startEngine(String bootstrapServers, Path stateDir, Path logFile, boolean detached) {
+        return startEngine(bootstrapServers, stateDir, logFile, detached, Map.of());
+    }
+
+    /** Starts an engine with further {@code AGENTLOG_*} settings, e.g. an application id or standby replicas. */
+    public static Process startEngine(
+            String bootstrapServers, Path stateDir, Path logFile, boolean detached, Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put(BOOTSTRAP_ENV, bootstrapServers);
+        env.put(STATE_DIR_ENV, stateDir.toAbsolutePath().toString());
         return ChildJvm.builder(CLI_MAIN)
                 .args("engine")
                 .jvmArgs(jvmArgs("512m"))
-                .env(Map.of(BOOTSTRAP_ENV, bootstrapServers, STATE_DIR_ENV, stateDir.toAbsolutePath().toString()))
+                .env(env)
                 .logFile(logFile)
                 .detached(detached)
                 .build()
@@ -44,7 +54,8 @@ public final class Components {
                 .start();
     }
 
-    private static List<String> jvmArgs(String heap) {
+    /** The JVM options of a child process with this heap: headless, native access and Unsafe allowed quietly. */
+    public static List<String> jvmArgs(String heap) {
         List<String> args = new ArrayList<>(List.of("-Xmx" + heap, "-Djava.awt.headless=true"));
         if (Runtime.version().feature() >= 22) {
             // RocksDB and zstd load native code, which JDK 22+ warns about unless it is allowed

@@ -1,0 +1,158 @@
+package io.agentlog.local.chaos;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * What a chaos run found; {@link #broken()} names every guarantee it saw violated (empty = all held).
+ *
+ * @param repeatedModelCalls model calls executed again for a turn a worker had already run
+ * @param modelCallsInFlightAtWorkerKills model calls running on a worker, or answered but possibly unacknowledged
+ *     (no {@code ModelResponded} committed a second before), when it was killed: the bound on repeats
+ * @param unexplainedRepeatedModelCalls repeats whose earlier run was not on a worker killed after it started: a
+ *     committed turn requested again (guarantee 3 broken)
+ * @param modelTurnsRequestedTwice turns with two {@code ModelRequested} events in the journal
+ * @param atMostOnceExtraExecutions ledger lines beyond the first per idempotency key (guarantee 4 broken)
+ * @param outcomeUnknown at-most-once calls answered OUTCOME_UNKNOWN because their item was redelivered
+ */
+public record ChaosReport(
+        long seed,
+        int sessions,
+        int completed,
+        int failed,
+        int lost,
+        int duplicateResults,
+        int unexpectedResults,
+        int eventGaps,
+        int duplicateEvents,
+        int sessionsWithoutOneEnd,
+        int modelCalls,
+        int repeatedModelCalls,
+        int modelCallsInFlightAtWorkerKills,
+        int unexplainedRepeatedModelCalls,
+        int modelTurnsRequestedTwice,
+        int atMostOnceExecutions,
+        int atMostOnceExtraExecutions,
+        int outcomeUnknown,
+        int dlqRecords,
+        List<KillRecord> kills,
+        OptionalLong recoveryMsP50,
+        OptionalLong recoveryMsMax,
+        long maxRecoveryMs,
+        long durationMs,
+        List<String> failures) {
+
+    /** The guarantees (numbered as in docs/guarantees.md) this run saw broken. */
+    public List<String> broken() {
+        List<String> broken = new ArrayList<>();
+        if (lost > 0) {
+            broken.add("1: " + lost + " session(s) without a terminal result");
+        }
+        if (duplicateResults > 0 || unexpectedResults > 0) {
+            broken.add("2: " + duplicateResults + " duplicate result(s), " + unexpectedResults
+                    + " result(s) for sessions never submitted");
+        }
+        if (eventGaps > 0 || duplicateEvents > 0 || sessionsWithoutOneEnd > 0) {
+            broken.add("2: " + eventGaps + " event gap(s), " + duplicateEvents + " duplicate event(s), "
+                    + sessionsWithoutOneEnd + " session(s) whose journal does not end exactly once");
+        }
+        if (unexplainedRepeatedModelCalls > 0 || modelTurnsRequestedTwice > 0
+                || repeatedModelCalls > modelCallsInFlightAtWorkerKills) {
+            broken.add("3: " + repeatedModelCalls + " repeated model call(s) (bound "
+                    + modelCallsInFlightAtWorkerKills + "), " + unexplainedRepeatedModelCalls
+                    + " not explained by a worker kill, " + modelTurnsRequestedTwice + " turn(s) requested twice");
+        }
+        if (atMostOnceExtraExecutions > 0) {
+            broken.add("4: " + atMostOnceExtraExecutions + " at-most-once execution(s) beyond one per key");
+        }
+        boolean unrecovered = kills.stream().anyMatch(k -> k.recoveryMs().isPresent()
+                && k.recoveryMs().getAsLong() > maxRecoveryMs);
+        if (unrecovered) {
+            broken.add("6: recovery after a kill took longer than " + maxRecoveryMs + " ms");
+        }
+        return broken;
+    }
+
+    public boolean ok() {
+        return broken().isEmpty();
+    }
+
+    /** One JSON object. */
+    public String toJson() {
+        StringBuilder json = new StringBuilder("{");
+        field(json, "ok", ok());
+        field(json, "seed", seed);
+        field(json, "sessions", sessions);
+        field(json, "completed", completed);
+        field(json, "failed", failed);
+        field(json, "lost", lost);
+        field(json, "duplicateResults", duplicateResults);
+        field(json, "unexpectedResults", unexpectedResults);
+        field(json, "eventGaps", eventGaps);
+        field(json, "duplicateEvents", duplicateEvents);
+        field(json, "sessionsWithoutOneEnd", sessionsWithoutOneEnd);
+        field(json, "modelCalls", modelCalls);
+        field(json, "repeatedModelCalls", repeatedModelCalls);
+        field(json, "modelCallsInFlightAtWorkerKills", modelCallsInFlightAtWorkerKills);
+        field(json, "unexplainedRepeatedModelCalls", unexplainedRepeatedModelCalls);
+        field(json, "modelTurnsRequestedTwice", modelTurnsRequestedTwice);
+        field(json, "atMostOnceExecutions", atMostOnceExecutions);
+        field(json, "atMostOnceExtraExecutions", atMostOnceExtraExecutions);
+        field(json, "outcomeUnknown", outcomeUnknown);
+        field(json, "dlqRecords", dlqRecords);
+        field(json, "killCount", kills.size());
+        field(json, "engineKills", kills.stream().filter(k -> !k.worker()).count());
+        field(json, "workerKills", kills.stream().filter(KillRecord::worker).count());
+        json.append("\"recoveryMsP50\":").append(number(recoveryMsP50)).append(',');
+        json.append("\"recoveryMsMax\":").append(number(recoveryMsMax)).append(',');
+        field(json, "durationMs", durationMs);
+        json.append("\"kills\":[");
+        for (int i = 0; i < kills.size(); i++) {
+            KillRecord k = kills.get(i);
+            json.append(i == 0 ? "" : ",").append("{\"target\":").append(string(k.target()))
+                    .append(",\"pid\":").append(k.pid())
+                    .append(",\"atMs\":").append(k.atMs())
+                    .append(",\"recoveryMs\":").append(number(k.recoveryMs())).append('}');
+        }
+        json.append("],\"failures\":[");
+        for (int i = 0; i < failures.size(); i++) {
+            json.append(i == 0 ? "" : ",").append(string(failures.get(i)));
+        }
+        json.append("],\"broken\":[");
+        List<String> broken = broken();
+        for (int i = 0; i < broken.size(); i++) {
+            json.append(i == 0 ? "" : ",").append(string(broken.get(i)));
+        }
+        return json.append("]}").toString();
+    }
+
+    private static void field(StringBuilder json, String name, Object value) {
+        json.append(string(name)).append(':').append(value).append(',');
+    }
+
+    private static String number(OptionalLong value) {
+        return value.isPresent() ? String.valueOf(value.getAsLong()) : "null";
+    }
+
+    static String string(String value) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}
