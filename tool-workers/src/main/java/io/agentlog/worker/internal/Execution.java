@@ -10,4 +10,10 @@ public sealed interface Execution {
 
     /** A transient failure: release the delivery after {@code backoffMs} so it is delivered again. */
     record Retry(String reason, long backoffMs) implements Execution {}
+
+    /**
+     * A poison item: copy the work record to {@code agentlog.dlq} with {@code reason}, produce this {@code ERROR}
+     * result so the session goes on, then acknowledge {@code REJECT}.
+     */
+    record Reject(WorkResult result, String reason) implements Execution {}
 }

@@ -18,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -433,6 +435,7 @@ public final class Lane implements Runnable {
         MDC.put("workId", request.getWorkId());
         switch (executor.execute(request, pool, deliveryCount)) {
             case Execution.Answer answer -> publish(id, answer.result());
+            case Execution.Reject reject -> reject(id, record, reject);
             case Execution.Retry retry -> {
                 log.info("Releasing work {} (delivery {}) after {} ms: {}", request.getWorkId(), deliveryCount,
                         retry.backoffMs(), retry.reason());
@@ -456,6 +459,48 @@ public final class Lane implements Runnable {
         }
         byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
         send(id, new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, value), AcknowledgeType.ACCEPT);
+    }
+
+    /**
+     * The record to the DLQ and the error result to the session; REJECT once the broker has both, else RELEASE (a
+     * later delivery tries again, and the engine drops a second result by its work id).
+     */
+    private void reject(RecordId id, ConsumerRecord<byte[], byte[]> record, Execution.Reject reject) {
+        log.warn("Work record {} is poison; sending it to {} and an error result to the session: {}", id,
+                Topics.DLQ.name(), reject.reason());
+        var headers = DlqHeaders.of(reject.reason(), "tool-workers " + workerId, record.topic(), record.partition(),
+                record.offset());
+        WorkResult result = reject.result();
+        byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
+        List<ProducerRecord<byte[], byte[]>> outs = List.of(
+                new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers),
+                new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)));
+        AtomicInteger pending = new AtomicInteger(outs.size());
+        AtomicBoolean failed = new AtomicBoolean();
+        for (ProducerRecord<byte[], byte[]> out : outs) {
+            try {
+                producer.send(out, (metadata, error) -> {
+                    if (error != null) {
+                        failed.set(true);
+                        log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}",
+                                out.topic(), id, error.toString());
+                    }
+                    if (pending.decrementAndGet() == 0) {
+                        if (!failed.get()) {
+                            answered.incrementAndGet();
+                        }
+                        complete(id, failed.get() ? AcknowledgeType.RELEASE : AcknowledgeType.REJECT);
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}", out.topic(), id,
+                        e.toString());
+                failed.set(true);
+                if (pending.decrementAndGet() == 0) {
+                    complete(id, AcknowledgeType.RELEASE);
+                }
+            }
+        }
     }
 
     private void toDlq(RecordId id, ConsumerRecord<byte[], byte[]> record, String reason) {

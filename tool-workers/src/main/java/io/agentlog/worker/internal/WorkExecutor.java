@@ -26,9 +26,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one delivery of a work item and decides its answer: a model call goes to the provider its spec names, a tool
  * call to the tool of that name. Success is {@code OK}; a {@link RetryableWorkException} becomes a
- * {@link Execution.Retry} (but an error on the last allowed delivery, so the session is not left waiting); anything
- * else is outcome {@code ERROR} with a message saying what failed. An at-most-once tool whose item is delivered again
- * is not run: the answer is {@code OUTCOME_UNKNOWN}.
+ * {@link Execution.Retry}; anything else is outcome {@code ERROR} with a message saying what failed. An at-most-once
+ * tool whose item is delivered again is not run: the answer is {@code OUTCOME_UNKNOWN}.
+ *
+ * <p>Poison items: the last delivery the group allows ({@code maxDeliveries}) is never run. It only comes after
+ * earlier deliveries crashed their worker, lost their lock or failed transiently every time, and the broker would
+ * archive the record after it without anyone answering, leaving the session waiting. So it is a
+ * {@link Execution.Reject}: an {@code ERROR} result the session sees, and the record to the DLQ with the reason. A
+ * transient failure on the delivery before the last gives up the same way, with the failure as the reason.
  *
  * <p>Thread-safe and blocking: it runs on the item's virtual thread.
  */
@@ -36,8 +41,6 @@ public final class WorkExecutor {
 
     private static final Logger log = LoggerFactory.getLogger(WorkExecutor.class);
 
-    static {
-    }
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final String workerId;
@@ -64,6 +67,13 @@ public final class WorkExecutor {
 
     public Execution execute(WorkRequest request, String pool, int deliveryCount) {
         long startNanos = System.nanoTime();
+        if (deliveryCount > 1 && deliveryCount >= maxDeliveries) {
+            String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
+                    + " reached delivery " + deliveryCount + " of at most " + maxDeliveries + " without an answer:"
+                    + " earlier deliveries crashed or lost their worker, or kept failing, so it is not run again";
+            log.warn("Rejecting poison work item {} to the DLQ: {}", request.getWorkId(), reason);
+            return new Execution.Reject(result(request, Attempt.error(reason), deliveryCount, startNanos), reason);
+        }
         Attempt attempt = switch (request.getRequest()) {
             case ModelCall call -> callModel(call);
             case ToolInvocation invocation -> runTool(request, invocation, pool, deliveryCount);
@@ -71,14 +81,19 @@ public final class WorkExecutor {
                     + request.getRequest().getClass().getName());
         };
         if (attempt.retry().isPresent()) {
-            if (deliveryCount < maxDeliveries) {
+            if (deliveryCount + 1 < maxDeliveries) {
                 return new Execution.Retry(attempt.retry().get(), backoffMs(deliveryCount));
             }
-            attempt = Attempt.error(attempt.retry().get() + " (gave up: this was delivery " + deliveryCount + " of at"
-                    + " most " + maxDeliveries + ")");
+            String reason = attempt.retry().get() + " (gave up: this was delivery " + deliveryCount + " of at most "
+                    + maxDeliveries + ", and the last is not run)";
+            return new Execution.Reject(result(request, Attempt.error(reason), deliveryCount, startNanos), reason);
         }
+        return new Execution.Answer(result(request, attempt, deliveryCount, startNanos));
+    }
+
+    private WorkResult result(WorkRequest request, Attempt attempt, int deliveryCount, long startNanos) {
         long durationMs = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-        return new Execution.Answer(WorkResult.newBuilder()
+        return WorkResult.newBuilder()
                 .setWorkId(request.getWorkId())
                 .setSessionId(request.getSessionId())
                 .setOutcome(attempt.outcome())
@@ -89,7 +104,7 @@ public final class WorkExecutor {
                 .setDeliveryCount(deliveryCount)
                 .setDurationMs(durationMs)
                 .setCompletedAt(clock.instant())
-                .build());
+                .build();
     }
 
     /** A small error result for a work item whose real result could not be produced (e.g. too large). */

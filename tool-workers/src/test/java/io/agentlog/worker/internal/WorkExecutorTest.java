@@ -140,8 +140,10 @@ class WorkExecutorTest {
 
     @Test
     void shouldRetryWithGrowingBackoffWhenTheFailureIsTransient() {
-        Execution first = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1);
-        Execution second = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
+        WorkExecutor fiveDeliveries = new WorkExecutor("worker-1", ModelProviders.of(new ScriptedModelProvider()),
+                ToolRegistry.of(flaky), 5, Duration.ofMillis(100), Clock.fixed(NOW, ZoneOffset.UTC));
+        Execution first = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1);
+        Execution second = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
 
         assertThat(first)
                 .isEqualTo(new Execution.Retry("tool flaky failed transiently: the backend is briefly down", 100));
@@ -149,11 +151,39 @@ class WorkExecutorTest {
     }
 
     @Test
-    void shouldAnswerErrorWhenTheFailureIsTransientOnTheLastDelivery() {
-        WorkResult result = answer(executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 3));
+    void shouldRejectWithTheFailureWhenTheFailureIsTransientOnTheDeliveryBeforeTheLast() {
+        // Given a tool that fails transiently, and 3 deliveries allowed
+        // When its second delivery fails too
+        Execution execution = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
 
-        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
-        assertThat(result.getError()).contains("the backend is briefly down").contains("delivery 3 of at most 3");
+        // Then it gives up: an error result for the session and the reason for the DLQ, the last delivery unused
+        assertThat(execution).isInstanceOf(Execution.Reject.class);
+        Execution.Reject reject = (Execution.Reject) execution;
+        assertThat(reject.result().getOutcome()).isEqualTo(WorkOutcome.ERROR);
+        assertThat(reject.result().getError()).contains("the backend is briefly down").contains("delivery 2 of at most 3");
+        assertThat(reject.reason()).isEqualTo(reject.result().getError());
+        assertThat(flakyRuns).hasValue(1);
+    }
+
+    @Test
+    void shouldRejectWithoutRunningWhenTheLastAllowedDeliveryComes() {
+        // Given an item whose earlier deliveries never answered (their worker crashed on it)
+        // When its last allowed delivery comes, for an idempotent tool, an at-most-once tool and a model call
+        List<Execution> executions = List.of(
+                executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 3),
+                executor.execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 4),
+                executor.execute(modelRequest("scripted", 0), "model", 3));
+
+        // Then none runs; each is rejected with an error result that says why
+        assertThat(flakyRuns).hasValue(0);
+        assertThat(executions).allSatisfy(execution -> {
+            assertThat(execution).isInstanceOf(Execution.Reject.class);
+            Execution.Reject reject = (Execution.Reject) execution;
+            assertThat(reject.result().getOutcome()).isEqualTo(WorkOutcome.ERROR);
+            assertThat(reject.reason()).contains("of session s-1").contains("of at most 3")
+                    .contains("not run again");
+            assertThat(reject.result().getError()).isEqualTo(reject.reason());
+        });
     }
 
     @Test

@@ -2,11 +2,14 @@ package io.agentlog.worker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentlog.schemas.AvroSerde;
+import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.Worker;
@@ -121,6 +124,54 @@ class WorkerRedeliveryIntegrationTest {
             assertThat(result.getError()).contains("at-most-once").contains("session-" + work + "/" + work);
             assertThat(tool.runs).hasValue(0);
             assertThat(worker.isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldRejectToTheDlqAndAnswerErrorWithoutRunningWhenTheLastDeliveryComes() throws Exception {
+        // Given 2 deliveries allowed, and a first delivery that ended without an answer (as if its worker crashed)
+        String pool = KafkaFixture.uniquePool("poison");
+        KafkaFixture.createTopics(List.of(pool));
+        var tool = new ScriptedTool("crashy", run -> ToolOutputs.ok("ran"));
+        String work = KafkaFixture.id("poison");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)));
+        }
+        try (var dlq = KafkaFixture.tail(Topics.DLQ.name())) {
+            producer.commit(KafkaFixture.tool(pool, work, "crashy", "{}", ToolSemantics.IDEMPOTENT));
+            takeAndRelease(pool);
+
+            // When a worker gets the last delivery
+            WorkerConfig config = WorkerConfig.builder()
+                    .bootstrapServers(KafkaFixture.bootstrap())
+                    .pools(List.of(pool))
+                    .workerId("it-" + pool)
+                    .maxDeliveries(2)
+                    .shutdownGrace(Duration.ofSeconds(20))
+                    .build();
+            try (Worker worker = start(config, tool)) {
+
+                // Then the session gets an error result, the tool did not run, and the record is in the DLQ
+                WorkResult result = results.await(work, TIMEOUT);
+                assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
+                assertThat(result.getDeliveryCount()).isEqualTo(2);
+                assertThat(result.getError()).contains("delivery 2 of at most 2").contains("not run again");
+                assertThat(tool.runs).hasValue(0);
+                List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
+                Awaitility.await("the DLQ record").atMost(TIMEOUT).until(() -> {
+                    dlq.poll(Duration.ofMillis(200)).forEach(r -> {
+                        if (Topics.workTopicName(pool).equals(DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC))) {
+                            dead.add(r);
+                        }
+                    });
+                    return !dead.isEmpty();
+                });
+                assertThat(dead).hasSize(1);
+                assertThat(DlqHeaders.get(dead.getFirst().headers(), DlqHeaders.REASON))
+                        .isEqualTo(result.getError());
+                assertThat(AvroSerde.of(WorkRequest.class).decode(dead.getFirst().value()).getWorkId()).isEqualTo(work);
+                assertThat(worker.isRunning()).isTrue();
+            }
         }
     }
 
