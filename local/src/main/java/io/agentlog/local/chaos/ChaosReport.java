@@ -113,7 +113,9 @@ public record ChaosReport(
             json.append(i == 0 ? "" : ",").append("{\"target\":").append(string(k.target()))
                     .append(",\"pid\":").append(k.pid())
                     .append(",\"atMs\":").append(k.atMs())
-                    .append(",\"recoveryMs\":").append(number(k.recoveryMs())).append('}');
+                    .append(",\"recoveryMs\":").append(number(k.recoveryMs()))
+                    .append(",\"inProgress\":").append(k.inProgress())
+                    .append(",\"slowestSession\":").append(string(k.slowest())).append('}');
         }
         json.append("],\"failures\":[");
         for (int i = 0; i < failures.size(); i++) {

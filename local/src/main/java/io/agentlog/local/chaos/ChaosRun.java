@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
@@ -128,7 +127,7 @@ public final class ChaosRun {
         }
         long at = System.currentTimeMillis();
         long pid = target.kill();
-        kills.add(new KillRecord(target.name, target.kind == ChaosStack.Kind.WORKER, pid, at, OptionalLong.empty()));
+        kills.add(KillRecord.of(target.name, target.kind == ChaosStack.Kind.WORKER, pid, at));
         progress.accept("SIGKILL " + target.name + " (pid " + pid + "); restart in " + delay + " ms");
         scheduler.schedule(target::start, delay, TimeUnit.MILLISECONDS);
     }

@@ -174,7 +174,7 @@ final class ChaosVerifier {
         int dlq = TopicReader.readAll(bootstrap, Topics.DLQ.name(), READ_TIMEOUT).size();
 
         List<KillRecord> measured = kills.stream()
-                .map(kill -> kill.withRecovery(recovery(kill.atMs(), submitted, events)))
+                .map(kill -> recovery(kill, submitted, events))
                 .toList();
         long[] recoveries = measured.stream().map(KillRecord::recoveryMs).filter(OptionalLong::isPresent)
                 .mapToLong(OptionalLong::getAsLong).sorted().toArray();
@@ -189,26 +189,35 @@ final class ChaosVerifier {
                 options.maxRecovery().toMillis(), durationMs, failures);
     }
 
-    private static OptionalLong recovery(long killedAt, Set<String> submitted, Map<String, List<Event>> events) {
+    private static KillRecord recovery(KillRecord kill, Set<String> submitted, Map<String, List<Event>> events) {
+        long killedAt = kill.atMs();
         long worst = -1;
+        String slowest = "";
+        int inProgress = 0;
         for (String id : submitted) {
             List<Event> journal = events.getOrDefault(id, List.of());
             boolean started = false;
             boolean endedBefore = false;
             long next = Long.MAX_VALUE;
+            String last = "";
             for (Event e : journal) {
                 if (e.timestamp() <= killedAt) {
                     started = true;
+                    last = e.payload().getClass().getSimpleName();
                     endedBefore |= e.payload() instanceof SessionEnded;
                 } else {
                     next = Math.min(next, e.timestamp());
                 }
             }
             if (started && !endedBefore && next != Long.MAX_VALUE) {
-                worst = Math.max(worst, next - killedAt);
+                inProgress++;
+                if (next - killedAt > worst) {
+                    worst = next - killedAt;
+                    slowest = id + " after " + last;
+                }
             }
         }
-        return worst < 0 ? OptionalLong.empty() : OptionalLong.of(worst);
+        return kill.withRecovery(worst < 0 ? OptionalLong.empty() : OptionalLong.of(worst), inProgress, slowest);
     }
 
     private static ModelRun modelRun(String line) {

@@ -11,10 +11,17 @@ import java.util.OptionalLong;
  * @param atMs when (epoch ms)
  * @param recoveryMs from the kill until every session that was in progress at that moment recorded a new event;
  *     empty when no session was in progress
+ * @param inProgress how many sessions were in progress at the kill
+ * @param slowest the session that took longest to move again (for a look at its journal and the logs), or empty
  */
-record KillRecord(String target, boolean worker, long pid, long atMs, OptionalLong recoveryMs) {
+record KillRecord(String target, boolean worker, long pid, long atMs, OptionalLong recoveryMs, int inProgress,
+        String slowest) {
 
-    KillRecord withRecovery(OptionalLong recovery) {
-        return new KillRecord(target, worker, pid, atMs, recovery);
+    static KillRecord of(String target, boolean worker, long pid, long atMs) {
+        return new KillRecord(target, worker, pid, atMs, OptionalLong.empty(), 0, "");
+    }
+
+    KillRecord withRecovery(OptionalLong recovery, int inProgress, String slowest) {
+        return new KillRecord(target, worker, pid, atMs, recovery, inProgress, slowest);
     }
 }

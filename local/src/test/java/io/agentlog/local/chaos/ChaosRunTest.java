@@ -7,6 +7,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The short chaos test: 40 sessions on a stack of separate processes (broker, 2 engines, 3 workers) while 3 random
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * hold. The long form is {@code ./agentlog chaos --sessions 300 --kills 10}.
  */
 class ChaosRunTest {
+
+    private static final Logger log = LoggerFactory.getLogger(ChaosRunTest.class);
 
     @Test
     @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -24,7 +28,8 @@ class ChaosRunTest {
                 Duration.ofSeconds(30), ChaosOptions.DEFAULT_RESUBMIT_EVERY);
 
         // When it runs
-        ChaosReport report = ChaosRun.run(options, line -> { });
+        ChaosReport report = ChaosRun.run(options, line -> log.info("chaos: {}", line));
+        log.info("Chaos report: {}", report.toJson());
 
         // Then every guarantee held
         assertThat(report.broken()).as(report.toJson()).isEmpty();

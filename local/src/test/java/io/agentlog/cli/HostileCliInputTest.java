@@ -1,0 +1,77 @@
+package io.agentlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI's entry points fed what a hostile or careless user would give them: each answer is one clear line on
+ * stderr, usage exit code 2, no stack trace, and nothing is sent anywhere (no broker runs here: {@code -b} names a
+ * port nobody listens on).
+ */
+class HostileCliInputTest {
+
+    private static final String NOBODY = "127.0.0.1:1";
+
+    @Test
+    void shouldNameTheFileAndTheLineWhenADefinitionIsNotValidYaml(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, "name: [unclosed\n  version: 1");
+
+        CliRun run = CliRun.of("agents", "put", file.toString(), "-b", NOBODY);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("agentlog: " + file + ": not valid YAML at line 2").doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldRefuseADefinitionOfRandomBytesOrNothingOrADirectory(@TempDir Path dir) throws Exception {
+        Path random = dir.resolve("random.yaml");
+        byte[] bytes = new byte[4096];
+        new Random(7).nextBytes(bytes);
+        Files.write(random, bytes);
+        Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+        Path truncated = Files.writeString(dir.resolve("truncated.json"), "{\"name\": \"x\", \"version\": 1, \"mod");
+
+        for (Path file : new Path[] {random, empty, truncated, dir}) {
+            CliRun run = CliRun.of("agents", "put", file.toString(), "-b", NOBODY);
+
+            assertThat(run.exitCode()).as(file.toString()).isEqualTo(2);
+            assertThat(run.err()).as(file.toString()).startsWith("agentlog: " + file + ": ").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void shouldQuoteAnInvalidSessionIdBeforeSendingAnything() {
+        for (String[] args : new String[][] {
+            {"submit", "--agent", "a", "--input", "x", "--session-id", "bad id!", "-b", NOBODY},
+            {"cancel", "bad id!", "-b", NOBODY},
+            {"steer", "../../etc", "hello", "-b", NOBODY},
+            {"watch", "x".repeat(200), "-b", NOBODY}
+        }) {
+            CliRun run = CliRun.of(args);
+
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err()).as(String.join(" ", args)).contains("session id '").contains("is invalid")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void shouldRefuseChaosRunsThatCannotTestAnything() {
+        CliRun noSessions = CliRun.of("chaos", "--sessions", "0", "--kills", "1");
+        CliRun negativeKills = CliRun.of("chaos", "--sessions", "5", "--kills", "-1");
+        CliRun notANumber = CliRun.of("chaos", "--sessions", "many", "--kills", "1");
+
+        assertThat(noSessions.exitCode()).isEqualTo(2);
+        assertThat(noSessions.err()).contains("--sessions must be at least 1, but was 0");
+        assertThat(negativeKills.exitCode()).isEqualTo(2);
+        assertThat(negativeKills.err()).contains("--kills must not be negative, but was -1");
+        assertThat(notANumber.exitCode()).isEqualTo(2);
+        assertThat(notANumber.err()).contains("'many'").doesNotContain("\tat ");
+    }
+}
