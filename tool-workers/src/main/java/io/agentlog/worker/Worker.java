@@ -43,14 +43,16 @@ public final class Worker implements AutoCloseable {
     private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
 
     private final WorkerConfig config;
+    private final ToolRegistry tools;
     private final Producer<byte[], byte[]> producer;
     private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
 
-    private Worker(WorkerConfig config, Producer<byte[], byte[]> producer, List<Lane> lanes,
+    private Worker(WorkerConfig config, ToolRegistry tools, Producer<byte[], byte[]> producer, List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
+        this.tools = tools;
         this.producer = producer;
         this.lanes = lanes;
         this.anyStopped = anyStopped;
@@ -61,7 +63,10 @@ public final class Worker implements AutoCloseable {
         return start(config, ToolRegistry.builtins(config), ModelProviders.defaults(config));
     }
 
-    /** Starts a worker with these tools and model providers, e.g. built-ins plus a team's own tools. */
+    /**
+     * Starts a worker with these tools and model providers, e.g. built-ins plus a team's own tools. The worker owns
+     * the registry: {@link #close()} closes it.
+     */
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
         log.info("Starting worker: {}", config);
         Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -104,7 +109,7 @@ public final class Worker implements AutoCloseable {
             producer.close(Duration.ofSeconds(5));
             throw e;
         }
-        return new Worker(config, producer, List.copyOf(lanes), anyStopped);
+        return new Worker(config, tools, producer, List.copyOf(lanes), anyStopped);
     }
 
     static Properties consumerProperties(WorkerConfig config, String pool, int index) {
@@ -130,6 +135,8 @@ public final class Worker implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         // results are latency-sensitive (the session waits on each) and small: send at once
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // a sandbox result carries the files it changed: up to the work topics' record limit
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_WORK_RECORD_BYTES);
         return props;
     }
 
@@ -182,6 +189,7 @@ public final class Worker implements AutoCloseable {
             }
         }
         producer.close(Duration.ofSeconds(10));
+        tools.close();
         log.info("Worker {} stopped", config.workerId());
     }
 }

@@ -3,6 +3,7 @@ package io.agentlog.worker;
 import static java.util.stream.Collectors.toSet;
 
 import io.agentlog.schemas.Topics;
+import io.agentlog.worker.sandbox.SandboxLimits;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -40,6 +41,8 @@ import java.util.regex.Pattern;
  *     ({@value #RETRY_BACKOFF_MS})
  * @param modelTimeout time limit of one model call ({@value #MODEL_TIMEOUT_MS})
  * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
+ * @param sandboxLimits limits of the {@code sandbox} pool's code execution ({@code AGENTLOG_SANDBOX_*}, see
+ *     {@link SandboxLimits})
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -53,7 +56,8 @@ public record WorkerConfig(
         int maxDeliveries,
         Duration retryBackoff,
         Duration modelTimeout,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        SandboxLimits sandboxLimits) {
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -108,6 +112,7 @@ public record WorkerConfig(
             throw new IllegalArgumentException(MODEL_TIMEOUT_MS + " must be greater than 0, but was 0");
         }
         requireNotNegative(shutdownGrace, SHUTDOWN_GRACE_MS);
+        Objects.requireNonNull(sandboxLimits, "sandboxLimits");
     }
 
     /** The defaults, for a broker at {@code bootstrapServers}. */
@@ -134,6 +139,7 @@ public record WorkerConfig(
         builder.retryBackoff(millis(env, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
         builder.modelTimeout(millis(env, MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
         builder.shutdownGrace(millis(env, SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
+        builder.sandboxLimits(SandboxLimits.fromEnv(env));
         return builder.build();
     }
 
@@ -154,7 +160,8 @@ public record WorkerConfig(
                 .maxDeliveries(maxDeliveries)
                 .retryBackoff(retryBackoff)
                 .modelTimeout(modelTimeout)
-                .shutdownGrace(shutdownGrace);
+                .shutdownGrace(shutdownGrace)
+                .sandboxLimits(sandboxLimits);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -171,6 +178,7 @@ public record WorkerConfig(
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration modelTimeout = DEFAULT_MODEL_TIMEOUT;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private SandboxLimits sandboxLimits = SandboxLimits.defaults();
 
         private Builder() {}
 
@@ -235,11 +243,16 @@ public record WorkerConfig(
             return this;
         }
 
+        public Builder sandboxLimits(SandboxLimits value) {
+            this.sandboxLimits = value;
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(bootstrapServers, pools, workerId == null ? defaultWorkerId() : workerId,
                     httpAllowList, openAiBaseUrl, openAiApiKey, maxConcurrency,
                     consumersPerPool == null ? Math.min(DEFAULT_CONSUMERS_PER_POOL, maxConcurrency) : consumersPerPool,
-                    maxDeliveries, retryBackoff, modelTimeout, shutdownGrace);
+                    maxDeliveries, retryBackoff, modelTimeout, shutdownGrace, sandboxLimits);
         }
     }
 
@@ -257,7 +270,7 @@ public record WorkerConfig(
                 + ", maxConcurrency=" + maxConcurrency + ", consumersPerPool=" + consumersPerPool
                 + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
-                + ", shutdownGrace=" + shutdownGrace + "]";
+                + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + "]";
     }
 
     private static Optional<String> value(Map<String, String> env, String name) {

@@ -3,6 +3,7 @@ package io.agentlog.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agentlog.worker.sandbox.SandboxLimits;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,7 @@ class WorkerConfigTest {
 
         // Then
         assertThat(config.bootstrapServers()).isEqualTo("localhost:9092");
-        assertThat(config.pools()).containsExactly("model", "tools");
+        assertThat(config.pools()).containsExactly("model", "tools", "sandbox");
         assertThat(config.workerId()).endsWith("-" + ProcessHandle.current().pid());
         assertThat(config.httpAllowList()).isEmpty();
         assertThat(config.openAiBaseUrl()).isEmpty();
@@ -26,6 +27,42 @@ class WorkerConfigTest {
         assertThat(config.consumersPerPool()).isEqualTo(16);
         assertThat(config.batchSize()).isEqualTo(4);
         assertThat(config.maxDeliveries()).isEqualTo(5);
+        assertThat(config.sandboxLimits()).isEqualTo(SandboxLimits.defaults());
+    }
+
+    @Test
+    void shouldReadSandboxLimitsWhenSet() {
+        // Given
+        Map<String, String> env = Map.of(
+                "AGENTLOG_SANDBOX_CPU_SECONDS", "5",
+                "AGENTLOG_SANDBOX_MEMORY_MIB", "512",
+                "AGENTLOG_SANDBOX_PROCESSES", "16",
+                "AGENTLOG_SANDBOX_FILE_SIZE_MIB", "2",
+                "AGENTLOG_SANDBOX_OPEN_FILES", "64",
+                "AGENTLOG_SANDBOX_WALL_CLOCK_SECONDS", "7",
+                "AGENTLOG_SANDBOX_OUTPUT_KIB", "8",
+                "AGENTLOG_SANDBOX_WORKSPACE_MIB", "32",
+                "AGENTLOG_SANDBOX_STATEMENT_LIMIT", "1000",
+                "AGENTLOG_SANDBOX_JS_HEAP_MIB", "128");
+
+        // When
+        SandboxLimits limits = WorkerConfig.fromEnv(env).sandboxLimits();
+
+        // Then
+        assertThat(limits).isEqualTo(new SandboxLimits(5, 512, 16, 2, 64, 7, 8, 32, 1000, 128));
+    }
+
+    @Test
+    void shouldRejectSandboxLimitsThatAreOutOfRangeOrNotNumbers() {
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_SANDBOX_CPU_SECONDS", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AGENTLOG_SANDBOX_CPU_SECONDS must be between 1 and 3600, but was 0");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_SANDBOX_MEMORY_MIB", "lots")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AGENTLOG_SANDBOX_MEMORY_MIB must be a whole number, but was 'lots'");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_SANDBOX_JS_HEAP_MIB", "8")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AGENTLOG_SANDBOX_JS_HEAP_MIB must be between 64 and 65536, but was 8");
     }
 
     @Test

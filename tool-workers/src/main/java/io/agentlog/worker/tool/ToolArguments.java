@@ -57,6 +57,19 @@ public final class ToolArguments {
         return Optional.of(value.asText());
     }
 
+    /** An optional whole-number argument of at least 1. */
+    public Optional<Integer> optionalPositiveInt(String name) {
+        JsonNode value = object.get(name);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 1) {
+            throw new InvalidToolArgumentsException(
+                    toolName + " argument '" + name + "' must be a whole number of at least 1, but was " + value);
+        }
+        return Optional.of(value.asInt());
+    }
+
     /** Rejects arguments the tool does not know (its schema has {@code additionalProperties: false}). */
     public ToolArguments allowOnly(Set<String> names) {
         List<String> unknown = new ArrayList<>();

@@ -1,13 +1,17 @@
 package io.agentlog.worker.tool;
 
 import io.agentlog.worker.WorkerConfig;
+import io.agentlog.worker.sandbox.BubblewrapSandbox;
+import io.agentlog.worker.sandbox.GraalJsSandbox;
+import io.agentlog.worker.sandbox.SandboxTool;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
-/** The tools a worker runs, by name. Immutable. */
-public final class ToolRegistry {
+/** The tools a worker runs, by name. Immutable; {@link #close()} closes the tools that hold resources. */
+public final class ToolRegistry implements AutoCloseable {
 
     private final Map<String, Tool> byName;
 
@@ -29,9 +33,16 @@ public final class ToolRegistry {
         return of(List.of(tools));
     }
 
-    /** The built-in worker-side tools: {@code http_fetch} (with the configured allow-list) and {@code noop}. */
+    /**
+     * The built-in worker-side tools: {@code http_fetch} (with the configured allow-list) and {@code noop} (pool
+     * {@code tools}), and {@code bash}, {@code run_python} (bubblewrap) and {@code run_javascript} (GraalJS) of pool
+     * {@code sandbox}, with the configured sandbox limits. The sandboxes start at their first use.
+     */
     public static ToolRegistry builtins(WorkerConfig config) {
-        return of(new HttpFetchTool(config.httpAllowList()), new NoopTool());
+        BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(config.sandboxLimits());
+        GraalJsSandbox graalJs = GraalJsSandbox.create(config.sandboxLimits());
+        return of(new HttpFetchTool(config.httpAllowList()), new NoopTool(), SandboxTool.bash(bubblewrap),
+                SandboxTool.python(bubblewrap), SandboxTool.javascript(graalJs));
     }
 
     /** A registry with these tools added; names must not clash. */
@@ -43,6 +54,20 @@ public final class ToolRegistry {
 
     public Optional<Tool> find(String name) {
         return Optional.ofNullable(name == null ? null : byName.get(name));
+    }
+
+    /** Closes every tool that is {@link AutoCloseable} (e.g. the sandboxes' child processes); failures are logged. */
+    @Override
+    public void close() {
+        for (Tool tool : byName.values()) {
+            if (tool instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(ToolRegistry.class).warn("Closing tool {} failed", tool.name(), e);
+                }
+            }
+        }
     }
 
     /** Tool names, sorted, for error messages. */
