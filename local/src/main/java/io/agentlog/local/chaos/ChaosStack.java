@@ -113,14 +113,21 @@ final class ChaosStack implements AutoCloseable {
         return stack;
     }
 
-    /** Fast failure detection for the chaos stack; names checked against Kafka 4.4.0's GroupCoordinatorConfig. */
+    /**
+     * Fast failure detection for the chaos stack (names checked against Kafka 4.4.0's GroupCoordinatorConfig and
+     * TransactionStateManagerConfig): dead streams and share group members leave after 6 s instead of 45 s, and the
+     * transaction coordinator looks for timed-out transactions every second instead of every 10 s, so a killed
+     * engine's open transaction (which blocks read_committed readers of its partitions) is aborted soon after its
+     * timeout even when the engine is not back yet.
+     */
     static Map<String, String> brokerOverrides() {
         String timeout = String.valueOf(GROUP_SESSION_TIMEOUT_MS);
         return Map.of(
                 "group.streams.min.session.timeout.ms", "3000",
                 "group.streams.session.timeout.ms", timeout,
                 "group.share.min.session.timeout.ms", "3000",
-                "group.share.session.timeout.ms", timeout);
+                "group.share.session.timeout.ms", timeout,
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     }
 
     String bootstrapServers() {
