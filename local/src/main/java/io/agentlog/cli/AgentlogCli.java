@@ -41,6 +41,7 @@ import picocli.CommandLine.IVersionProvider;
             EngineCommand.class,
             WorkerCommand.class,
             BenchCommand.class,
+            SandboxCommand.class,
             ChaosCommand.class,
             CommandLine.HelpCommand.class
         })
