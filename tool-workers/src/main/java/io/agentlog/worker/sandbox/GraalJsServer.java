@@ -102,7 +102,7 @@ public final class GraalJsServer {
         }, timeoutMs, TimeUnit.MILLISECONDS);
         try {
             Value result = context.eval("js", code);
-            value = describe(result);
+            value = describe(context, result);
         } catch (PolyglotException e) {
             exitCode = 1;
             if (e.isCancelled() || timedOut.get()) {
@@ -162,11 +162,28 @@ public final class GraalJsServer {
                 .build();
     }
 
-    private static String describe(Value result) {
-        if (result == null || result.isNull()) {
-            return result != null && result.toString().equals("null") ? "null" : null;
+    /** The last expression's value as text: strings as they are, other values as JSON when they have a form. */
+    private static String describe(Context context, Value result) {
+        if (result == null) {
+            return null;
         }
-        return result.isString() ? result.asString() : result.toString();
+        if (result.isString()) {
+            return result.asString();
+        }
+        if (result.isNull() && !result.toString().equals("null")) {
+            return null; // undefined: the script ended with a statement, not a value
+        }
+        if (result.hasMembers() || result.hasArrayElements()) {
+            try {
+                Value json = context.eval("js", "(v) => JSON.stringify(v)").execute(result);
+                if (json.isString()) {
+                    return json.asString();
+                }
+            } catch (PolyglotException e) {
+                // a cyclic or exotic value: fall back to its display form
+            }
+        }
+        return result.toString();
     }
 
     private static String errorText(PolyglotException e) {

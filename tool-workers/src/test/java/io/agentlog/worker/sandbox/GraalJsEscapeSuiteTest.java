@@ -48,6 +48,15 @@ class GraalJsEscapeSuiteTest {
     }
 
     @Test
+    void shouldReturnObjectsAsJsonAndNothingForUndefined() {
+        assertThat(js("({a: [1, 2], b: 'x'})").value()).contains("{\"a\":[1,2],\"b\":\"x\"}");
+        assertThat(js("[3, 6]").value()).contains("[3,6]");
+        assertThat(js("let x = 1;").value()).isEmpty();
+        assertThat(js("null").value()).contains("null");
+        assertThat(js("1.5").value()).contains("1.5");
+    }
+
+    @Test
     void shouldReportTheErrorWhenScriptThrows() {
         SandboxResult result = js("null.x");
 
