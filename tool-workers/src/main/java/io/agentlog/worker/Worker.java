@@ -58,7 +58,10 @@ public final class Worker implements AutoCloseable {
         this.anyStopped = anyStopped;
     }
 
-    /** Starts a worker with the built-in tools ({@code http_fetch}, {@code noop}) and model providers. */
+    /**
+     * Starts a worker with the built-in tools ({@code http_fetch}, {@code noop}; {@code bash}, {@code run_python},
+     * {@code run_javascript} for the {@code sandbox} pool) and model providers.
+     */
     public static Worker start(WorkerConfig config) {
         return start(config, ToolRegistry.builtins(config), ModelProviders.defaults(config));
     }

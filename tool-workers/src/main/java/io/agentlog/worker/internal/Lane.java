@@ -62,8 +62,12 @@ public final class Lane implements Runnable {
     static final Duration RENEWAL_POLL_TIMEOUT = Duration.ofMillis(200);
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     static final long DEFAULT_LOCK_MS = 30_000;
-    /** Kafka's default max.request.size is 1 MiB; a result above this is replaced by a small error result. */
-    static final int MAX_RESULT_BYTES = 900 * 1024;
+    /**
+     * The results producer's {@code max.request.size} and the results topic allow {@link Topics#MAX_WORK_RECORD_BYTES}
+     * (a sandbox result carries changed files); a result above this, which leaves room for the record's overhead, is
+     * replaced by a small error result.
+     */
+    static final int MAX_RESULT_BYTES = Topics.MAX_WORK_RECORD_BYTES - 64 * 1024;
 
     private static final AvroSerde<WorkRequest> REQUESTS = AvroSerde.of(WorkRequest.class);
     private static final AvroSerde<WorkResult> RESULTS = AvroSerde.of(WorkResult.class);
@@ -462,8 +466,9 @@ public final class Lane implements Runnable {
     }
 
     /**
-     * The record to the DLQ and the error result to the session; REJECT once the broker has both, else RELEASE (a
-     * later delivery tries again, and the engine drops a second result by its work id).
+     * The error result to the session and the record to the DLQ; REJECT once the broker has the result (a DLQ copy
+     * that fails, e.g. a record too large for the DLQ topic, is logged: the session must not wait for it), RELEASE if
+     * the result failed (a later delivery tries again; the engine drops a second result by its work id).
      */
     private void reject(RecordId id, ConsumerRecord<byte[], byte[]> record, Execution.Reject reject) {
         log.warn("Work record {} is poison; sending it to {} and an error result to the session: {}", id,
@@ -472,34 +477,44 @@ public final class Lane implements Runnable {
                 record.offset());
         WorkResult result = reject.result();
         byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
-        List<ProducerRecord<byte[], byte[]>> outs = List.of(
-                new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers),
-                new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)));
-        AtomicInteger pending = new AtomicInteger(outs.size());
-        AtomicBoolean failed = new AtomicBoolean();
-        for (ProducerRecord<byte[], byte[]> out : outs) {
-            try {
-                producer.send(out, (metadata, error) -> {
-                    if (error != null) {
-                        failed.set(true);
-                        log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}",
-                                out.topic(), id, error.toString());
-                    }
-                    if (pending.decrementAndGet() == 0) {
-                        if (!failed.get()) {
-                            answered.incrementAndGet();
-                        }
-                        complete(id, failed.get() ? AcknowledgeType.RELEASE : AcknowledgeType.REJECT);
-                    }
-                });
-            } catch (RuntimeException e) {
-                log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}", out.topic(), id,
-                        e.toString());
-                failed.set(true);
-                if (pending.decrementAndGet() == 0) {
-                    complete(id, AcknowledgeType.RELEASE);
+        var dead = new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers);
+        AtomicInteger pending = new AtomicInteger(2);
+        AtomicBoolean resultFailed = new AtomicBoolean();
+        Runnable done = () -> {
+            if (pending.decrementAndGet() == 0) {
+                if (!resultFailed.get()) {
+                    answered.incrementAndGet();
                 }
+                complete(id, resultFailed.get() ? AcknowledgeType.RELEASE : AcknowledgeType.REJECT);
             }
+        };
+        try {
+            producer.send(dead, (metadata, error) -> {
+                if (error != null) {
+                    log.error("Cannot copy poison work record {} to {} ({} bytes); the session still gets its error"
+                            + " result: {}", id, Topics.DLQ.name(), record.serializedValueSize(), error.toString());
+                }
+                done.run();
+            });
+        } catch (RuntimeException e) {
+            log.error("Cannot copy poison work record {} to {}: {}", id, Topics.DLQ.name(), e.toString());
+            done.run();
+        }
+        try {
+            producer.send(new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            resultFailed.set(true);
+                            log.error("Cannot produce the error result of poison work record {}; releasing it for"
+                                    + " redelivery: {}", id, error.toString());
+                        }
+                        done.run();
+                    });
+        } catch (RuntimeException e) {
+            resultFailed.set(true);
+            log.error("Cannot produce the error result of poison work record {}; releasing it for redelivery: {}",
+                    id, e.toString());
+            done.run();
         }
     }
 

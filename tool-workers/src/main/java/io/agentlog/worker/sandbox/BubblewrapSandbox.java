@@ -53,9 +53,13 @@ public final class BubblewrapSandbox implements CodeSandbox {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
     private static final List<String> MEMORY_MESSAGES = List.of("MemoryError", "Cannot allocate memory",
-            "out of memory", "Fatal process OOM", "std::bad_alloc", "JavaScript heap out of memory");
+            "out of memory", "Fatal process OOM", "std::bad_alloc", "JavaScript heap out of memory",
+            "allocation failed");
     private static final List<String> PROCESS_MESSAGES =
             List.of("fork: retry", "fork: Resource temporarily unavailable", "BlockingIOError: [Errno 11]");
+
+    /** Changed files one result may carry: they travel in one work result of at most 20 MiB. */
+    public static final long MAX_CHANGED_BYTES = 16L * 1024 * 1024;
 
     static final List<String> BINARY_DIRS = List.of("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin");
 
@@ -186,21 +190,36 @@ public final class BubblewrapSandbox implements CodeSandbox {
             limitHit = Optional.of(SandboxResult.WORKSPACE_SIZE);
         }
         List<FileChange> changes = List.of();
-        String stderrText = stderr.text();
-        if (!limitHit.equals(Optional.of(SandboxResult.WORKSPACE_SIZE))) {
+        String dropped = null;
+        if (found(limitHit, SandboxResult.WORKSPACE_SIZE)) {
+            dropped = "the workspace outgrew " + limits.workspaceMiB() + " MiB";
+        } else {
             Optional<List<FileChange>> found = workspace.changes(limits.workspaceBytes());
             if (found.isEmpty()) {
-                limitHit = Optional.of(SandboxResult.WORKSPACE_SIZE);
+                dropped = "the workspace outgrew " + limits.workspaceMiB() + " MiB";
+            } else if (changedBytes(found.get()) > MAX_CHANGED_BYTES) {
+                dropped = "the changed files total " + changedBytes(found.get()) + " bytes, more than the "
+                        + MAX_CHANGED_BYTES + " one result may carry";
             } else {
                 changes = found.get();
             }
         }
-        if (limitHit.equals(Optional.of(SandboxResult.WORKSPACE_SIZE))) {
-            stderrText += "\n[sandbox: the workspace outgrew " + limits.workspaceMiB()
-                    + " MiB; its changes were dropped]";
+        String stderrText = stderr.text();
+        if (dropped != null) {
+            limitHit = Optional.of(SandboxResult.WORKSPACE_SIZE);
+            stderrText += (stderrText.isEmpty() || stderrText.endsWith("\n") ? "" : "\n") + "[sandbox: " + dropped
+                    + "; its changes were dropped]\n";
         }
         return new SandboxResult(TIER, exitCode, stdout.text(), stderrText, Optional.empty(), changes, durationMs,
                 cpuMs, maxRss, limitHit);
+    }
+
+    private static long changedBytes(List<FileChange> changes) {
+        return changes.stream().mapToLong(c -> c.getContent() == null ? 0 : c.getContent().remaining()).sum();
+    }
+
+    private static boolean found(Optional<String> limitHit, String limit) {
+        return limitHit.isPresent() && limitHit.get().equals(limit);
     }
 
     private Optional<String> limitFromExit(Optional<JsonNode> report, OptionalLong cpuMs, String stderr) {

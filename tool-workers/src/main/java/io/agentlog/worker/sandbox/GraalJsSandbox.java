@@ -167,7 +167,7 @@ public final class GraalJsSandbox implements CodeSandbox {
             Thread.ofVirtual().name("graaljs-" + index + "-out").start(() -> readLines(started, queue));
             Thread.ofVirtual().name("graaljs-" + index + "-err").start(() -> readDiagnostics(started));
             String ready = poll(START_TIMEOUT);
-            if (ready == null || !ready.contains("\"ready\"")) {
+            if (ready == null || EOF.equals(ready) || !ready.contains("\"ready\"")) {
                 waitQuietly(started, Duration.ofSeconds(1));
                 String why = "the GraalJS child JVM did not get ready (" + (started.isAlive() ? "no answer within "
                         + START_TIMEOUT.toSeconds() + " s" : "it exited") + "): " + tail(diagnostics.toString());
@@ -192,10 +192,10 @@ public final class GraalJsSandbox implements CodeSandbox {
                 return died(startNanos, "the JavaScript sandbox stopped before the code was sent");
             }
             String answer = poll(limit.plus(ANSWER_GRACE));
+            if (EOF.equals(answer)) {
+                return died(startNanos, "the JavaScript sandbox ended during the execution");
+            }
             if (answer == null) {
-                if (!process.isAlive()) {
-                    return died(startNanos, "the JavaScript sandbox ended during the execution");
-                }
                 stop();
                 return failure(startNanos, SandboxResult.WALL_CLOCK, "stopped after " + limit.toMillis()
                         + " ms (the JavaScript sandbox was restarted)");
@@ -232,13 +232,14 @@ public final class GraalJsSandbox implements CodeSandbox {
                     OptionalLong.empty(), OptionalLong.empty(), Optional.ofNullable(limitHit));
         }
 
+        /** The next JSON line of the child, {@link #EOF} when it ended, or null when none came in time. */
         private String poll(Duration timeout) {
             try {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (true) {
                     String line = answers.poll(100, TimeUnit.MILLISECONDS);
                     if (line != null && line.equals(EOF)) {
-                        return null;
+                        return EOF;
                     }
                     if (line != null && line.startsWith("{")) {
                         return line;

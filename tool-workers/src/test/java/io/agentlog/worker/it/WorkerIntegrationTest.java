@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** One worker on the default pools ({@code model}, {@code tools}) against a real broker. */
+/** One worker on the default pools ({@code model}, {@code tools}, {@code sandbox}) against a real broker. */
 class WorkerIntegrationTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -174,6 +174,38 @@ class WorkerIntegrationTest {
             assertThat(DlqHeaders.get(record.headers(), DlqHeaders.COMPONENT)).contains("it-worker");
         }
         assertThat(results.await(after, TIMEOUT).getOutcome()).isEqualTo(WorkOutcome.OK);
+    }
+
+    @Test
+    void shouldRunSandboxedCodeAndReturnLargeFileChangesWhenTheSandboxPoolServesIt() {
+        try (var probe = io.agentlog.worker.sandbox.BubblewrapSandbox.create(
+                io.agentlog.worker.sandbox.SandboxLimits.defaults())) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(probe.unavailableReason().isEmpty(),
+                    () -> "bubblewrap not usable here (run scripts/setup.sh): " + probe.unavailableReason().get());
+        }
+        // Given a bash call with a workspace file, writing a 3 MiB file (more than a producer's default request size)
+        String work = KafkaFixture.id("sandbox-bash");
+        var request = KafkaFixture.tool(Topics.SANDBOX_POOL, work, "bash",
+                "{\"command\": \"cat in.txt; head -c 3145728 /dev/zero | tr '\\\\0' x > big.txt; rm in.txt\"}",
+                ToolSemantics.IDEMPOTENT);
+        ((io.agentlog.schemas.avro.ToolInvocation) request.getRequest()).setFiles(List.of(
+                new io.agentlog.schemas.avro.FileChange("in.txt",
+                        java.nio.ByteBuffer.wrap("from the workspace".getBytes(StandardCharsets.UTF_8)))));
+
+        // When
+        producer.commit(request);
+
+        // Then the output and both changes come back through Kafka
+        WorkResult result = results.await(work, TIMEOUT);
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        ToolOutput output = (ToolOutput) result.getResult();
+        assertThat(output.getIsError()).isFalse();
+        assertThat(output.getContent()).startsWith("exit code: 0\n--- stdout ---\nfrom the workspace");
+        assertThat(output.getFileChanges()).hasSize(2);
+        assertThat(output.getFileChanges().get(0).getPath()).isEqualTo("big.txt");
+        assertThat(output.getFileChanges().get(0).getContent().remaining()).isEqualTo(3 * 1024 * 1024);
+        assertThat(output.getFileChanges().get(1).getPath()).isEqualTo("in.txt");
+        assertThat(output.getFileChanges().get(1).getContent()).isNull();
     }
 
     @Test

@@ -211,6 +211,18 @@ class EscapeSuiteTest {
     }
 
     @Test
+    void shouldDropChangesWhenTheyCannotFitOneResult() {
+        // When the code writes more than one work result may carry (16 MiB), within the workspace limit
+        SandboxResult result = bash("head -c 9000000 /dev/zero > a; head -c 9000000 /dev/zero > b; echo written");
+
+        // Then no change comes back, and the model is told why
+        assertThat(result.stdout()).contains("written");
+        assertThat(result.fileChanges()).isEmpty();
+        assertThat(result.limitHit()).contains(SandboxResult.WORKSPACE_SIZE);
+        assertThat(result.stderr()).contains("more than the 16777216 one result may carry");
+    }
+
+    @Test
     void shouldNotWriteOutsideTheWorkspace() throws IOException {
         // Given a canary directory on the host
         Path canary = hostDir.resolve("canary");

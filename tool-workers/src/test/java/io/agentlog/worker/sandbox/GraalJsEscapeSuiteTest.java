@@ -134,7 +134,8 @@ class GraalJsEscapeSuiteTest {
         SandboxResult bomb = js("const keep = []; while (true) { keep.push(new Array(1000000).fill(1.5)); }");
 
         // Then it ends with a limit hit, and the next script runs in a fresh child
-        assertThat(bomb.limitHit()).isPresent();
+        assertThat(bomb.limitHit()).contains(SandboxResult.MEMORY);
+        assertThat(bomb.stderr()).contains("heap");
         assertThat(bomb.exitCode()).isNotZero();
         assertThat(js("'after the bomb'").value()).contains("after the bomb");
     }
