@@ -109,6 +109,14 @@ public final class BubblewrapSandbox implements CodeSandbox {
      */
     @Override
     public SandboxResult run(Language language, String code, List<FileChange> files, Duration timeout) {
+        Setup ready = setup();
+        if (!ready.ready()) {
+            throw new SandboxUnavailableException(ready.unavailable());
+        }
+        return run(ready, language, code, files, timeout);
+    }
+
+    private SandboxResult run(Setup ready, Language language, String code, List<FileChange> files, Duration timeout) {
         Objects.requireNonNull(code, "code");
         Command command = switch (Objects.requireNonNull(language, "language")) {
             case BASH -> new Command("main.sh", List.of("/bin/bash"));
@@ -117,10 +125,6 @@ public final class BubblewrapSandbox implements CodeSandbox {
             case JAVASCRIPT -> throw new IllegalArgumentException(
                     "JavaScript (GraalJS) runs in GraalJsSandbox, not in bubblewrap; use Language.NODE for Node.js");
         };
-        Setup ready = setup();
-        if (!ready.ready()) {
-            throw new SandboxUnavailableException(ready.unavailable());
-        }
         Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(
                 limits.wallClock()) > 0 ? limits.wallClock() : timeout;
         Path execDir = ready.baseDir().resolve(UUID.randomUUID().toString());
@@ -170,7 +174,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
             process.waitFor();
             // bwrap may exit as soon as the program does, a moment before its PID 1 and with it every process left
             // in the sandbox: the workspace is read only once they are all gone
-            awaitSandboxEnd(info);
+            awaitSandboxEnd(ready, info);
             stdout.await(2000);
             stderr.await(2000);
         } catch (InterruptedException e) {
@@ -296,7 +300,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
      * Waits until the sandbox's PID 1 (its host pid is in bwrap's info file) has exited, which the kernel allows only
      * after every other process of its PID namespace is gone; kills it if it lingers.
      */
-    private void awaitSandboxEnd(Path info) throws InterruptedException {
+    private static void awaitSandboxEnd(Setup ready, Path info) throws InterruptedException {
         OptionalLong pid = longField(readJson(info, false), "child-pid");
         if (pid.isEmpty()) {
             return; // bwrap never started the sandbox
@@ -306,7 +310,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
         boolean killed = false;
         while (running(proc.resolve("stat"))) {
             long waited = System.nanoTime() - start;
-            if (!killed && waited > Duration.ofSeconds(2).toNanos() && ownedBySandbox(proc)) {
+            if (!killed && waited > Duration.ofSeconds(2).toNanos() && ownedBySandbox(ready, proc)) {
                 ProcessHandle.of(pid.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
                 killed = true;
             }
@@ -319,10 +323,10 @@ public final class BubblewrapSandbox implements CodeSandbox {
     }
 
     /** The process runs as the sandbox's user (never kill anything else, whatever an info file says). */
-    private boolean ownedBySandbox(Path proc) {
+    private static boolean ownedBySandbox(Setup ready, Path proc) {
         try {
             int uid = (Integer) Files.getAttribute(proc, "unix:uid");
-            return uid == (setup().root() ? SANDBOX_UID : (Integer) Files.getAttribute(Path.of("/proc/self"),
+            return uid == (ready.root() ? SANDBOX_UID : (Integer) Files.getAttribute(Path.of("/proc/self"),
                     "unix:uid"));
         } catch (IOException | RuntimeException e) {
             return false;
@@ -372,10 +376,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
         synchronized (setupLock) {
             if (setup == null) {
-                setup = Setup.prepare(binaryDirs);
-                if (setup.ready()) {
-                    setup = selfCheck(setup);
-                }
+                Setup prepared = Setup.prepare(binaryDirs);
+                setup = prepared.ready() ? selfCheck(prepared) : prepared;
                 if (!setup.ready()) {
                     log.error("The bubblewrap sandbox cannot run code on this host: {}", setup.unavailable());
                 } else {
@@ -388,10 +390,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
     }
 
     private Setup selfCheck(Setup candidate) {
-        Setup previous = setup;
-        setup = candidate;
         try {
-            SandboxResult result = run(Language.BASH, "id -u; test ! -e /root", List.of(), Duration.ofSeconds(30));
+            SandboxResult result =
+                    run(candidate, Language.BASH, "id -u; test ! -e /root", List.of(), Duration.ofSeconds(30));
             if (result.exitCode() != 0 || !result.stdout().strip().equals(Integer.toString(SANDBOX_UID))) {
                 return candidate.failed("the self-check script did not run as uid " + SANDBOX_UID + " in an empty"
                         + " root (exit " + result.exitCode() + ", stdout '" + result.stdout().strip() + "', stderr '"
@@ -402,8 +403,6 @@ public final class BubblewrapSandbox implements CodeSandbox {
             return candidate;
         } catch (RuntimeException e) {
             return candidate.failed("the self-check could not run: " + e.getMessage());
-        } finally {
-            setup = previous;
         }
     }
 

@@ -5,11 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -51,9 +54,14 @@ final class Workspace {
                 continue;
             }
             Path target = WorkspacePaths.resolve(root, file.getPath());
-            workspace.createParents(target.getParent());
             byte[] bytes = bytes(file.getContent());
-            Files.write(target, bytes);
+            try {
+                workspace.createParents(target.getParent());
+                Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException | NotDirectoryException e) {
+                throw new IllegalArgumentException("workspace path '" + file.getPath() + "' clashes with another"
+                        + " file of the call (a path is both a file and a directory, or given twice)", e);
+            }
             workspace.chown(target);
             workspace.input.put(root.relativize(target).toString(), bytes);
         }

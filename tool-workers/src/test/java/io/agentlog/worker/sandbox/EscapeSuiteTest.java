@@ -284,6 +284,12 @@ class EscapeSuiteTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(path);
         }
+        // and when a path is both a file and a directory
+        List<FileChange> clash = List.of(new FileChange("a", ByteBuffer.wrap(new byte[] {1})),
+                new FileChange("a/b", ByteBuffer.wrap(new byte[] {2})));
+        assertThatThrownBy(() -> sandbox.run(Language.BASH, "true", clash, Duration.ofSeconds(5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a/b' clashes");
     }
 
     @Test
