@@ -89,8 +89,9 @@ final class SandboxCommand implements Runnable {
             String code = read(script, "the script");
             List<FileChange> workspace = workspaceFiles();
             Duration timeout = timeoutSeconds == null ? limits.wallClock() : Duration.ofSeconds(timeoutSeconds);
-            try (CodeSandbox sandbox = lang == Language.JAVASCRIPT
-                    ? GraalJsSandbox.create(limits) : BubblewrapSandbox.create(limits)) {
+            try (BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(limits);
+                    CodeSandbox sandbox = lang == Language.JAVASCRIPT
+                            ? GraalJsSandbox.create(limits, bubblewrap) : bubblewrap) {
                 var unavailable = sandbox.unavailableReason();
                 if (unavailable.isPresent()) {
                     spec.commandLine().getErr().println("agentlog: sandbox unavailable: " + unavailable.get());

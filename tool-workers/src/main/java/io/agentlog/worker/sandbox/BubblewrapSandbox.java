@@ -66,6 +66,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
     private final SandboxLimits limits;
     private final List<String> binaryDirs;
     private final Object setupLock = new Object();
+    private final java.util.concurrent.ConcurrentHashMap<Path, Path> stagedPaths =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Setup setup;
 
     private BubblewrapSandbox(SandboxLimits limits, List<String> binaryDirs) {
@@ -247,6 +249,100 @@ public final class BubblewrapSandbox implements CodeSandbox {
             return Optional.of(SandboxResult.PROCESSES);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The command line that runs {@code command} (e.g. a child JVM) in this sandbox's confinement, without the
+     * per-execution workspace and rlimits: every namespace unshared, uid 65534 without capabilities, an empty
+     * environment, read-only {@code /usr} plus {@code readOnlyPaths} (files or directories, bound at the same path),
+     * a private {@code /tmp}, the seccomp filter. Its stdin, stdout and stderr are the caller's pipes. Empty when this
+     * sandbox is unavailable.
+     */
+    public Optional<List<String>> confine(List<String> command, List<Path> readOnlyPaths) {
+        Setup ready = setup();
+        if (!ready.ready()) {
+            return Optional.empty();
+        }
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
+                "exec 4<\"$1\" && shift && exec /usr/bin/env -i \"$@\"", "sh", ready.seccompFilter().toString()));
+        if (ready.root()) {
+            argv.addAll(List.of(ready.setpriv(), "--reuid=" + SANDBOX_UID, "--regid=" + SANDBOX_UID, "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--"));
+        }
+        argv.add(ready.bwrap());
+        argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--uid", "" + SANDBOX_UID,
+                "--gid", "" + SANDBOX_UID, "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+                "--hostname", "sandbox", "--clearenv",
+                "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                "--setenv", "HOME", "/tmp",
+                "--setenv", "LANG", "C.UTF-8"));
+        argv.addAll(ready.systemMounts());
+        for (Path path : readOnlyPaths) {
+            Path absolute = path.toAbsolutePath().normalize();
+            if (absolute.startsWith("/usr") || !Files.exists(absolute)) {
+                continue;
+            }
+            // as root, bwrap runs as uid 65534 and may not reach e.g. /root/.m2: bind a readable copy at the same path
+            Path source = ready.root() ? staged(ready, absolute) : absolute;
+            argv.addAll(List.of("--ro-bind", source.toString(), absolute.toString()));
+        }
+        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev",
+                "--size", Long.toString(limits.workspaceBytes()), "--tmpfs", "/tmp",
+                "--chdir", "/tmp",
+                "--remount-ro", "/dev",
+                "--remount-ro", "/",
+                "--seccomp", "4",
+                "--"));
+        argv.addAll(command);
+        return Optional.of(argv);
+    }
+
+    /**
+     * A copy of {@code path} (a file or a directory tree) that the sandbox user can read: hard links where the file is
+     * world-readable, copies otherwise. Made once per path.
+     */
+    private Path staged(Setup ready, Path path) {
+        return stagedPaths.computeIfAbsent(path, original -> {
+            Path target = ready.baseDir().resolve("ro").resolve(Integer.toString(stagedPaths.size()));
+            try {
+                Files.createDirectories(target.getParent());
+                Files.setPosixFilePermissions(target.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+                if (Files.isDirectory(original)) {
+                    try (var files = Files.walk(original)) {
+                        for (Path file : (Iterable<Path>) files::iterator) {
+                            stageOne(file, target.resolve(original.relativize(file).toString()));
+                        }
+                    }
+                } else {
+                    stageOne(original, target);
+                }
+                return target;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot stage " + original + " for the sandbox", e);
+            }
+        });
+    }
+
+    private static void stageOne(Path file, Path target) throws IOException {
+        if (Files.isDirectory(file)) {
+            Files.createDirectories(target);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return;
+        }
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        boolean worldReadable = Files.getPosixFilePermissions(file).contains(
+                java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        try {
+            if (!worldReadable) {
+                throw new IOException("not world-readable: copy it");
+            }
+            Files.createLink(target, file);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        }
     }
 
     private List<String> commandLine(Setup ready, Path status, Path info, Path codeFile, Command command,

@@ -50,12 +50,14 @@ public final class GraalJsSandbox implements CodeSandbox {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final SandboxLimits limits;
+    private final Optional<BubblewrapSandbox> confinement;
     private final BlockingQueue<Slot> slots;
     private final List<Slot> all = new ArrayList<>();
     private volatile boolean closed;
 
-    private GraalJsSandbox(SandboxLimits limits) {
+    private GraalJsSandbox(SandboxLimits limits, Optional<BubblewrapSandbox> confinement) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.confinement = Objects.requireNonNull(confinement, "confinement");
         this.slots = new ArrayBlockingQueue<>(CHILDREN);
         for (int i = 0; i < CHILDREN; i++) {
             Slot slot = new Slot(i);
@@ -64,8 +66,18 @@ public final class GraalJsSandbox implements CodeSandbox {
         }
     }
 
+    /** Child JVMs confined only by the JVM and GraalJS's policy. */
     public static GraalJsSandbox create(SandboxLimits limits) {
-        return new GraalJsSandbox(limits);
+        return new GraalJsSandbox(limits, Optional.empty());
+    }
+
+    /**
+     * Child JVMs that also run inside {@code bubblewrap}'s confinement (see {@link BubblewrapSandbox#confine}): no
+     * network, no host files but the JDK and the class path, uid 65534, seccomp. When bubblewrap is unavailable they
+     * run unconfined (GraalJS's policy still applies), with a warning.
+     */
+    public static GraalJsSandbox create(SandboxLimits limits, BubblewrapSandbox confinement) {
+        return new GraalJsSandbox(limits, Optional.of(confinement));
     }
 
     @Override
@@ -147,11 +159,25 @@ public final class GraalJsSandbox implements CodeSandbox {
                 return;
             }
             stop();
+            String classPath = System.getProperty("java.class.path");
             List<String> command = List.of(javaBinary(), "-Xmx" + limits.jsHeapMiB() + "m", "-Xss2m",
                     "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-                    "-Dpolyglot.engine.WarnInterpreterOnly=false", "-cp", System.getProperty("java.class.path"),
-                    GraalJsServer.class.getName());
-            ProcessBuilder builder = new ProcessBuilder(command);
+                    "-XX:-UsePerfData", "-Djava.io.tmpdir=/tmp", "-Dpolyglot.engine.WarnInterpreterOnly=false",
+                    "-cp", classPath, GraalJsServer.class.getName());
+            List<Path> readOnly = new ArrayList<>();
+            readOnly.add(Path.of(System.getProperty("java.home")));
+            for (String entry : classPath.split(java.io.File.pathSeparator)) {
+                if (!entry.isBlank()) {
+                    readOnly.add(Path.of(entry));
+                }
+            }
+            Optional<List<String>> confined = confinement.flatMap(sandbox -> sandbox.confine(command, readOnly));
+            if (confinement.isPresent() && confined.isEmpty()) {
+                log.warn("GraalJS child {} runs without bubblewrap confinement (bubblewrap unavailable: {}); GraalJS's"
+                        + " CONSTRAINED policy still applies", index,
+                        confinement.get().unavailableReason().orElse("unknown"));
+            }
+            ProcessBuilder builder = new ProcessBuilder(confined.orElse(command));
             builder.environment().clear(); // the child must hold no secrets
             try {
                 process = builder.start();
@@ -174,8 +200,8 @@ public final class GraalJsSandbox implements CodeSandbox {
                 stop();
                 throw new SandboxUnavailableException(why);
             }
-            log.info("GraalJS sandbox child {} started (pid {}, heap {} MiB)", index, started.pid(),
-                    limits.jsHeapMiB());
+            log.info("GraalJS sandbox child {} started (pid {}, heap {} MiB, {})", index, started.pid(),
+                    limits.jsHeapMiB(), confined.isPresent() ? "confined by bubblewrap" : "not confined by bubblewrap");
         }
 
         SandboxResult execute(String code, Duration limit, long startNanos) {

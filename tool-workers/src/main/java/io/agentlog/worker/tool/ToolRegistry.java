@@ -40,7 +40,7 @@ public final class ToolRegistry implements AutoCloseable {
      */
     public static ToolRegistry builtins(WorkerConfig config) {
         BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(config.sandboxLimits());
-        GraalJsSandbox graalJs = GraalJsSandbox.create(config.sandboxLimits());
+        GraalJsSandbox graalJs = GraalJsSandbox.create(config.sandboxLimits(), bubblewrap);
         return of(new HttpFetchTool(config.httpAllowList()), new NoopTool(), SandboxTool.bash(bubblewrap),
                 SandboxTool.python(bubblewrap), SandboxTool.javascript(graalJs));
     }

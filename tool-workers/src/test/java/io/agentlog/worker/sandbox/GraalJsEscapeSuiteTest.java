@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Attacks on the GraalJS tier: host access of every kind fails, and limits end runaway scripts. */
 class GraalJsEscapeSuiteTest {
 
+    private static BubblewrapSandbox confinement;
     private static GraalJsSandbox sandbox;
 
     @TempDir
@@ -21,17 +22,52 @@ class GraalJsEscapeSuiteTest {
 
     @BeforeAll
     static void start() {
-        sandbox = GraalJsSandbox.create(
-                SandboxLimits.defaults().withWallClockSeconds(10).withStatementLimit(5_000_000));
+        SandboxLimits limits = SandboxLimits.defaults().withWallClockSeconds(10).withStatementLimit(5_000_000);
+        // as the worker runs it: child JVMs inside bubblewrap where it is usable
+        confinement = BubblewrapSandbox.create(limits);
+        sandbox = GraalJsSandbox.create(limits, confinement);
     }
 
     @AfterAll
     static void stop() {
         sandbox.close();
+        confinement.close();
+    }
+
+    @Test
+    void shouldRunTheChildJvmAsTheSandboxUserWhenBubblewrapIsUsable() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(confinement.unavailableReason().isEmpty(),
+                "bubblewrap not usable here (run scripts/setup.sh)");
+        // When a script has run
+        assertThat(js("'x'").value()).contains("x");
+
+        // Then the child JVM runs as uid 65534 (when the worker is root) in its own namespaces
+        var children = ProcessHandle.current().descendants()
+                .filter(p -> commandLine(p).contains(GraalJsServer.class.getName()))
+                .filter(p -> commandLine(p).startsWith(System.getProperty("java.home")))
+                .toList();
+        assertThat(children).isNotEmpty();
+        int myUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        for (ProcessHandle child : children) {
+            Path proc = Path.of("/proc", Long.toString(child.pid()));
+            if (myUid == 0) {
+                assertThat((Integer) Files.getAttribute(proc, "unix:uid")).isEqualTo(BubblewrapSandbox.SANDBOX_UID);
+            }
+            assertThat(Files.readSymbolicLink(proc.resolve("ns/net")))
+                    .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+        }
     }
 
     private static SandboxResult js(String code) {
         return sandbox.run(Language.JAVASCRIPT, code, List.of(), Duration.ofSeconds(10));
+    }
+
+    private static String commandLine(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline")).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     @Test

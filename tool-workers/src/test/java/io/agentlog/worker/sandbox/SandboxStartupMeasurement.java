@@ -34,7 +34,8 @@ class SandboxStartupMeasurement {
             measure("bubblewrap node", runs,
                     () -> bubblewrap.run(Language.NODE, "console.log('ok')", List.of(), timeout()));
         }
-        try (GraalJsSandbox graalJs = GraalJsSandbox.create(SandboxLimits.defaults())) {
+        try (BubblewrapSandbox confinement = BubblewrapSandbox.create(SandboxLimits.defaults());
+                GraalJsSandbox graalJs = GraalJsSandbox.create(SandboxLimits.defaults(), confinement)) {
             long start = System.nanoTime();
             SandboxResult first = graalJs.run(Language.JAVASCRIPT, "console.log('ok')", List.of(), timeout());
             log.info("graaljs first execution (starts a child JVM): {} ms", (System.nanoTime() - start) / 1_000_000);
