@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * garbage of the broker's maximum size on an input topic (dead-lettered, although the DLQ record is the same bytes plus
  * headers), and a model reply larger than an event may be. Both are disabled reproductions of engine bugs.
  */
+@Disabled("reproductions of two engine bugs (see each test's reason); disabled as a whole so the suite does not start"
+        + " an engine for nothing")
 class HugeInputTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);

@@ -129,7 +129,14 @@ public final class ChaosRun {
         long pid = target.kill();
         kills.add(KillRecord.of(target.name, target.kind == ChaosStack.Kind.WORKER, pid, at));
         progress.accept("SIGKILL " + target.name + " (pid " + pid + "); restart in " + delay + " ms");
-        scheduler.schedule(target::start, delay, TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> {
+            try {
+                target.start();
+            } catch (RuntimeException e) {
+                log.error("Could not restart {}; the run goes on without it", target.name, e);
+                progress.accept("could not restart " + target.name + ": " + e.getMessage());
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     private static void submit(KafkaProducer<String, TaskSubmitted> producer, String sessionId, Set<String> submitted) {
