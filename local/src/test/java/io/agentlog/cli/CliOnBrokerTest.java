@@ -1,5 +1,6 @@
 package io.agentlog.cli;
 
+import io.agentlog.schemas.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.testkit.SharedBroker;
@@ -26,7 +27,7 @@ class CliOnBrokerTest {
         CliRun run = CliRun.of("topics", "create", "-b", bootstrap);
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().strip()).isEqualTo("All 10 topics exist on " + bootstrap);
+        assertThat(run.out().strip()).isEqualTo("All " + Topics.all(Topics.DEFAULT_POOLS).size() + " topics exist on " + bootstrap);
     }
 
     @Test

@@ -30,7 +30,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Inputs as large as Kafka lets through, which the engine must turn into a clear error without stalling a partition:
  * garbage of the broker's maximum size on an input topic (dead-lettered, although the DLQ record is the same bytes plus
- * headers), and a model reply larger than an event may be. Both are disabled reproductions of engine bugs.
+ * headers), and a model reply larger than an event may be. Both once stalled the engine.
  */
-@Disabled("reproductions of two engine bugs (see each test's reason); disabled as a whole so the suite does not start"
-        + " an engine for nothing")
 class HugeInputTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
@@ -86,10 +83,6 @@ class HugeInputTest {
     }
 
     @Test
-    @Disabled("engine bug, reproduced here: the DLQ copy (input bytes + headers) exceeds agentlog.dlq's 1 MiB"
-            + " max.message.bytes, the send fails with RecordTooLargeException, the stream thread is replaced and"
-            + " reads the same record again, forever: the partition stalls. Enable once agentlog.dlq accepts larger"
-            + " records or the engine truncates what it dead-letters")
     void shouldDeadLetterHugeGarbageAndKeepThePartitionFlowing() throws Exception {
         // Given an agent
         String name = "huge-" + UUID.randomUUID();
@@ -132,11 +125,6 @@ class HugeInputTest {
     }
 
     @Test
-    @Disabled("engine bug, reproduced here: the worker now accepts results up to MAX_WORK_RECORD_BYTES, so a 1.2 MB"
-            + " model reply reaches the engine; its ModelResponded event (agentlog.events) and history entry"
-            + " (history changelog) exceed the topics' 1 MiB max.message.bytes, the send fails with"
-            + " RecordTooLargeException, the stream thread is replaced and processes the same result again, forever."
-            + " Enable once the engine refuses or caps oversized model replies")
     void shouldEndTheSessionClearlyWhenTheModelAnswersWithMoreThanAnEventMayHold() throws Exception {
         // Given an agent whose (OpenAI-compatible) model calls write_file with 1.2 MB of content: the worker accepts
         // results up to MAX_WORK_RECORD_BYTES, agentlog.events and the store changelogs take 1 MiB

@@ -12,6 +12,14 @@ public final class DlqHeaders {
     public static final String SOURCE_PARTITION = "agentlog.dlq.partition";
     public static final String SOURCE_OFFSET = "agentlog.dlq.offset";
     public static final String COMPONENT = "agentlog.dlq.component";
+    /** Present when the value (or key) was cut to fit the DLQ: the original sizes, "value=N" / "key=N". */
+    public static final String TRUNCATED = "agentlog.dlq.truncated";
+
+    /** Largest value kept in a DLQ record; a larger one keeps its first bytes and a {@link #TRUNCATED} header. */
+    public static final int MAX_VALUE_BYTES = 1024 * 1024;
+
+    /** Largest key kept in a DLQ record. */
+    public static final int MAX_KEY_BYTES = 64 * 1024;
 
     private DlqHeaders() {}
 
@@ -23,6 +31,24 @@ public final class DlqHeaders {
         headers.add(SOURCE_PARTITION, utf8(String.valueOf(partition)));
         headers.add(SOURCE_OFFSET, utf8(String.valueOf(offset)));
         return headers;
+    }
+
+    /** The value as it goes to the DLQ: at most {@link #MAX_VALUE_BYTES}, noting a cut in the headers. */
+    public static byte[] capValue(byte[] value, Headers headers) {
+        return cap(value, MAX_VALUE_BYTES, "value", headers);
+    }
+
+    /** The key as it goes to the DLQ: at most {@link #MAX_KEY_BYTES}, noting a cut in the headers. */
+    public static byte[] capKey(byte[] key, Headers headers) {
+        return cap(key, MAX_KEY_BYTES, "key", headers);
+    }
+
+    private static byte[] cap(byte[] bytes, int max, String what, Headers headers) {
+        if (bytes == null || bytes.length <= max) {
+            return bytes;
+        }
+        headers.add(TRUNCATED, utf8(what + "=" + bytes.length));
+        return java.util.Arrays.copyOf(bytes, max);
     }
 
     /** The value of a header as text, or empty when absent. */

@@ -51,6 +51,15 @@ public final class Topics {
             TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_WORK_RECORD_BYTES));
 
+    /** Journal events may carry a whole model turn (tool-call arguments included). */
+    private static final Map<String, String> EVENTS_CONFIGS = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_WORK_RECORD_BYTES));
+
+    /** Room for a capped value and key ({@link DlqHeaders#MAX_VALUE_BYTES}) and the headers. */
+    public static final int MAX_DLQ_RECORD_BYTES = 2 * 1024 * 1024;
+
     private static final Map<String, String> COMPACTED = Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -79,7 +88,7 @@ public final class Topics {
             "agentlog.work.results", KEYS, AvroSerde.of(WorkResult.class), SESSION_PARTITIONS, WORK_CONFIGS);
 
     public static final Topic<String, SessionEvent> EVENTS = new Topic<>(
-            "agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+            "agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
 
     public static final Topic<String, SessionResult> RESULTS = new Topic<>(
             "agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
@@ -96,7 +105,8 @@ public final class Topics {
     /** Records that could not be processed; the original key and value, the reason in headers ({@link DlqHeaders}). */
     public static final Topic<byte[], byte[]> DLQ = new Topic<>(
             "agentlog.dlq", Serdes.ByteArray(), Serdes.ByteArray(), 1,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000)));
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DLQ_RECORD_BYTES)));
 
     /** The default worker pools: model calls, worker-side tools, sandboxed code. */
     public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL, SANDBOX_POOL);

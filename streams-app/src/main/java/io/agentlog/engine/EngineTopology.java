@@ -9,6 +9,8 @@ import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.SessionState;
 import io.agentlog.schemas.avro.WorkRequest;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -49,6 +51,13 @@ public final class EngineTopology {
     public static final String TIMERS_STORE = "timers";
     public static final String AGENTS_STORE = "agents";
 
+    /**
+     * A history entry holds a whole model turn (tool-call arguments included) and may pass the
+     * broker's default 1 MB, up to the limit of a work record, like the journal event beside it.
+     */
+    private static final Map<String, String> LARGE_CHANGELOG =
+            Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topics.MAX_WORK_RECORD_BYTES));
+
     private EngineTopology() {}
 
     public static Topology build(EngineConfig config, WorkPools pools) {
@@ -65,11 +74,11 @@ public final class EngineTopology {
                 TASKS_SOURCE, CONTROL_SOURCE, WORK_RESULTS_SOURCE);
 
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE), keys,
-                AvroSerde.of(SessionState.class)), SESSION_PROCESSOR);
+                AvroSerde.of(SessionState.class)).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), keys,
-                AvroSerde.of(Message.class)), SESSION_PROCESSOR);
+                AvroSerde.of(Message.class)).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKSPACE_STORE), keys,
-                Serdes.ByteArray()), SESSION_PROCESSOR);
+                Serdes.ByteArray()).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), keys,
                 keys), SESSION_PROCESSOR);
 

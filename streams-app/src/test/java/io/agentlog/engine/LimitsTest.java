@@ -20,7 +20,7 @@ class LimitsTest {
     private static EngineConfig withContentCap(int chars) throws Exception {
         EngineConfig d = EngineConfig.defaults("unused:9092", EngineDriver.tempDir());
         return new EngineConfig(d.bootstrapServers(), d.applicationId(), d.stateDir(), d.commitInterval(),
-                d.pollTime(), 1, 0, d.modelTimeout(), chars, 4 * 1024 * 1024, 64 * 1024 * 1024);
+                d.pollTime(), 1, 0, d.modelTimeout(), chars, 16 * 1024 * 1024, 64 * 1024 * 1024);
     }
 
     @Test
@@ -46,16 +46,43 @@ class LimitsTest {
     }
 
     @Test
+    void shouldRefuseToolCallsWhoseArgumentsPassThePerTurnBudget() throws Exception {
+        try (EngineDriver engine = new EngineDriver(withContentCap(300))) {
+            engine.register(agent("helper", List.of("noop")));
+            engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
+            String big = "{\"data\":\"" + "z".repeat(3 * 1024 * 1024) + "\"}";
+
+            engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", big),
+                    call("b", "noop", big)));
+
+            // the first fits and runs; the second is refused, and recorded without its arguments
+            assertThat(engine.toolWork.readValuesToList()).hasSize(1);
+            var journal = engine.allEvents();
+            var responded = journal.stream().map(e -> e.getEvent())
+                    .filter(io.agentlog.schemas.avro.ModelResponded.class::isInstance)
+                    .map(io.agentlog.schemas.avro.ModelResponded.class::cast)
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(responded.getToolCalls().get(1).getArguments()).contains("over the per-turn limit");
+            assertThat(journal).extracting(e -> e.getEvent()).filteredOn(
+                    io.agentlog.schemas.avro.ToolCompleted.class::isInstance)
+                    .map(e -> ((io.agentlog.schemas.avro.ToolCompleted) e).getContent())
+                    .containsExactly("not run: the arguments of this turn's tool calls exceed 4194304 characters in"
+                            + " all; write large content in smaller pieces");
+        }
+    }
+
+    @Test
     void shouldFailTheSessionClearlyWhenTheConversationOutgrowsOneRequest() throws Exception {
-        try (EngineDriver engine = new EngineDriver(withContentCap(600_000))) {
+        try (EngineDriver engine = new EngineDriver(withContentCap(12_000_000))) {
             engine.register(agent("helper", List.of("noop")));
             engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
             engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"),
                     call("b", "noop", "{}")));
             List<WorkRequest> tools = engine.toolWork.readValuesToList();
 
-            engine.workResults.pipeInput("s1", toolResult(tools.get(0), "x".repeat(500_000)));
-            engine.workResults.pipeInput("s1", toolResult(tools.get(1), "y".repeat(500_000)));
+            engine.workResults.pipeInput("s1", toolResult(tools.get(0), "x".repeat(10_000_000)));
+            engine.workResults.pipeInput("s1", toolResult(tools.get(1), "y".repeat(10_000_000)));
 
             SessionResult result = engine.results.readValue();
             assertThat(result.getStatus()).isEqualTo(ResultStatus.FAILED);

@@ -26,7 +26,9 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         log.warn("Undecodable record on {}-{} at offset {}: {}; sent to {}", context.topic(), context.partition(),
                 context.offset(), reason, Topics.DLQ.name());
         var headers = DlqHeaders.of(reason, "engine", context.topic(), context.partition(), context.offset());
-        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers)));
+        byte[] key = DlqHeaders.capKey(record.key(), headers);
+        byte[] value = DlqHeaders.capValue(record.value(), headers);
+        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), null, key, value, headers)));
     }
 
     @Override

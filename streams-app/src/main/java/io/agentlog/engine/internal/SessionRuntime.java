@@ -51,11 +51,11 @@ final class SessionRuntime {
     static final int OUTPUT_FACTOR = 8;
 
     /**
-     * Largest work request the engine sends: under the broker's default message size (1 MB) with
-     * room for headers and batch overhead. A longer conversation fails its session clearly
-     * instead of failing the producer.
+     * Largest model request the engine sends: under the work topics' record limit with room for
+     * headers and batch overhead. A longer conversation fails its session clearly instead of
+     * failing the producer.
      */
-    static final int MAX_WORK_REQUEST_BYTES = 900 * 1024;
+    static final int MAX_WORK_REQUEST_BYTES = Topics.MAX_WORK_RECORD_BYTES - 1024 * 1024;
 
     private static final AvroSerde<WorkRequest> WORK_SERDE = AvroSerde.of(WorkRequest.class);
 

@@ -37,6 +37,9 @@ final class WorkResultHandler {
     private static final Logger log = LoggerFactory.getLogger(WorkResultHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Tool-call arguments one model turn may carry in all (a journal event holds the whole turn). */
+    static final int MAX_ARGUMENT_CHARS_PER_TURN = 4 * 1024 * 1024;
+
     private final SessionRuntime runtime;
 
     WorkResultHandler(SessionRuntime runtime) {
@@ -83,28 +86,48 @@ final class WorkResultHandler {
         }
         int turn = state.getSteps() - 1;
         String text = runtime.capped(state, reply.getText(), "model-" + pending.getWorkId());
-        runtime.emit(state, new ModelResponded(pending.getWorkId(), turn, text, reply.getToolCalls(),
-                result.getUsage()));
+        List<ToolCall> calls = reply.getToolCalls();
+        List<ToolCall> recorded = withinArgumentBudget(calls);
+        runtime.emit(state, new ModelResponded(pending.getWorkId(), turn, text, recorded, result.getUsage()));
         runtime.append(state, Message.newBuilder()
                 .setRole(Role.ASSISTANT)
                 .setContent(text)
-                .setToolCalls(reply.getToolCalls())
+                .setToolCalls(recorded)
                 .build());
-        if (reply.getToolCalls().isEmpty()) {
+        if (calls.isEmpty()) {
             runtime.end(state, ResultStatus.COMPLETED, runtime.cappedOutput(state, reply.getText()), null);
             return;
         }
         int max = state.getLimits().getMaxToolCallsPerTurn();
-        List<ToolCall> calls = reply.getToolCalls();
         for (int i = 0; i < calls.size(); i++) {
             ToolCall call = calls.get(i);
             if (max > 0 && i >= max) {
                 runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR,
                         "not run: at most " + max + " tool calls per turn are allowed", true);
+            } else if (recorded.get(i) != call) {
+                runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR, "not run: the arguments"
+                        + " of this turn's tool calls exceed " + MAX_ARGUMENT_CHARS_PER_TURN + " characters in all;"
+                        + " write large content in smaller pieces", true);
             } else {
                 dispatch(state, call);
             }
         }
+    }
+
+    /**
+     * The tool calls as they are recorded: calls whose arguments pass the per-turn budget are
+     * replaced by a copy with a short note for arguments, so no journal event or history entry
+     * grows past what the topics hold.
+     */
+    static List<ToolCall> withinArgumentBudget(List<ToolCall> calls) {
+        List<ToolCall> out = new ArrayList<>(calls.size());
+        long used = 0;
+        for (ToolCall call : calls) {
+            used += call.getArguments().length();
+            out.add(used <= MAX_ARGUMENT_CHARS_PER_TURN ? call : new ToolCall(call.getId(), call.getName(),
+                    "{\"omitted\":\"" + call.getArguments().length() + " characters over the per-turn limit\"}"));
+        }
+        return out;
     }
 
     /** Runs an inline tool now, sends a worker tool to its pool, or answers the model with the reason it cannot run. */
