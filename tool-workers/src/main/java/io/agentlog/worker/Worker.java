@@ -74,7 +74,8 @@ public final class Worker implements AutoCloseable {
         log.info("Starting worker: {}", config);
         Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         try (Admin admin = Admin.create(adminConfig)) {
-            ShareGroupSetup.configure(admin, config.pools().stream().map(Topics::shareGroup).toList());
+            ShareGroupSetup.configure(
+                    admin, config.pools().stream().map(Topics::shareGroup).toList(), config.maxDeliveries());
             Set<String> missing = ShareGroupSetup.missingTopics(admin,
                     config.pools().stream().map(Topics::workTopicName).toList());
             if (!missing.isEmpty()) {

@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code share.auto.offset.reset=earliest}: a new group starts at the log's start, so work produced before the
  *       first worker joined is not skipped;
  *   <li>{@code share.isolation.level=read_committed}: the engine produces work in transactions, and a worker must
- *       never act on a request from an aborted one.
+ *       never act on a request from an aborted one;
+ *   <li>{@code share.delivery.count.limit} = the worker's {@code AGENTLOG_MAX_DELIVERIES}: the worker answers and
+ *       dead-letters an item on its last allowed delivery, which it only sees if the broker's limit is the same
+ *       (a lower broker limit archives the record first, and the session would wait for its timeout).
  * </ul>
  * Setting them again is harmless, so every worker does it at start.
  */
@@ -30,6 +33,7 @@ public final class ShareGroupSetup {
 
     public static final String AUTO_OFFSET_RESET = "share.auto.offset.reset";
     public static final String ISOLATION_LEVEL = "share.isolation.level";
+    public static final String DELIVERY_COUNT_LIMIT = "share.delivery.count.limit";
 
     static final Map<String, String> GROUP_CONFIGS = orderedConfigs();
 
@@ -38,9 +42,11 @@ public final class ShareGroupSetup {
 
     private ShareGroupSetup() {}
 
-    public static void configure(Admin admin, Collection<String> groups) {
+    public static void configure(Admin admin, Collection<String> groups, int maxDeliveries) {
+        Map<String, String> configs = new LinkedHashMap<>(GROUP_CONFIGS);
+        configs.put(DELIVERY_COUNT_LIMIT, String.valueOf(maxDeliveries));
         Map<ConfigResource, Collection<AlterConfigOp>> ops = new LinkedHashMap<>();
-        List<AlterConfigOp> settings = GROUP_CONFIGS.entrySet().stream()
+        List<AlterConfigOp> settings = configs.entrySet().stream()
                 .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
                 .toList();
         for (String group : groups) {
@@ -48,9 +54,9 @@ public final class ShareGroupSetup {
         }
         try {
             admin.incrementalAlterConfigs(ops).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            log.info("Share groups {} set to {}", groups, GROUP_CONFIGS);
+            log.info("Share groups {} set to {}", groups, configs);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot set the configs " + GROUP_CONFIGS + " of share groups " + groups
+            throw new IllegalStateException("cannot set the configs " + configs + " of share groups " + groups
                     + ": " + e.getCause().getMessage() + " (does the broker have share groups enabled, and may this"
                     + " client alter group configs?)", e.getCause());
         } catch (TimeoutException e) {

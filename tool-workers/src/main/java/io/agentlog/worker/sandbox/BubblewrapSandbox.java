@@ -277,6 +277,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 "--setenv", "HOME", "/tmp",
                 "--setenv", "LANG", "C.UTF-8"));
         argv.addAll(ready.systemMounts());
+        // /tmp first, so that class path entries below /tmp are bound on top of it, not hidden by it
+        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev",
+                "--size", Long.toString(limits.workspaceBytes()), "--tmpfs", "/tmp"));
         for (Path path : readOnlyPaths) {
             Path absolute = path.toAbsolutePath().normalize();
             if (absolute.startsWith("/usr") || !Files.exists(absolute)) {
@@ -286,9 +289,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
             Path source = ready.root() ? staged(ready, absolute) : absolute;
             argv.addAll(List.of("--ro-bind", source.toString(), absolute.toString()));
         }
-        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev",
-                "--size", Long.toString(limits.workspaceBytes()), "--tmpfs", "/tmp",
-                "--chdir", "/tmp",
+        argv.addAll(List.of("--chdir", "/tmp",
                 "--remount-ro", "/dev",
                 "--remount-ro", "/",
                 "--seccomp", "4",

@@ -19,8 +19,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -51,18 +52,19 @@ public final class GraalJsSandbox implements CodeSandbox {
 
     private final SandboxLimits limits;
     private final Optional<BubblewrapSandbox> confinement;
-    private final BlockingQueue<Slot> slots;
+    /** Idle children, the most recently used first: a lightly used sandbox starts only one JVM. */
+    private final BlockingDeque<Slot> slots;
     private final List<Slot> all = new ArrayList<>();
     private volatile boolean closed;
 
     private GraalJsSandbox(SandboxLimits limits, Optional<BubblewrapSandbox> confinement) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.confinement = Objects.requireNonNull(confinement, "confinement");
-        this.slots = new ArrayBlockingQueue<>(CHILDREN);
+        this.slots = new LinkedBlockingDeque<>(CHILDREN);
         for (int i = 0; i < CHILDREN; i++) {
             Slot slot = new Slot(i);
             all.add(slot);
-            slots.add(slot);
+            slots.addFirst(slot);
         }
     }
 
@@ -102,7 +104,7 @@ public final class GraalJsSandbox implements CodeSandbox {
         } catch (SandboxUnavailableException e) {
             return Optional.of(e.getMessage().replaceFirst("^sandbox unavailable: ", ""));
         } finally {
-            slots.add(slot);
+            slots.addFirst(slot);
         }
     }
 
@@ -123,13 +125,13 @@ public final class GraalJsSandbox implements CodeSandbox {
             slot.ensureStarted();
             return slot.execute(code, limit, start);
         } finally {
-            slots.add(slot);
+            slots.addFirst(slot);
         }
     }
 
     private Slot take() {
         try {
-            return slots.take();
+            return slots.takeFirst();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxUnavailableException("interrupted while waiting for a JavaScript sandbox");

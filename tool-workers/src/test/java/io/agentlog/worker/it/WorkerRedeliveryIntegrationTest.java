@@ -109,7 +109,7 @@ class WorkerRedeliveryIntegrationTest {
         var tool = new ScriptedTool("charge_card", run -> ToolOutputs.ok("charged"));
         String work = KafkaFixture.id("charge");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
-            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)));
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)), WorkerConfig.DEFAULT_MAX_DELIVERIES);
         }
         producer.commit(KafkaFixture.tool(pool, work, "charge_card", "{}", ToolSemantics.AT_MOST_ONCE));
         takeAndRelease(pool);
@@ -135,7 +135,7 @@ class WorkerRedeliveryIntegrationTest {
         var tool = new ScriptedTool("crashy", run -> ToolOutputs.ok("ran"));
         String work = KafkaFixture.id("poison");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
-            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)));
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)), WorkerConfig.DEFAULT_MAX_DELIVERIES);
         }
         try (var dlq = KafkaFixture.tail(Topics.DLQ.name())) {
             producer.commit(KafkaFixture.tool(pool, work, "crashy", "{}", ToolSemantics.IDEMPOTENT));
