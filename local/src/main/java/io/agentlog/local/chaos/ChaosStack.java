@@ -20,16 +20,16 @@ import org.slf4j.LoggerFactory;
  * ({@link ChaosWorkerMain}) serving the model and tools pools. Engines and workers live in {@link Slot}s that can be
  * killed with SIGKILL and started again, with the same state directory and log file.
  *
- * <p>The broker detects dead members fast: streams and share group sessions time out after
+ * <p>The testkit broker detects dead members fast: streams and share group sessions time out after
  * {@value #GROUP_SESSION_TIMEOUT_MS} ms instead of 45 s, so a killed process's tasks and work items move on within
- * seconds (heartbeats are every second in the testkit broker).
+ * seconds (heartbeats are every second).
  */
 final class ChaosStack implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChaosStack.class);
 
     static final String APPLICATION_ID = "agentlog-chaos";
-    static final int GROUP_SESSION_TIMEOUT_MS = 6000;
+    static final int GROUP_SESSION_TIMEOUT_MS = KafkaBroker.GROUP_SESSION_TIMEOUT_MS;
     static final List<String> POOLS = List.of(Topics.MODEL_POOL, Topics.TOOLS_POOL);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
@@ -94,7 +94,6 @@ final class ChaosStack implements AutoCloseable {
     static ChaosStack start(Path dir, int engines, int workers) {
         KafkaBroker broker = KafkaBroker.start(BrokerOptions.builder(dir.resolve("broker"))
                 .closeOnJvmExit(false)
-                .overrides(brokerOverrides())
                 .build());
         ChaosStack stack = new ChaosStack(dir, broker);
         try {
@@ -111,23 +110,6 @@ final class ChaosStack implements AutoCloseable {
             throw e;
         }
         return stack;
-    }
-
-    /**
-     * Fast failure detection for the chaos stack (names checked against Kafka 4.4.0's GroupCoordinatorConfig and
-     * TransactionStateManagerConfig): dead streams and share group members leave after 6 s instead of 45 s, and the
-     * transaction coordinator looks for timed-out transactions every second instead of every 10 s, so a killed
-     * engine's open transaction (which blocks read_committed readers of its partitions) is aborted soon after its
-     * timeout even when the engine is not back yet.
-     */
-    static Map<String, String> brokerOverrides() {
-        String timeout = String.valueOf(GROUP_SESSION_TIMEOUT_MS);
-        return Map.of(
-                "group.streams.min.session.timeout.ms", "3000",
-                "group.streams.session.timeout.ms", timeout,
-                "group.share.min.session.timeout.ms", "3000",
-                "group.share.session.timeout.ms", timeout,
-                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     }
 
     String bootstrapServers() {
