@@ -101,6 +101,9 @@ public final class AgentDefinitions {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new AgentDefinitionException(file.toString(), List.of("no such file"));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new AgentDefinitionException(file.toString(),
+                    List.of("it is not UTF-8 text; an agent definition is a YAML or JSON file"));
         } catch (IOException e) {
             throw new AgentDefinitionException(file.toString(), List.of("cannot read it: " + e.getMessage()));
         }

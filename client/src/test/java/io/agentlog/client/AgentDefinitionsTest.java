@@ -228,4 +228,13 @@ class AgentDefinitionsTest {
 
         assertThatThrownBy(() -> AgentDefinitions.load(missing)).hasMessage(missing + ": no such file");
     }
+
+    @Test
+    void shouldSayABinaryFileIsNotADefinition(@TempDir Path dir) throws Exception {
+        Path binary = dir.resolve("agent.yaml");
+        java.nio.file.Files.write(binary, new byte[] {(byte) 0xC3, 0x28, 0x00, (byte) 0xFF});
+
+        assertThatThrownBy(() -> AgentDefinitions.load(binary))
+                .hasMessage(binary + ": it is not UTF-8 text; an agent definition is a YAML or JSON file");
+    }
 }
