@@ -1,6 +1,7 @@
 package io.agentlog.schemas;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -31,6 +32,16 @@ public final class DlqHeaders {
         headers.add(SOURCE_PARTITION, utf8(String.valueOf(partition)));
         headers.add(SOURCE_OFFSET, utf8(String.valueOf(offset)));
         return headers;
+    }
+
+    /**
+     * The DLQ copy of a record that could not be processed: its key and value (cut to fit, see
+     * {@link #capValue}), the reason and origin in headers.
+     */
+    public static ProducerRecord<byte[], byte[]> record(String reason, String component, String topic, int partition,
+            long offset, byte[] key, byte[] value) {
+        Headers headers = of(reason, component, topic, partition, offset);
+        return new ProducerRecord<>(Topics.DLQ.name(), null, capKey(key, headers), capValue(value, headers), headers);
     }
 
     /** The value as it goes to the DLQ: at most {@link #MAX_VALUE_BYTES}, noting a cut in the headers. */

@@ -5,7 +5,6 @@ import io.agentlog.schemas.Topics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -25,10 +24,8 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         String reason = exception.getMessage() == null ? exception.toString() : exception.getMessage();
         log.warn("Undecodable record on {}-{} at offset {}: {}; sent to {}", context.topic(), context.partition(),
                 context.offset(), reason, Topics.DLQ.name());
-        var headers = DlqHeaders.of(reason, "engine", context.topic(), context.partition(), context.offset());
-        byte[] key = DlqHeaders.capKey(record.key(), headers);
-        byte[] value = DlqHeaders.capValue(record.value(), headers);
-        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), null, key, value, headers)));
+        return Response.resume(List.of(DlqHeaders.record(reason, "engine", context.topic(), context.partition(),
+                context.offset(), record.key(), record.value())));
     }
 
     @Override

@@ -473,11 +473,10 @@ public final class Lane implements Runnable {
     private void reject(RecordId id, ConsumerRecord<byte[], byte[]> record, Execution.Reject reject) {
         log.warn("Work record {} is poison; sending it to {} and an error result to the session: {}", id,
                 Topics.DLQ.name(), reject.reason());
-        var headers = DlqHeaders.of(reject.reason(), "tool-workers " + workerId, record.topic(), record.partition(),
-                record.offset());
         WorkResult result = reject.result();
         byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
-        var dead = new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers);
+        var dead = DlqHeaders.record(reject.reason(), "tool-workers " + workerId, record.topic(), record.partition(),
+                record.offset(), record.key(), record.value());
         AtomicInteger pending = new AtomicInteger(2);
         AtomicBoolean resultFailed = new AtomicBoolean();
         Runnable done = () -> {
@@ -520,10 +519,8 @@ public final class Lane implements Runnable {
 
     private void toDlq(RecordId id, ConsumerRecord<byte[], byte[]> record, String reason) {
         log.warn("Work record {} cannot be decoded; sending it to {}: {}", id, Topics.DLQ.name(), reason);
-        var headers = DlqHeaders.of(reason, "tool-workers " + workerId, record.topic(), record.partition(),
-                record.offset());
-        send(id, new ProducerRecord<>(Topics.DLQ.name(), null, record.key(), record.value(), headers),
-                AcknowledgeType.REJECT);
+        send(id, DlqHeaders.record(reason, "tool-workers " + workerId, record.topic(), record.partition(),
+                record.offset(), record.key(), record.value()), AcknowledgeType.REJECT);
     }
 
     /** Acknowledges with {@code onSuccess} once the broker has the record, or releases for redelivery if it failed. */
