@@ -149,9 +149,37 @@ public final class BubblewrapSandbox implements CodeSandbox {
 
     private SandboxResult execute(Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace,
             Duration limit) throws IOException {
+        Path cgroup = ready.memoryCgroups() == null ? null : ready.memoryCgroups().resolve(execDir.getFileName());
+        if (cgroup != null) {
+            try {
+                Files.createDirectory(cgroup);
+                String bytes = Long.toString(limits.memoryMiB() * 1024L * 1024L);
+                Files.writeString(cgroup.resolve("memory.limit_in_bytes"), bytes);
+                Path swap = cgroup.resolve("memory.memsw.limit_in_bytes");
+                if (Files.exists(swap)) {
+                    Files.writeString(swap, bytes);
+                }
+            } catch (IOException e) {
+                log.warn("Cannot create the memory cgroup {} ({}); this execution is limited per process only", cgroup,
+                        e.toString());
+                removeCgroup(cgroup);
+                cgroup = null;
+            }
+        }
+        try {
+            return execute(ready, execDir, codeFile, command, workspace, limit, cgroup);
+        } finally {
+            if (cgroup != null) {
+                removeCgroup(cgroup);
+            }
+        }
+    }
+
+    private SandboxResult execute(Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace,
+            Duration limit, Path cgroup) throws IOException {
         Path status = execDir.resolve("status.json");
         Path info = execDir.resolve("bwrap-info.json");
-        List<String> argv = commandLine(ready, status, info, codeFile, command, workspace.root());
+        List<String> argv = commandLine(ready, status, info, codeFile, command, workspace.root(), cgroup);
         ProcessBuilder builder = new ProcessBuilder(argv);
         builder.environment().clear(); // bwrap's own PID 1 is visible inside: it must hold no secrets
         builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -189,9 +217,11 @@ public final class BubblewrapSandbox implements CodeSandbox {
         int exitCode = stoppedBy.isPresent() ? -1 : process.exitValue();
         OptionalLong cpuMs = longField(report, "cpuMs");
         OptionalLong maxRss = longField(report, "maxRssKiB");
-        Optional<String> limitHit =
-                stoppedBy.or(() -> limitFromExit(report, cpuMs, stderr.text())).or(() -> stdout.truncated()
-                        || stderr.truncated() ? Optional.of(SandboxResult.OUTPUT) : Optional.empty());
+        Optional<String> limitHit = stoppedBy
+                .or(() -> cgroupOomKills(cgroup) > 0 ? Optional.of(SandboxResult.MEMORY) : Optional.empty())
+                .or(() -> limitFromExit(report, cpuMs, stderr.text()))
+                .or(() -> stdout.truncated() || stderr.truncated() ? Optional.of(SandboxResult.OUTPUT)
+                        : Optional.empty());
         if (workspace.size() > limits.workspaceBytes()) {
             limitHit = Optional.of(SandboxResult.WORKSPACE_SIZE);
         }
@@ -218,6 +248,31 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
         return new SandboxResult(TIER, exitCode, stdout.text(), stderrText, Optional.empty(), changes, durationMs,
                 cpuMs, maxRss, limitHit);
+    }
+
+    /** Processes the kernel's OOM killer ended in this execution's memory cgroup. */
+    private static long cgroupOomKills(Path cgroup) {
+        if (cgroup == null) {
+            return 0;
+        }
+        try {
+            for (String line : Files.readAllLines(cgroup.resolve("memory.oom_control"))) {
+                if (line.startsWith("oom_kill ")) {
+                    return Long.parseLong(line.substring("oom_kill ".length()).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            log.debug("Cannot read the OOM count of {}: {}", cgroup, e.toString());
+        }
+        return 0;
+    }
+
+    private static void removeCgroup(Path cgroup) {
+        try {
+            Files.deleteIfExists(cgroup);
+        } catch (IOException e) {
+            log.warn("Cannot remove the sandbox cgroup {}: {}", cgroup, e.toString());
+        }
     }
 
     private static long changedBytes(List<FileChange> changes) {
@@ -347,13 +402,16 @@ public final class BubblewrapSandbox implements CodeSandbox {
     }
 
     private List<String> commandLine(Setup ready, Path status, Path info, Path codeFile, Command command,
-            Path workspace) {
+            Path workspace, Path cgroup) {
         List<String> argv = new ArrayList<>();
-        // sh (as the worker's user) opens the status file as fd 3, the seccomp filter as fd 4 and bwrap's info file
-        // (the host pid of the sandbox's PID 1) as fd 5, then execs on with an empty environment
+        // sh (as the worker's user) joins the execution's memory cgroup (so every later process is in it), opens the
+        // status file as fd 3, the seccomp filter as fd 4 and bwrap's info file (the host pid of the sandbox's PID 1)
+        // as fd 5, then execs on with an empty environment
         argv.addAll(List.of("/bin/sh", "-c",
-                "exec 3>\"$1\" 4<\"$2\" 5>\"$3\" && shift 3 && exec /usr/bin/env -i \"$@\"", "sh",
-                status.toString(), ready.seccompFilter().toString(), info.toString()));
+                "{ [ \"$4\" = - ] || echo $$ > \"$4/cgroup.procs\"; } && exec 3>\"$1\" 4<\"$2\" 5>\"$3\""
+                        + " && shift 4 && exec /usr/bin/env -i \"$@\"", "sh",
+                status.toString(), ready.seccompFilter().toString(), info.toString(),
+                cgroup == null ? "-" : cgroup.toString()));
         if (ready.root()) {
             argv.addAll(List.of(ready.setpriv(), "--reuid=" + SANDBOX_UID, "--regid=" + SANDBOX_UID, "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", "--"));
@@ -478,8 +536,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 if (!setup.ready()) {
                     log.error("The bubblewrap sandbox cannot run code on this host: {}", setup.unavailable());
                 } else {
-                    log.info("Bubblewrap sandbox ready ({}, worker is root: {}, limits {})", setup.bwrap(),
-                            setup.root(), limits);
+                    log.info("Bubblewrap sandbox ready ({}, worker is root: {}, memory cgroup: {}, limits {})",
+                            setup.bwrap(), setup.root(), setup.memoryCgroups() == null ? "none" : setup.memoryCgroups(),
+                            limits);
                 }
             }
             return setup;
@@ -523,18 +582,19 @@ public final class BubblewrapSandbox implements CodeSandbox {
             Path baseDir,
             Path seccompFilter,
             Path init,
-            List<String> systemMounts) {
+            List<String> systemMounts,
+            Path memoryCgroups) {
 
         boolean ready() {
             return unavailable == null;
         }
 
         Setup failed(String why) {
-            return new Setup(why, bwrap, setpriv, root, baseDir, seccompFilter, init, systemMounts);
+            return new Setup(why, bwrap, setpriv, root, baseDir, seccompFilter, init, systemMounts, memoryCgroups);
         }
 
         static Setup unavailableBecause(String why) {
-            return new Setup(why, null, null, false, null, null, null, List.of());
+            return new Setup(why, null, null, false, null, null, null, List.of(), null);
         }
 
         static Setup prepare(List<String> binaryDirs) {
@@ -569,12 +629,36 @@ public final class BubblewrapSandbox implements CodeSandbox {
                     return unavailableBecause("cannot compile the seccomp filter (python3-seccomp missing? install it"
                             + " with scripts/setup.sh): " + failure);
                 }
-                Runtime.getRuntime().addShutdownHook(new Thread(new Workspace.Deleter(baseDir),
-                        "agentlog-sandbox-cleanup"));
+                Path memoryCgroups = root ? createMemoryCgroups() : null;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    new Workspace.Deleter(baseDir).run();
+                    if (memoryCgroups != null) {
+                        removeCgroup(memoryCgroups);
+                    }
+                }, "agentlog-sandbox-cleanup"));
                 return new Setup(null, bwrap.get(), setpriv.orElse(null), root, baseDir, filter, init,
-                        findSystemMounts());
+                        findSystemMounts(), memoryCgroups);
             } catch (IOException e) {
                 return unavailableBecause("cannot prepare the sandbox directory: " + e);
+            }
+        }
+
+        /**
+         * A memory cgroup (v1) for this worker's sandboxes, when the worker is root and the controller is writable:
+         * each execution gets a child whose limit covers all its processes together. Null when there is none.
+         */
+        private static Path createMemoryCgroups() {
+            Path controller = Path.of("/sys/fs/cgroup/memory");
+            if (!Files.isWritable(controller.resolve("cgroup.procs"))) {
+                return null;
+            }
+            Path dir = controller.resolve("agentlog-sandbox-" + ProcessHandle.current().pid());
+            try {
+                Files.createDirectories(dir);
+                return dir;
+            } catch (IOException e) {
+                log.info("No memory cgroup for the sandboxes ({}); memory is limited per process only", e.toString());
+                return null;
             }
         }
 

@@ -157,6 +157,30 @@ class EscapeSuiteTest {
     }
 
     @Test
+    void shouldStopAMemoryBombSpreadOverManyProcessesWhenTheMemoryCgroupIsAvailable() {
+        assumeTrue(java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/memory/cgroup.procs")),
+                "no writable memory cgroup (v1) here: memory is limited per process only");
+        // Given a 256 MiB limit
+        try (BubblewrapSandbox small = BubblewrapSandbox.create(SandboxLimits.defaults().withMemoryMiB(256))) {
+            // When six processes each fill 150 MiB (each under its own limit, together far over it)
+            SandboxResult result = small.run(Language.PYTHON, """
+                    import os, time
+                    for i in range(6):
+                        if os.fork() == 0:
+                            data = b"x" * (150 << 20)
+                            time.sleep(5)
+                            os._exit(0)
+                    killed = sum(1 for i in range(6) if os.wait()[1] == 9)
+                    print("killed", killed)
+                    """, List.of(), Duration.ofSeconds(20));
+
+            // Then the kernel's OOM killer stops them as one group, and the limit is reported
+            assertThat(result.limitHit()).contains(SandboxResult.MEMORY);
+            assertThat(result.stdout()).containsPattern("killed [1-6]");
+        }
+    }
+
+    @Test
     void shouldStopCpuSpinAtTheCpuLimit() {
         // Given a sandbox with a 1 s CPU limit
         try (BubblewrapSandbox small = BubblewrapSandbox.create(SandboxLimits.defaults().withCpuSeconds(1))) {
