@@ -45,6 +45,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +161,34 @@ class EndToEndTest {
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
         assertThat(toolMessage.path("tool_call_id").asText()).isEqualTo("call_abc");
         assertThat(toolMessage.path("content").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldRunTheCodingExampleThroughTheSandbox() throws Exception {
+        // Given the example agent that writes a buggy program, runs it, fixes it and runs it again
+        Assumptions.assumeTrue(Files.isExecutable(java.nio.file.Path.of("/usr/bin/bwrap")),
+                "bubblewrap is not installed (scripts/setup.sh installs it): the sandbox refuses to run code");
+        AgentDefinition coder = AgentDefinitions.load(java.nio.file.Path.of("..", "examples", "agents", "coder-agent.yaml"));
+        coder.setName("e2e-coder-" + UUID.randomUUID());
+        client.putAgent(coder);
+
+        // When it runs
+        String session = client.submit(AgentlogClient.task(coder.getName(), "write and test mean()").build());
+        SessionResult result = client.awaitResult(session, DEADLINE);
+
+        // Then the first run failed in the sandbox, the fixed one passed and its output file is in the workspace
+        assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
+        List<SessionEvent> journal = new ArrayList<>();
+        client.watch(session, DEADLINE, journal::add);
+        List<ToolCompleted> tools = journal.stream().map(SessionEvent::getEvent)
+                .filter(ToolCompleted.class::isInstance).map(ToolCompleted.class::cast).toList();
+        assertThat(tools).extracting(ToolCompleted::getTool)
+                .containsExactly("write_file", "run_python", "edit_file", "bash", "read_file");
+        assertThat(tools.get(1).getIsError()).isTrue();
+        assertThat(tools.get(1).getContent()).contains("should be 4");
+        assertThat(tools.get(3).getIsError()).isFalse();
+        assertThat(tools.get(3).getContent()).contains("all checks passed");
+        assertThat(tools.get(4).getContent()).isEqualTo("mean=4.0\n");
     }
 
     @Test
