@@ -36,8 +36,6 @@ import picocli.CommandLine.IVersionProvider;
             WatchCommand.class,
             SessionControlCommands.Cancel.class,
             SessionControlCommands.Steer.class,
-            SessionControlCommands.Approve.class,
-            SessionControlCommands.Deny.class,
             EngineCommand.class,
             WorkerCommand.class,
             BenchCommand.class,
@@ -87,9 +85,13 @@ public final class AgentlogCli implements Runnable {
     private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         boolean userMistake = e instanceof IllegalArgumentException;
-        boolean known = userMistake || e instanceof AgentlogException || e instanceof BrokerStartException
+        boolean known = userMistake
+                || e instanceof AgentlogException
+                || e instanceof BrokerStartException
                 || e instanceof BenchException
-                || e instanceof IllegalStateException || e instanceof UncheckedIOException || e instanceof IOException;
+                || e instanceof IllegalStateException
+                || e instanceof UncheckedIOException
+                || e instanceof IOException;
         err.println("agentlog: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         if (!known || System.getenv("AGENTLOG_DEBUG") != null) {
             e.printStackTrace(err);

@@ -29,7 +29,10 @@ final class SessionControlCommands {
         @Parameters(paramLabel = "SESSION", description = "The session id.")
         String sessionId;
 
-        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "cancelled from the command line",
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                defaultValue = "cancelled from the command line",
                 description = "Why (default: ${DEFAULT-VALUE}).")
         String reason;
 
@@ -67,66 +70,6 @@ final class SessionControlCommands {
                 client.steer(sessionId, message);
             }
             spec.commandLine().getOut().println("Sent a message to session " + sessionId);
-            return 0;
-        }
-    }
-
-    @Command(
-            name = "approve",
-            mixinStandardHelpOptions = true,
-            versionProvider = AgentlogCli.Version.class,
-            description = "Approves a tool call that waits for approval.")
-    static final class Approve implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        BootstrapOption bootstrap;
-
-        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
-        String sessionId;
-
-        @Parameters(index = "1", paramLabel = "TOOL_CALL_ID", description = "The tool call to approve.")
-        String toolCallId;
-
-        @Override
-        public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-                client.approve(sessionId, toolCallId);
-            }
-            spec.commandLine().getOut().println("Approved " + toolCallId + " of session " + sessionId);
-            return 0;
-        }
-    }
-
-    @Command(
-            name = "deny",
-            mixinStandardHelpOptions = true,
-            versionProvider = AgentlogCli.Version.class,
-            description = "Denies a tool call that waits for approval; the model is told why.")
-    static final class Deny implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        BootstrapOption bootstrap;
-
-        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
-        String sessionId;
-
-        @Parameters(index = "1", paramLabel = "TOOL_CALL_ID", description = "The tool call to deny.")
-        String toolCallId;
-
-        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "denied from the command line",
-                description = "Why (default: ${DEFAULT-VALUE}).")
-        String reason;
-
-        @Override
-        public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-                client.deny(sessionId, toolCallId, reason);
-            }
-            spec.commandLine().getOut().println("Denied " + toolCallId + " of session " + sessionId);
             return 0;
         }
     }
