@@ -32,9 +32,25 @@ import java.util.Objects;
  * @param date when it ran, ISO-8601 UTC
  */
 @JsonPropertyOrder({
-    "benchmark", "sessions", "stepsPerSession", "concurrency", "warmupSessions", "completed", "failed", "timedOut",
-    "steps", "wallSeconds", "stepsPerSecond", "stepLatencyMs", "modelHopMs", "toolHopMs", "sessionLatencyMs", "txRoundTripMs", "failures",
-    "machine", "date"
+    "benchmark",
+    "sessions",
+    "stepsPerSession",
+    "concurrency",
+    "warmupSessions",
+    "completed",
+    "failed",
+    "timedOut",
+    "steps",
+    "wallSeconds",
+    "stepsPerSecond",
+    "stepLatencyMs",
+    "modelHopMs",
+    "toolHopMs",
+    "sessionLatencyMs",
+    "txRoundTripMs",
+    "failures",
+    "machine",
+    "date"
 })
 public record BenchResult(
         String benchmark,
@@ -94,7 +110,10 @@ public record BenchResult(
             if (samples.isEmpty()) {
                 return new Latency(0, null, null, null);
             }
-            return new Latency(samples.count(), round(samples.percentile(50)), round(samples.percentile(99)),
+            return new Latency(
+                    samples.count(),
+                    round(samples.percentile(50)),
+                    round(samples.percentile(99)),
                     round(samples.max()));
         }
     }
@@ -104,7 +123,9 @@ public record BenchResult(
     public record Machine(int cores, String javaVersion, String os) {
 
         public static Machine current() {
-            return new Machine(Runtime.getRuntime().availableProcessors(), Runtime.version().toString(),
+            return new Machine(
+                    Runtime.getRuntime().availableProcessors(),
+                    Runtime.version().toString(),
                     System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                             + System.getProperty("os.arch"));
         }

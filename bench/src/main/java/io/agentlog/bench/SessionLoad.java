@@ -52,6 +52,7 @@ final class SessionLoad implements AutoCloseable {
 
     /** Short: the loop sends the next task as soon as a result frees a slot, and a poll returns early on data. */
     private static final AvroSerde<SessionEvent> EVENTS = AvroSerde.of(SessionEvent.class);
+
     private static final AvroSerde<SessionResult> RESULTS = AvroSerde.of(SessionResult.class);
 
     private static final Duration POLL = Duration.ofMillis(5);
@@ -120,8 +121,10 @@ final class SessionLoad implements AutoCloseable {
             }
             if (sendError.get() != null) {
                 Exception e = sendError.get();
-                throw new BenchException("cannot send a task to " + Topics.TASKS.name() + " on " + bootstrapServers
-                        + ": " + e.getMessage(), e);
+                throw new BenchException(
+                        "cannot send a task to " + Topics.TASKS.name() + " on " + bootstrapServers + ": "
+                                + e.getMessage(),
+                        e);
             }
             var records = consumer.poll(POLL);
             long seenAt = System.nanoTime();
@@ -154,8 +157,14 @@ final class SessionLoad implements AutoCloseable {
         if (timedOut > 0) {
             log.warn("{} of {} sessions had no result after {} ms", timedOut, sessionIds.size(), timeout.toMillis());
         }
-        return new Outcome(sessionIds.size(), completed, List.copyOf(notCompleted), timedOut,
-                Percentiles.of(samples.steps), Percentiles.of(samples.modelHops), Percentiles.of(samples.toolHops),
+        return new Outcome(
+                sessionIds.size(),
+                completed,
+                List.copyOf(notCompleted),
+                timedOut,
+                Percentiles.of(samples.steps),
+                Percentiles.of(samples.modelHops),
+                Percentiles.of(samples.toolHops),
                 Percentiles.of(sessionLatencies),
                 Duration.ofNanos(resultsSeen == 0 ? 0 : lastResult - firstSubmit));
     }
@@ -165,8 +174,10 @@ final class SessionLoad implements AutoCloseable {
         long deadline = System.nanoTime() + DRAIN.toNanos();
         while (sessions.values().stream().anyMatch(t -> t.result != null && !t.ended)) {
             if (System.nanoTime() - deadline > 0) {
-                log.warn("Some sessions have a result but no SessionEnded event after {} ms; their last steps are "
-                        + "not counted", DRAIN.toMillis());
+                log.warn(
+                        "Some sessions have a result but no SessionEnded event after {} ms; their last steps are "
+                                + "not counted",
+                        DRAIN.toMillis());
                 return;
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
@@ -251,8 +262,13 @@ final class SessionLoad implements AutoCloseable {
         try {
             return decoder.apply(record.value());
         } catch (UndecodableRecordException e) {
-            log.warn("Skipping an undecodable record at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
-                    record.offset(), record.key(), e.getMessage());
+            log.warn(
+                    "Skipping an undecodable record at {}-{}@{} (key {}): {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    e.getMessage());
             return null;
         }
     }

@@ -43,17 +43,27 @@ public final class StepsAgent {
                     .setName(BuiltinTools.NOOP)
                     .setArguments("{}")
                     .build();
-            script.add(ScriptedTurn.newBuilder().setText("").setToolCalls(List.of(call)).build());
+            script.add(ScriptedTurn.newBuilder()
+                    .setText("")
+                    .setToolCalls(List.of(call))
+                    .build());
         }
-        script.add(ScriptedTurn.newBuilder().setText(FINAL_TEXT).setToolCalls(List.of()).build());
+        script.add(ScriptedTurn.newBuilder()
+                .setText(FINAL_TEXT)
+                .setToolCalls(List.of())
+                .build());
         return AgentDefinition.newBuilder()
                 .setName(NAME)
                 .setVersion(version)
                 .setDescription("agentlog bench: " + steps + " noop tool calls, then a text answer")
-                .setModel(ModelSpec.newBuilder().setProvider(SCRIPTED_PROVIDER).setName("bench").build())
+                .setModel(ModelSpec.newBuilder()
+                        .setProvider(SCRIPTED_PROVIDER)
+                        .setName("bench")
+                        .build())
                 .setSystemPrompt("")
-                .setTools(List.of(BuiltinTools.find(BuiltinTools.NOOP).orElseThrow(() -> new IllegalStateException(
-                        "the built-in tool '" + BuiltinTools.NOOP + "' is missing from BuiltinTools"))))
+                .setTools(List.of(BuiltinTools.find(BuiltinTools.NOOP)
+                        .orElseThrow(() -> new IllegalStateException(
+                                "the built-in tool '" + BuiltinTools.NOOP + "' is missing from BuiltinTools"))))
                 // one turn per tool call plus the final text turn: exactly the budget, so a runaway script fails
                 .setLimits(Limits.newBuilder().setMaxSteps(steps + 1).build())
                 .setScript(script)

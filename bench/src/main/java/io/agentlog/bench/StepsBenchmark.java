@@ -65,8 +65,8 @@ public final class StepsBenchmark {
 
         public Options {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
-                throw new IllegalArgumentException("bootstrap servers must be host:port[,host:port...], but was '"
-                        + bootstrapServers + "'");
+                throw new IllegalArgumentException(
+                        "bootstrap servers must be host:port[,host:port...], but was '" + bootstrapServers + "'");
             }
             if (sessions < 1) {
                 throw new IllegalArgumentException("sessions must be at least 1, but was " + sessions);
@@ -129,13 +129,25 @@ public final class StepsBenchmark {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         try (SessionLoad load = new SessionLoad(bootstrap, REQUEST_TIMEOUT)) {
             warmUp(load, options, version, runId);
-            log.info("Running {} sessions of {} steps, at most {} at once", options.sessions(), options.steps(),
+            log.info(
+                    "Running {} sessions of {} steps, at most {} at once",
+                    options.sessions(),
+                    options.steps(),
                     options.concurrency());
-            SessionLoad.Outcome outcome = load.run(StepsAgent.NAME, version,
-                    ids("bench-" + runId + "-", options.sessions()), options.concurrency(), options.timeout());
+            SessionLoad.Outcome outcome = load.run(
+                    StepsAgent.NAME,
+                    version,
+                    ids("bench-" + runId + "-", options.sessions()),
+                    options.concurrency(),
+                    options.timeout());
             BenchResult result = result(options, warmupSessions, outcome, roundTrip);
-            log.info("{} steps in {} s: {} steps/s, {} completed, {} failed, {} timed out", result.steps(),
-                    result.wallSeconds(), result.stepsPerSecond(), result.completed(), result.failed(),
+            log.info(
+                    "{} steps in {} s: {} steps/s, {} completed, {} failed, {} timed out",
+                    result.steps(),
+                    result.wallSeconds(),
+                    result.stepsPerSecond(),
+                    result.completed(),
+                    result.failed(),
                     result.timedOut());
             return result;
         }
@@ -167,11 +179,18 @@ public final class StepsBenchmark {
         }
         int rest = warmupSessions - 1;
         if (rest > 0) {
-            SessionLoad.Outcome outcome = load.run(StepsAgent.NAME, version, ids("bench-" + runId + "-warmup-", rest),
-                    Math.min(rest, options.concurrency()), options.timeout());
+            SessionLoad.Outcome outcome = load.run(
+                    StepsAgent.NAME,
+                    version,
+                    ids("bench-" + runId + "-warmup-", rest),
+                    Math.min(rest, options.concurrency()),
+                    options.timeout());
             if (outcome.completed() < rest) {
-                log.warn("{} of {} warm-up sessions did not complete; the measured run may fail too: {}",
-                        rest - outcome.completed(), rest, quoted(outcome.notCompleted()));
+                log.warn(
+                        "{} of {} warm-up sessions did not complete; the measured run may fail too: {}",
+                        rest - outcome.completed(),
+                        rest,
+                        quoted(outcome.notCompleted()));
             }
         }
     }
@@ -213,8 +232,13 @@ public final class StepsBenchmark {
     }
 
     private static void requireTopics(String bootstrap) {
-        List<String> needed = List.of(Topics.TASKS.name(), Topics.EVENTS.name(), Topics.RESULTS.name(),
-                Topics.AGENTS.name(), Topics.workTopicName(Topics.MODEL_POOL), Topics.workTopicName(Topics.TOOLS_POOL));
+        List<String> needed = List.of(
+                Topics.TASKS.name(),
+                Topics.EVENTS.name(),
+                Topics.RESULTS.name(),
+                Topics.AGENTS.name(),
+                Topics.workTopicName(Topics.MODEL_POOL),
+                Topics.workTopicName(Topics.TOOLS_POOL));
         Set<String> existing;
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -222,13 +246,16 @@ public final class StepsBenchmark {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis()))) {
             existing = admin.listTopics().names().get(REQUEST_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException("Kafka at " + bootstrap + " did not list its topics within "
-                    + REQUEST_TIMEOUT.toSeconds() + " s: is it running? (`./agentlog up` starts a local stack)", e);
+            throw new BenchException(
+                    "Kafka at " + bootstrap + " did not list its topics within " + REQUEST_TIMEOUT.toSeconds()
+                            + " s: is it running? (`./agentlog up` starts a local stack)",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while listing the topics of " + bootstrap, e);
         }
-        List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+        List<String> missing =
+                needed.stream().filter(t -> !existing.contains(t)).toList();
         if (!missing.isEmpty()) {
             throw new BenchException("topics " + missing + " do not exist on " + bootstrap
                     + ": start the stack (`./agentlog up`) or create them (`agentlog topics create`)");
@@ -238,13 +265,20 @@ public final class StepsBenchmark {
     /** One more than the highest version of {@link StepsAgent#NAME} on the agents topic, so every run is new. */
     static int nextVersion(String bootstrap) {
         int highest = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.CLIENT_ID_CONFIG, "agentlog-bench-agents",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis()),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "agentlog-bench-agents",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        (int) REQUEST_TIMEOUT.toMillis()),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.AGENTS.name(), REQUEST_TIMEOUT).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();
@@ -279,17 +313,25 @@ public final class StepsBenchmark {
     private static void register(String bootstrap, AgentDefinition definition) {
         String key = Topics.agentKey(definition.getName(), definition.getVersion());
         byte[] value = Topics.AGENTS.valueSerde().serializer().serialize(Topics.AGENTS.name(), definition);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.CLIENT_ID_CONFIG, "agentlog-bench-agents",
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis()),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "agentlog-bench-agents",
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        (int) REQUEST_TIMEOUT.toMillis()),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.AGENTS.name(), key, value))
                     .get(REQUEST_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException("cannot register " + key + " on " + Topics.AGENTS.name() + " at " + bootstrap
-                    + ": " + e.getMessage(), e);
+            throw new BenchException(
+                    "cannot register " + key + " on " + Topics.AGENTS.name() + " at " + bootstrap + ": "
+                            + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while registering " + key, e);

@@ -61,8 +61,8 @@ public final class TransactionalRoundTrip {
      */
     public TransactionalRoundTrip(String bootstrapServers, String topic, Duration timeout) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("bootstrap servers must be host:port[,host:port...], but was '"
-                    + bootstrapServers + "'");
+            throw new IllegalArgumentException(
+                    "bootstrap servers must be host:port[,host:port...], but was '" + bootstrapServers + "'");
         }
         this.bootstrapServers = bootstrapServers;
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -94,7 +94,8 @@ public final class TransactionalRoundTrip {
     private Percentiles run(int roundTrips) {
         TopicPartition partition = new TopicPartition(topic, 0);
         double[] samples = new double[roundTrips];
-        try (KafkaProducer<Long, Long> producer = producer(); KafkaConsumer<Long, Long> consumer = consumer()) {
+        try (KafkaProducer<Long, Long> producer = producer();
+                KafkaConsumer<Long, Long> consumer = consumer()) {
             producer.initTransactions();
             consumer.assign(List.of(partition));
             consumer.seekToEnd(List.of(partition));
@@ -132,40 +133,59 @@ public final class TransactionalRoundTrip {
     }
 
     private KafkaProducer<Long, Long> producer() {
-        return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "agentlog-bench-roundtrip-producer",
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "agentlog-bench-roundtrip-" + UUID.randomUUID(),
-                // send at once: batching would add its linger to every round trip
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis()),
-                new LongSerializer(), new LongSerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "agentlog-bench-roundtrip-producer",
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        "agentlog-bench-roundtrip-" + UUID.randomUUID(),
+                        // send at once: batching would add its linger to every round trip
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        (int) timeout.toMillis()),
+                new LongSerializer(),
+                new LongSerializer());
     }
 
     private KafkaConsumer<Long, Long> consumer() {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "agentlog-bench-roundtrip-consumer",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()),
-                new LongDeserializer(), new LongDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "agentlog-bench-roundtrip-consumer",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        IsolationLevel.READ_COMMITTED.toString(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        (int) timeout.toMillis()),
+                new LongDeserializer(),
+                new LongDeserializer());
     }
 
     /** Creates the topic (one partition, the broker's default replication) and waits until it has a leader. */
     private void createTopic(Admin admin) {
         try {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())))
-                    .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new BenchException("cannot create topic " + topic + " on " + bootstrapServers + ": "
-                        + e.getCause().getMessage(), e.getCause());
+                throw new BenchException(
+                        "cannot create topic " + topic + " on " + bootstrapServers + ": "
+                                + e.getCause().getMessage(),
+                        e.getCause());
             }
             log.info("Topic {} is left from an earlier run; reusing it", topic);
         } catch (TimeoutException e) {
-            throw new BenchException("Kafka at " + bootstrapServers + " did not create topic " + topic + " within "
-                    + timeout.toMillis() + " ms; is it running?", e);
+            throw new BenchException(
+                    "Kafka at " + bootstrapServers + " did not create topic " + topic + " within " + timeout.toMillis()
+                            + " ms; is it running?",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while creating topic " + topic, e);
@@ -183,8 +203,10 @@ public final class TransactionalRoundTrip {
                 return;
             } catch (ExecutionException | TimeoutException e) {
                 if (System.nanoTime() > deadline) {
-                    throw new BenchException("topic " + topic + " on " + bootstrapServers + " has no leader after "
-                            + timeout.toMillis() + " ms: " + e.getMessage(), e);
+                    throw new BenchException(
+                            "topic " + topic + " on " + bootstrapServers + " has no leader after " + timeout.toMillis()
+                                    + " ms: " + e.getMessage(),
+                            e);
                 }
                 pause();
             } catch (InterruptedException e) {
@@ -198,7 +220,10 @@ public final class TransactionalRoundTrip {
         try {
             admin.deleteTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("Could not delete the bench topic {} on {} (delete it by hand): {}", topic, bootstrapServers,
+            log.warn(
+                    "Could not delete the bench topic {} on {} (delete it by hand): {}",
+                    topic,
+                    bootstrapServers,
                     e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

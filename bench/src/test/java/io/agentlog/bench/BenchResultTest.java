@@ -14,7 +14,18 @@ class BenchResultTest {
     @Test
     void shouldRenderOneJsonObjectWithEveryNumberWhenComplete() throws Exception {
         // Given
-        BenchResult result = new BenchResult("steps", 100, 5, 100, 5, 99, 1, 0, 495, 12.3456, 40.0961,
+        BenchResult result = new BenchResult(
+                "steps",
+                100,
+                5,
+                100,
+                5,
+                99,
+                1,
+                0,
+                495,
+                12.3456,
+                40.0961,
                 BenchResult.Latency.of(Percentiles.of(10, 20, 30)),
                 BenchResult.Latency.of(Percentiles.of(4, 6)),
                 BenchResult.Latency.of(Percentiles.of(3, 5)),
@@ -51,8 +62,26 @@ class BenchResultTest {
     @Test
     void shouldLeaveThePercentilesOutWhenThereAreNoSamples() throws Exception {
         BenchResult.Latency none = BenchResult.Latency.of(Percentiles.of());
-        BenchResult result = new BenchResult("steps", 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, none, none, none, none,
-                BenchResult.Latency.of(Percentiles.of(3)), List.of(), BenchResult.Machine.current(), "now");
+        BenchResult result = new BenchResult(
+                "steps",
+                1,
+                1,
+                1,
+                1,
+                0,
+                1,
+                0,
+                0,
+                0,
+                0,
+                none,
+                none,
+                none,
+                none,
+                BenchResult.Latency.of(Percentiles.of(3)),
+                List.of(),
+                BenchResult.Machine.current(),
+                "now");
 
         JsonNode json = JSON.readTree(result.toJson());
 

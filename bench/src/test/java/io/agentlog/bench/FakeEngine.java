@@ -61,16 +61,26 @@ final class FakeEngine implements AutoCloseable {
     FakeEngine(String bootstrap, int steps, Predicate<String> failing) {
         this.steps = steps;
         this.failing = failing;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "fake-engine-" + UUID.randomUUID(),
-                ProducerConfig.LINGER_MS_CONFIG, 0),
-                new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        "fake-engine-" + UUID.randomUUID(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0),
+                new StringSerializer(),
+                new ByteArraySerializer());
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.TASKS.name()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
                 .toList();
@@ -89,8 +99,8 @@ final class FakeEngine implements AutoCloseable {
         try {
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                    TaskSubmitted task = Topics.TASKS.valueSerde().deserializer().deserialize(record.topic(),
-                            record.value());
+                    TaskSubmitted task =
+                            Topics.TASKS.valueSerde().deserializer().deserialize(record.topic(), record.value());
                     producer.beginTransaction();
                     answer(record.key(), task, tasksSeen.getAndIncrement() == 0);
                     producer.commitTransaction();
@@ -117,12 +127,22 @@ final class FakeEngine implements AutoCloseable {
             boolean last = turn == steps;
             String callId = "call_" + turn + "_0";
             List<ToolCall> calls = last ? List.of() : List.of(new ToolCall(callId, BuiltinTools.NOOP, "{}"));
-            event(sessionId, seq++, turnAt + MODEL_HOP_MS, new ModelResponded("m" + turn, turn,
-                    last ? StepsAgent.FINAL_TEXT : "", calls, new Usage(0L, 0L, 0L)));
+            event(
+                    sessionId,
+                    seq++,
+                    turnAt + MODEL_HOP_MS,
+                    new ModelResponded(
+                            "m" + turn, turn, last ? StepsAgent.FINAL_TEXT : "", calls, new Usage(0L, 0L, 0L)));
             if (!last) {
-                event(sessionId, seq++, turnAt + MODEL_HOP_MS,
+                event(
+                        sessionId,
+                        seq++,
+                        turnAt + MODEL_HOP_MS,
                         new ToolRequested("t" + turn, callId, BuiltinTools.NOOP, "{}", Topics.TOOLS_POOL));
-                event(sessionId, seq++, turnAt + MODEL_HOP_MS + TOOL_HOP_MS,
+                event(
+                        sessionId,
+                        seq++,
+                        turnAt + MODEL_HOP_MS + TOOL_HOP_MS,
                         new ToolCompleted(callId, BuiltinTools.NOOP, WorkOutcome.OK, "ok", false));
             }
         }
@@ -138,12 +158,14 @@ final class FakeEngine implements AutoCloseable {
 
     private void event(String sessionId, long seq, long at, SpecificRecord payload) {
         SessionEvent event = new SessionEvent(sessionId, seq, Instant.ofEpochMilli(at), payload);
-        producer.send(new ProducerRecord<>(Topics.EVENTS.name(), sessionId,
+        producer.send(new ProducerRecord<>(
+                Topics.EVENTS.name(),
+                sessionId,
                 Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
     }
 
-    private void result(String sessionId, TaskSubmitted task, ResultStatus status, String output, String error,
-            int turns) {
+    private void result(
+            String sessionId, TaskSubmitted task, ResultStatus status, String output, String error, int turns) {
         SessionResult result = SessionResult.newBuilder()
                 .setSessionId(sessionId)
                 .setStatus(status)
@@ -155,7 +177,9 @@ final class FakeEngine implements AutoCloseable {
                 .setToolCalls(Math.max(turns - 1, 0))
                 .setUsage(new Usage(0L, 0L, 0L))
                 .build();
-        producer.send(new ProducerRecord<>(Topics.RESULTS.name(), sessionId,
+        producer.send(new ProducerRecord<>(
+                Topics.RESULTS.name(),
+                sessionId,
                 Topics.RESULTS.valueSerde().serializer().serialize(Topics.RESULTS.name(), result)));
     }
 

@@ -12,7 +12,10 @@ class PercentilesTest {
     @Test
     void shouldPickTheSampleOfNearestRankWhenThereAreOneHundred() {
         // Given 1..100 in a scrambled order
-        double[] samples = IntStream.rangeClosed(1, 100).map(i -> (i * 37) % 100 + 1).asDoubleStream().toArray();
+        double[] samples = IntStream.rangeClosed(1, 100)
+                .map(i -> (i * 37) % 100 + 1)
+                .asDoubleStream()
+                .toArray();
 
         // When
         Percentiles percentiles = Percentiles.of(samples);
@@ -44,7 +47,8 @@ class PercentilesTest {
     @Test
     void shouldNotRoundAnExactRankUpWhenTheProductIsInexactInBinary() {
         // Given 1..1000: p99.9 is rank 999 exactly, though 99.9 has no exact binary form
-        Percentiles percentiles = Percentiles.of(IntStream.rangeClosed(1, 1000).asDoubleStream().toArray());
+        Percentiles percentiles =
+                Percentiles.of(IntStream.rangeClosed(1, 1000).asDoubleStream().toArray());
 
         // When / Then
         assertThat(percentiles.percentile(99.9)).isEqualTo(999.0);

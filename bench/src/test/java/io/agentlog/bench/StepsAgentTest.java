@@ -39,7 +39,9 @@ class StepsAgentTest {
     void shouldGiveEveryToolCallItsOwnIdWhenBuilt() {
         AgentDefinition definition = StepsAgent.definition(1, 5);
 
-        assertThat(definition.getScript().stream().flatMap(t -> t.getToolCalls().stream()).map(ToolCall::getId))
+        assertThat(definition.getScript().stream()
+                        .flatMap(t -> t.getToolCalls().stream())
+                        .map(ToolCall::getId))
                 .doesNotHaveDuplicates()
                 .hasSize(5);
     }

@@ -41,7 +41,9 @@ class StepsBenchmarkTest {
             assertThat(result.completed()).isEqualTo(sessions - 1);
             assertThat(result.failed()).isEqualTo(1);
             assertThat(result.timedOut()).isZero();
-            assertThat(result.failures()).singleElement().asString()
+            assertThat(result.failures())
+                    .singleElement()
+                    .asString()
                     .matches("bench-[0-9a-f]{8}-3 BUDGET_EXCEEDED: step budget spent");
             assertThat(result.steps()).isEqualTo((long) sessions * steps);
             assertThat(result.stepLatencyMs().count()).isEqualTo(sessions * steps);

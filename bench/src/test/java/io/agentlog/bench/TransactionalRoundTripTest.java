@@ -30,7 +30,8 @@ class TransactionalRoundTripTest {
         assertThat(millis.percentile(99)).isLessThan(30_000.0);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             await().atMost(Duration.ofSeconds(30))
-                    .untilAsserted(() -> assertThat(admin.listTopics().names().get()).doesNotContain(topic));
+                    .untilAsserted(
+                            () -> assertThat(admin.listTopics().names().get()).doesNotContain(topic));
         }
     }
 

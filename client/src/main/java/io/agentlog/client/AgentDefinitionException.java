@@ -18,7 +18,8 @@ public final class AgentDefinitionException extends IllegalArgumentException {
         if (problems.size() == 1) {
             return source + ": " + problems.get(0);
         }
-        StringBuilder text = new StringBuilder(source).append(": ").append(problems.size()).append(" problems:");
+        StringBuilder text =
+                new StringBuilder(source).append(": ").append(problems.size()).append(" problems:");
         problems.forEach(problem -> text.append("\n  - ").append(problem));
         return text.toString();
     }

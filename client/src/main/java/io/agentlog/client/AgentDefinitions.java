@@ -74,12 +74,12 @@ public final class AgentDefinitions {
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    private static final Set<String> TOP_FIELDS = orderedSet(
-            "name", "version", "description", "model", "systemPrompt", "tools", "limits", "script");
+    private static final Set<String> TOP_FIELDS =
+            orderedSet("name", "version", "description", "model", "systemPrompt", "tools", "limits", "script");
     private static final Set<String> MODEL_FIELDS =
             orderedSet("provider", "name", "temperature", "maxOutputTokens", "options");
-    private static final Set<String> TOOL_FIELDS = orderedSet(
-            "name", "description", "parameters", "pool", "semantics", "requiresApproval", "timeoutMs");
+    private static final Set<String> TOOL_FIELDS =
+            orderedSet("name", "description", "parameters", "pool", "semantics", "requiresApproval", "timeoutMs");
     private static final Set<String> LIMIT_FIELDS =
             orderedSet("maxSteps", "maxTokens", "maxWallTimeMs", "maxToolCallsPerTurn");
     private static final Set<String> TURN_FIELDS = orderedSet("text", "toolCalls");
@@ -102,8 +102,8 @@ public final class AgentDefinitions {
         } catch (NoSuchFileException e) {
             throw new AgentDefinitionException(file.toString(), List.of("no such file"));
         } catch (java.nio.charset.CharacterCodingException e) {
-            throw new AgentDefinitionException(file.toString(),
-                    List.of("it is not UTF-8 text; an agent definition is a YAML or JSON file"));
+            throw new AgentDefinitionException(
+                    file.toString(), List.of("it is not UTF-8 text; an agent definition is a YAML or JSON file"));
         } catch (IOException e) {
             throw new AgentDefinitionException(file.toString(), List.of("cannot read it: " + e.getMessage()));
         }
@@ -124,23 +124,31 @@ public final class AgentDefinitions {
     private static JsonNode readTree(String text, String source) {
         String lower = source.toLowerCase(Locale.ROOT);
         boolean json = lower.endsWith(".json")
-                || (!lower.endsWith(".yaml") && !lower.endsWith(".yml") && text.stripLeading().startsWith("{"));
+                || (!lower.endsWith(".yaml")
+                        && !lower.endsWith(".yml")
+                        && text.stripLeading().startsWith("{"));
         try {
             JsonNode root = (json ? JSON : YAML).readTree(text);
             if (root == null || root.isMissingNode() || root.isNull()) {
-                throw new AgentDefinitionException(source, List.of("the file is empty; it must hold an agent "
-                        + "definition with at least name, version and model"));
+                throw new AgentDefinitionException(
+                        source,
+                        List.of("the file is empty; it must hold an agent "
+                                + "definition with at least name, version and model"));
             }
             if (!root.isObject()) {
-                throw new AgentDefinitionException(source, List.of("the file must hold one object (name, version, "
-                        + "model, ...), but holds " + describe(root)));
+                throw new AgentDefinitionException(
+                        source,
+                        List.of("the file must hold one object (name, version, " + "model, ...), but holds "
+                                + describe(root)));
             }
             return root;
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new AgentDefinitionException(source, List.of("not valid " + (json ? "JSON" : "YAML") + where + ": "
-                    + e.getOriginalMessage()));
+            String where = e.getLocation() == null
+                    ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr();
+            throw new AgentDefinitionException(
+                    source, List.of("not valid " + (json ? "JSON" : "YAML") + where + ": " + e.getOriginalMessage()));
         }
     }
 
@@ -170,7 +178,8 @@ public final class AgentDefinitions {
             if (!name.isEmpty() && !AGENT_NAME.matcher(name).matches()) {
                 problems.add("name '" + name + "' is invalid: it must match " + AGENT_NAME.pattern());
             }
-            int version = requiredInt(root, "version", "the definition", 1, Integer.MAX_VALUE).orElse(0);
+            int version = requiredInt(root, "version", "the definition", 1, Integer.MAX_VALUE)
+                    .orElse(0);
             ModelSpec model = model(root.get("model"));
             List<ToolSpec> tools = tools(root.get("tools"));
             Limits limits = limits(root.get("limits"));
@@ -189,9 +198,11 @@ public final class AgentDefinitions {
             return AgentDefinition.newBuilder()
                     .setName(name)
                     .setVersion(version)
-                    .setDescription(optionalText(root, "description", "the definition").orElse(""))
+                    .setDescription(
+                            optionalText(root, "description", "the definition").orElse(""))
                     .setModel(model)
-                    .setSystemPrompt(optionalText(root, "systemPrompt", "the definition").orElse(""))
+                    .setSystemPrompt(
+                            optionalText(root, "systemPrompt", "the definition").orElse(""))
                     .setTools(tools)
                     .setLimits(limits)
                     .setScript(script)
@@ -246,9 +257,9 @@ public final class AgentDefinitions {
             for (int i = 0; i < node.size(); i++) {
                 JsonNode item = node.get(i);
                 String where = "tools[" + i + "]";
-                Optional<ToolSpec> tool = item.isTextual() ? builtin(item.asText(), where)
-                        : item.isObject() ? toolObject(item, where)
-                        : Optional.empty();
+                Optional<ToolSpec> tool = item.isTextual()
+                        ? builtin(item.asText(), where)
+                        : item.isObject() ? toolObject(item, where) : Optional.empty();
                 if (!item.isTextual() && !item.isObject()) {
                     problems.add(where + " must be a built-in tool name or a tool object, but was " + describe(item));
                 }
@@ -279,19 +290,22 @@ public final class AgentDefinitions {
                 return Optional.empty();
             }
             if (!TOOL_NAME.matcher(name.get()).matches()) {
-                problems.add(where + ": tool name '" + name.get() + "' is invalid: it must match "
-                        + TOOL_NAME.pattern());
+                problems.add(
+                        where + ": tool name '" + name.get() + "' is invalid: it must match " + TOOL_NAME.pattern());
                 return Optional.empty();
             }
             String at = where + " (" + name.get() + ")";
             Optional<ToolSpec> base = BuiltinTools.find(name.get());
-            ToolSpec.Builder tool = base.map(ToolSpec::newBuilder).orElseGet(ToolSpec::newBuilder).setName(name.get());
+            ToolSpec.Builder tool = base.map(ToolSpec::newBuilder)
+                    .orElseGet(ToolSpec::newBuilder)
+                    .setName(name.get());
             optionalText(node, "description", at).ifPresent(tool::setDescription);
             JsonNode parameters = node.get("parameters");
             if (parameters != null && !parameters.isNull()) {
                 if (!parameters.isObject()) {
                     problems.add(at + ": parameters must be a JSON Schema object, but was " + describe(parameters));
-                } else if (parameters.has("type") && !"object".equals(parameters.get("type").asText())) {
+                } else if (parameters.has("type")
+                        && !"object".equals(parameters.get("type").asText())) {
                     problems.add(at + ": parameters must describe an object (type: object), but its type was "
                             + describe(parameters.get("type")));
                 } else {
@@ -312,7 +326,8 @@ public final class AgentDefinitions {
                     }
                 }
             });
-            optionalText(node, "semantics", at).ifPresent(text -> semantics(text, at).ifPresent(tool::setSemantics));
+            optionalText(node, "semantics", at)
+                    .ifPresent(text -> semantics(text, at).ifPresent(tool::setSemantics));
             JsonNode approval = node.get("requiresApproval");
             if (approval != null && !approval.isNull()) {
                 if (!approval.isBoolean()) {
@@ -378,7 +393,10 @@ public final class AgentDefinitions {
                     problems.add(where + " has neither text nor toolCalls: a turn answers with text, calls tools, "
                             + "or both");
                 }
-                turns.add(ScriptedTurn.newBuilder().setText(text).setToolCalls(calls).build());
+                turns.add(ScriptedTurn.newBuilder()
+                        .setText(text)
+                        .setToolCalls(calls)
+                        .build());
             }
             return turns;
         }
@@ -389,8 +407,8 @@ public final class AgentDefinitions {
                 return calls;
             }
             if (!node.isArray() || node.isEmpty()) {
-                problems.add(where + ".toolCalls must be a non-empty list of {name, arguments}, but was "
-                        + describe(node));
+                problems.add(
+                        where + ".toolCalls must be a non-empty list of {name, arguments}, but was " + describe(node));
                 return calls;
             }
             Set<String> ids = new HashSet<>();
@@ -408,8 +426,8 @@ public final class AgentDefinitions {
                 String name = requiredText(call, "name", at).orElse("");
                 ToolSpec tool = tools.get(name);
                 if (!name.isEmpty() && tool == null) {
-                    problems.add(at + " calls tool '" + name + "', which is not in the agent's tools "
-                            + tools.keySet() + ": add it to 'tools'");
+                    problems.add(at + " calls tool '" + name + "', which is not in the agent's tools " + tools.keySet()
+                            + ": add it to 'tools'");
                 }
                 JsonNode arguments = call.get("arguments");
                 String argumentsText = "{}";
@@ -425,7 +443,11 @@ public final class AgentDefinitions {
                 } else if (tool != null) {
                     checkArguments(JSON.createObjectNode(), tool, at);
                 }
-                calls.add(ToolCall.newBuilder().setId(id).setName(name).setArguments(argumentsText).build());
+                calls.add(ToolCall.newBuilder()
+                        .setId(id)
+                        .setName(name)
+                        .setArguments(argumentsText)
+                        .build());
             }
             return calls;
         }
@@ -445,7 +467,8 @@ public final class AgentDefinitions {
                 }
             }
             JsonNode properties = schema.path("properties");
-            if (schema.path("additionalProperties").isBoolean() && !schema.path("additionalProperties").asBoolean()) {
+            if (schema.path("additionalProperties").isBoolean()
+                    && !schema.path("additionalProperties").asBoolean()) {
                 for (Iterator<String> it = arguments.fieldNames(); it.hasNext(); ) {
                     String field = it.next();
                     if (!properties.has(field)) {
@@ -536,10 +559,14 @@ public final class AgentDefinitions {
             if (value == null || value.isNull()) {
                 return Optional.empty();
             }
-            if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
-                String range = max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? min + " or more" : min + " to " + max;
-                problems.add(qualified(where, field) + " must be a whole number, " + range + ", but was "
-                        + describe(value));
+            if (!value.isIntegralNumber()
+                    || !value.canConvertToLong()
+                    || value.asLong() < min
+                    || value.asLong() > max) {
+                String range =
+                        max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? min + " or more" : min + " to " + max;
+                problems.add(
+                        qualified(where, field) + " must be a whole number, " + range + ", but was " + describe(value));
                 return Optional.empty();
             }
             return Optional.of(value.asLong());

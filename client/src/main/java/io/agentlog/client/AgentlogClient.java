@@ -99,8 +99,8 @@ public final class AgentlogClient implements AutoCloseable {
      */
     public AgentlogClient(String bootstrapServers, Map<String, ?> clientConfigs, Duration requestTimeout) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("bootstrap servers must be host:port[,host:port...], but was '"
-                    + bootstrapServers + "'");
+            throw new IllegalArgumentException(
+                    "bootstrap servers must be host:port[,host:port...], but was '" + bootstrapServers + "'");
         }
         this.bootstrapServers = bootstrapServers;
         this.overrides = Map.copyOf(clientConfigs);
@@ -169,8 +169,8 @@ public final class AgentlogClient implements AutoCloseable {
         SessionIds.validate(sessionId);
         requireTopics(Topics.RESULTS.name());
         Marks mark = marks.get(sessionId);
-        Optional<SessionResult> found = scan(Topics.RESULTS, sessionId, mark == null ? -1 : mark.resultsOffset(),
-                timeout, result -> true);
+        Optional<SessionResult> found =
+                scan(Topics.RESULTS, sessionId, mark == null ? -1 : mark.resultsOffset(), timeout, result -> true);
         return found.orElseThrow(() -> new ResultTimeoutException(sessionId, "result", timeout));
     }
 
@@ -185,8 +185,8 @@ public final class AgentlogClient implements AutoCloseable {
         requireTopics(Topics.EVENTS.name());
         Marks mark = marks.get(sessionId);
         long[] nextSeq = {0};
-        Optional<SessionEvent> end = scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout,
-                event -> {
+        Optional<SessionEvent> end =
+                scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout, event -> {
                     if (event.getSeq() < nextSeq[0]) {
                         return false; // already seen
                     }
@@ -200,7 +200,8 @@ public final class AgentlogClient implements AutoCloseable {
     /** Registers (or replaces) an agent definition on {@code agentlog.agents}; returns its key {@code name@version}. */
     public String putAgent(AgentDefinition definition) {
         Objects.requireNonNull(definition, "definition");
-        if (definition.getName() == null || !AgentDefinitions.AGENT_NAME.matcher(definition.getName()).matches()) {
+        if (definition.getName() == null
+                || !AgentDefinitions.AGENT_NAME.matcher(definition.getName()).matches()) {
             throw new IllegalArgumentException("agent name '" + definition.getName() + "' is invalid: it must match "
                     + AgentDefinitions.AGENT_NAME.pattern());
         }
@@ -261,7 +262,8 @@ public final class AgentlogClient implements AutoCloseable {
             throw new IllegalArgumentException(toSend.getType() + " for session " + toSend.getSessionId()
                     + " needs the id of the tool call it answers");
         }
-        if (toSend.getType() == ControlType.STEER && (toSend.getMessage() == null || toSend.getMessage().isBlank())) {
+        if (toSend.getType() == ControlType.STEER
+                && (toSend.getMessage() == null || toSend.getMessage().isBlank())) {
             throw new IllegalArgumentException("STEER for session " + toSend.getSessionId() + " needs a message");
         }
         requireTopics(Topics.CONTROL.name());
@@ -277,11 +279,16 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     public void approve(String sessionId, String toolCallId) {
-        control(command(sessionId, ControlType.APPROVE).setToolCallId(toolCallId).build());
+        control(command(sessionId, ControlType.APPROVE)
+                .setToolCallId(toolCallId)
+                .build());
     }
 
     public void deny(String sessionId, String toolCallId, String reason) {
-        control(command(sessionId, ControlType.DENY).setToolCallId(toolCallId).setMessage(reason).build());
+        control(command(sessionId, ControlType.DENY)
+                .setToolCallId(toolCallId)
+                .setMessage(reason)
+                .build());
     }
 
     @Override
@@ -318,10 +325,14 @@ public final class AgentlogClient implements AutoCloseable {
      * Reads the session's partition of {@code topic} from {@code fromOffset} (or its beginning when negative) until
      * {@code accept} says a value of the session is the one wanted.
      */
-    private <V> Optional<V> scan(Topic<String, V> topic, String sessionId, long fromOffset, Duration timeout,
+    private <V> Optional<V> scan(
+            Topic<String, V> topic,
+            String sessionId,
+            long fromOffset,
+            Duration timeout,
             java.util.function.Predicate<V> accept) {
-        TopicPartition partition = new TopicPartition(topic.name(),
-                SessionIds.partition(sessionId, partitionCount(topic.name())));
+        TopicPartition partition =
+                new TopicPartition(topic.name(), SessionIds.partition(sessionId, partitionCount(topic.name())));
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-" + topic.name())) {
             consumer.assign(List.of(partition));
@@ -353,34 +364,46 @@ public final class AgentlogClient implements AutoCloseable {
         try {
             return Optional.ofNullable(topic.valueSerde().deserializer().deserialize(topic.name(), record.value()));
         } catch (UndecodableRecordException e) {
-            log.warn("Skipping an undecodable record at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
-                    record.offset(), record.key(), e.getMessage());
+            log.warn(
+                    "Skipping an undecodable record at {}-{}@{} (key {}): {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    e.getMessage());
             return Optional.empty();
         }
     }
 
     private Marks currentMarks(String sessionId) {
-        TopicPartition results = new TopicPartition(Topics.RESULTS.name(),
-                SessionIds.partition(sessionId, partitionCount(Topics.RESULTS.name())));
-        TopicPartition events = new TopicPartition(Topics.EVENTS.name(),
-                SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
-        var offsets = await(admin.listOffsets(Map.of(results, OffsetSpec.latest(), events, OffsetSpec.latest()))
-                .all(), "read the end offsets of " + results + " and " + events);
+        TopicPartition results = new TopicPartition(
+                Topics.RESULTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.RESULTS.name())));
+        TopicPartition events = new TopicPartition(
+                Topics.EVENTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
+        var offsets = await(
+                admin.listOffsets(Map.of(results, OffsetSpec.latest(), events, OffsetSpec.latest()))
+                        .all(),
+                "read the end offsets of " + results + " and " + events);
         return new Marks(offsets.get(results).offset(), offsets.get(events).offset());
     }
 
     private <V> void send(Topic<String, V> topic, String key, V value) {
         byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
         try {
-            RecordMetadata metadata = producer().send(new ProducerRecord<>(topic.name(), key, bytes))
+            RecordMetadata metadata = producer()
+                    .send(new ProducerRecord<>(topic.name(), key, bytes))
                     .get(requestTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
             log.trace("Wrote {} to {}-{}@{}", key, metadata.topic(), metadata.partition(), metadata.offset());
         } catch (ExecutionException e) {
-            throw new AgentlogException("cannot write " + key + " to " + topic.name() + " on " + bootstrapServers
-                    + ": " + e.getCause().getMessage(), e.getCause());
+            throw new AgentlogException(
+                    "cannot write " + key + " to " + topic.name() + " on " + bootstrapServers + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new AgentlogException("Kafka at " + bootstrapServers + " did not acknowledge " + key + " on "
-                    + topic.name() + " in time; is it running?", e);
+            throw new AgentlogException(
+                    "Kafka at " + bootstrapServers + " did not acknowledge " + key + " on " + topic.name()
+                            + " in time; is it running?",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AgentlogException("interrupted while writing " + key + " to " + topic.name(), e);
@@ -389,22 +412,29 @@ public final class AgentlogClient implements AutoCloseable {
 
     /** Checks once per topic that it exists, so a missing topic fails at once with what to do about it. */
     private void requireTopics(String... names) {
-        List<String> unknown = java.util.Arrays.stream(names).filter(n -> !partitionCounts.containsKey(n)).toList();
+        List<String> unknown = java.util.Arrays.stream(names)
+                .filter(n -> !partitionCounts.containsKey(n))
+                .toList();
         if (unknown.isEmpty()) {
             return;
         }
         Map<String, TopicDescription> described;
         try {
-            described = admin.describeTopics(unknown).allTopicNames()
+            described = admin.describeTopics(unknown)
+                    .allTopicNames()
                     .get(requestTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 Set<String> existing = existingTopics();
-                List<String> missing = unknown.stream().filter(n -> !existing.contains(n)).toList();
-                throw new AgentlogException("topic" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
-                        + (missing.size() == 1 ? " does" : " do") + " not exist on " + bootstrapServers
-                        + ": create the topics with `agentlog topics create --bootstrap-servers " + bootstrapServers
-                        + "`", e.getCause());
+                List<String> missing =
+                        unknown.stream().filter(n -> !existing.contains(n)).toList();
+                throw new AgentlogException(
+                        "topic" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                                + (missing.size() == 1 ? " does" : " do") + " not exist on " + bootstrapServers
+                                + ": create the topics with `agentlog topics create --bootstrap-servers "
+                                + bootstrapServers
+                                + "`",
+                        e.getCause());
             }
             throw unreachable(e.getCause());
         } catch (TimeoutException e) {
@@ -413,7 +443,8 @@ public final class AgentlogClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AgentlogException("interrupted while looking up topics " + unknown, e);
         }
-        described.forEach((name, description) -> partitionCounts.put(name, description.partitions().size()));
+        described.forEach((name, description) ->
+                partitionCounts.put(name, description.partitions().size()));
     }
 
     private Set<String> existingTopics() {
@@ -421,17 +452,21 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     private AgentlogException unreachable(Throwable cause) {
-        return new AgentlogException("Kafka at " + bootstrapServers + " did not answer within "
-                + Durations.format(requestTimeout) + ": is it running? (`agentlog up` starts a local one)"
-                + (cause == null || cause.getMessage() == null ? "" : " [" + cause.getMessage() + "]"), cause);
+        return new AgentlogException(
+                "Kafka at " + bootstrapServers + " did not answer within "
+                        + Durations.format(requestTimeout) + ": is it running? (`agentlog up` starts a local one)"
+                        + (cause == null || cause.getMessage() == null ? "" : " [" + cause.getMessage() + "]"),
+                cause);
     }
 
     private <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
         try {
             return future.get(requestTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new AgentlogException("cannot " + what + " on " + bootstrapServers + ": "
-                    + e.getCause().getMessage(), e.getCause());
+            throw new AgentlogException(
+                    "cannot " + what + " on " + bootstrapServers + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } catch (TimeoutException e) {
             throw unreachable(e);
         } catch (InterruptedException e) {

@@ -39,7 +39,8 @@ class AgentDefinitionsTest {
         assertThat(definition.getModel().getMaxOutputTokens()).isEqualTo(512);
         assertThat(definition.getModel().getOptions()).containsEntry("seed", "7");
         assertThat(definition.getSystemPrompt()).isEqualTo("You are careful.");
-        assertThat(definition.getTools()).extracting(ToolSpec::getName)
+        assertThat(definition.getTools())
+                .extracting(ToolSpec::getName)
                 .containsExactly("write_file", "list_files", "read_file", "lookup_order");
         assertThat(definition.getLimits().getMaxSteps()).isEqualTo(5);
         assertThat(definition.getLimits().getMaxToolCallsPerTurn()).isEqualTo(4);
@@ -134,10 +135,14 @@ class AgentDefinitionsTest {
     @Test
     void shouldReportEveryMissingRequiredFieldWhenDefinitionIsEmptyObject() {
         assertThatThrownBy(() -> AgentDefinitions.parse("description: nothing else\n", "empty.yaml"))
-                .isInstanceOfSatisfying(AgentDefinitionException.class, e -> assertThat(e.problems())
-                        .containsExactly("name is missing", "version is missing",
-                                "model is missing: add e.g. 'model: {provider: scripted}' or "
-                                        + "'model: {provider: openai, name: gpt-4o-mini}'"));
+                .isInstanceOfSatisfying(
+                        AgentDefinitionException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "name is missing",
+                                        "version is missing",
+                                        "model is missing: add e.g. 'model: {provider: scripted}' or "
+                                                + "'model: {provider: openai, name: gpt-4o-mini}'"));
     }
 
     @Test
@@ -171,10 +176,13 @@ class AgentDefinitionsTest {
         String text = MINIMAL.replace("{path: a.txt, content: hi}", "{path: a.txt, body: hi}");
 
         assertThatThrownBy(() -> AgentDefinitions.parse(text, "agent.yaml"))
-                .isInstanceOfSatisfying(AgentDefinitionException.class, e -> assertThat(e.problems()).containsExactly(
-                        "script[0].toolCalls[0]: tool 'write_file' needs argument 'content', which is missing",
-                        "script[0].toolCalls[0]: tool 'write_file' has no argument 'body'; its arguments are "
-                                + "[path, content]"));
+                .isInstanceOfSatisfying(
+                        AgentDefinitionException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "script[0].toolCalls[0]: tool 'write_file' needs argument 'content', which is missing",
+                                        "script[0].toolCalls[0]: tool 'write_file' has no argument 'body'; its arguments are "
+                                                + "[path, content]"));
     }
 
     @Test
@@ -196,10 +204,13 @@ class AgentDefinitionsTest {
                 """;
 
         assertThatThrownBy(() -> AgentDefinitions.parse(text, "agent.yaml"))
-                .isInstanceOfSatisfying(AgentDefinitionException.class, e -> assertThat(e.problems()).containsExactly(
-                        "tools[0] (charge): pool 'engine' is reserved for the built-in workspace tools; name the "
-                                + "worker pool that runs this tool (e.g. 'tools')",
-                        "tools[0] (charge): semantics 'twice' is not known: use 'idempotent' or 'at-most-once'"));
+                .isInstanceOfSatisfying(
+                        AgentDefinitionException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "tools[0] (charge): pool 'engine' is reserved for the built-in workspace tools; name the "
+                                                + "worker pool that runs this tool (e.g. 'tools')",
+                                        "tools[0] (charge): semantics 'twice' is not known: use 'idempotent' or 'at-most-once'"));
     }
 
     @Test

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.AvroSerde;
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
@@ -63,7 +63,8 @@ class AgentlogClientTest {
     @Test
     void shouldReadAgentBackWhenItWasPut() {
         // Given
-        AgentDefinition definition = AgentDefinitions.parse("""
+        AgentDefinition definition = AgentDefinitions.parse(
+                """
                 name: lister-%s
                 version: 2
                 model: {provider: scripted}
@@ -77,7 +78,8 @@ class AgentlogClientTest {
         // Then
         assertThat(key).isEqualTo(definition.getName() + "@2");
         List<AgentDefinition> agents = client.agents();
-        assertThat(agents).filteredOn(a -> a.getName().equals(definition.getName()))
+        assertThat(agents)
+                .filteredOn(a -> a.getName().equals(definition.getName()))
                 .singleElement()
                 .satisfies(a -> {
                     assertThat(a.getVersion()).isEqualTo(2);
@@ -89,14 +91,18 @@ class AgentlogClientTest {
     @Test
     void shouldWriteTaskKeyedBySessionIdWhenSubmitted() {
         // Given
-        TaskSubmitted task = AgentlogClient.task("demo", "say hi").setMetadata(Map.of("team", "x")).build();
+        TaskSubmitted task = AgentlogClient.task("demo", "say hi")
+                .setMetadata(Map.of("team", "x"))
+                .build();
 
         // When
         String sessionId = client.submit(task);
 
         // Then
-        TaskSubmitted written = readOne(Topics.TASKS.name(), sessionId, bytes -> Topics.TASKS.valueSerde()
-                .deserializer().deserialize(Topics.TASKS.name(), bytes));
+        TaskSubmitted written = readOne(
+                Topics.TASKS.name(),
+                sessionId,
+                bytes -> Topics.TASKS.valueSerde().deserializer().deserialize(Topics.TASKS.name(), bytes));
         assertThat(UUID.fromString(sessionId)).isNotNull();
         assertThat(written.getSessionId()).isEqualTo(sessionId);
         assertThat(written.getAgent()).isEqualTo("demo");
@@ -111,8 +117,10 @@ class AgentlogClientTest {
         String key = "order-" + UUID.randomUUID();
 
         // When
-        String first = client.submit(AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
-        String second = client.submit(AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
+        String first = client.submit(
+                AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
+        String second = client.submit(
+                AgentlogClient.task("demo", "a").setIdempotencyKey(key).build());
 
         // Then
         assertThat(first).isEqualTo(second).isEqualTo(SessionIds.fromIdempotencyKey(key));
@@ -122,8 +130,8 @@ class AgentlogClientTest {
     void shouldReturnCommittedResultWhenEngineWritesItAfterSubmit() throws Exception {
         // Given
         String sessionId = client.submit(AgentlogClient.task("demo", "work").build());
-        CompletableFuture<SessionResult> waiting = CompletableFuture.supplyAsync(
-                () -> client.awaitResult(sessionId, DEADLINE));
+        CompletableFuture<SessionResult> waiting =
+                CompletableFuture.supplyAsync(() -> client.awaitResult(sessionId, DEADLINE));
 
         // When: the "engine" aborts one result and commits another
         try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
@@ -169,8 +177,8 @@ class AgentlogClientTest {
         // Given
         String sessionId = client.submit(AgentlogClient.task("demo", "watch me").build());
         List<SessionEvent> seen = new ArrayList<>();
-        CompletableFuture<SessionEvent> watching = CompletableFuture.supplyAsync(
-                () -> client.watch(sessionId, DEADLINE, seen::add));
+        CompletableFuture<SessionEvent> watching =
+                CompletableFuture.supplyAsync(() -> client.watch(sessionId, DEADLINE, seen::add));
 
         // When
         try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
@@ -191,7 +199,8 @@ class AgentlogClientTest {
 
     @Test
     void shouldTimeOutWithSessionIdWhenNoResultArrives() {
-        String sessionId = client.submit(AgentlogClient.task("demo", "never answered").build());
+        String sessionId =
+                client.submit(AgentlogClient.task("demo", "never answered").build());
 
         assertThatThrownBy(() -> client.awaitResult(sessionId, Duration.ofMillis(500)))
                 .isInstanceOf(ResultTimeoutException.class)
@@ -207,8 +216,10 @@ class AgentlogClientTest {
         client.cancel(sessionId, "changed my mind");
 
         // Then
-        ControlCommand written = readOne(Topics.CONTROL.name(), sessionId, bytes -> Topics.CONTROL.valueSerde()
-                .deserializer().deserialize(Topics.CONTROL.name(), bytes));
+        ControlCommand written = readOne(
+                Topics.CONTROL.name(),
+                sessionId,
+                bytes -> Topics.CONTROL.valueSerde().deserializer().deserialize(Topics.CONTROL.name(), bytes));
         assertThat(written.getType()).isEqualTo(ControlType.CANCEL);
         assertThat(written.getMessage()).isEqualTo("changed my mind");
     }
@@ -222,7 +233,8 @@ class AgentlogClientTest {
 
     @Test
     void shouldRejectInvalidSessionIdWhenSubmitting() {
-        TaskSubmitted task = AgentlogClient.task("demo", "x").setSessionId("a/b").build();
+        TaskSubmitted task =
+                AgentlogClient.task("demo", "x").setSessionId("a/b").build();
 
         assertThatThrownBy(() -> client.submit(task))
                 .hasMessage("session id 'a/b' is invalid: it must match " + SessionIds.VALID.pattern());
@@ -231,7 +243,8 @@ class AgentlogClientTest {
     @Test
     void shouldSayKafkaDoesNotAnswerWhenNothingListens() {
         try (AgentlogClient nowhere = new AgentlogClient("127.0.0.1:1", Map.of(), Duration.ofSeconds(1))) {
-            assertThatThrownBy(() -> nowhere.submit(AgentlogClient.task("demo", "x").build()))
+            assertThatThrownBy(() ->
+                            nowhere.submit(AgentlogClient.task("demo", "x").build()))
                     .isInstanceOf(AgentlogException.class)
                     .hasMessageStartingWith("Kafka at 127.0.0.1:1 did not answer within 1 s: is it running?");
         }
@@ -244,7 +257,10 @@ class AgentlogClientTest {
                 .setAgent("demo")
                 .setUsage(new Usage(0L, 0L, 0L))
                 .build();
-        return new ProducerRecord<>(Topics.RESULTS.name(), sessionId, AvroSerde.of(SessionResult.class).encode(result));
+        return new ProducerRecord<>(
+                Topics.RESULTS.name(),
+                sessionId,
+                AvroSerde.of(SessionResult.class).encode(result));
     }
 
     private static ProducerRecord<String, byte[]> eventRecord(String sessionId, long seq, Object event) {
@@ -254,21 +270,32 @@ class AgentlogClientTest {
                 .setAt(Instant.now())
                 .setEvent(event)
                 .build();
-        return new ProducerRecord<>(Topics.EVENTS.name(), sessionId, AvroSerde.of(SessionEvent.class).encode(value));
+        return new ProducerRecord<>(
+                Topics.EVENTS.name(),
+                sessionId,
+                AvroSerde.of(SessionEvent.class).encode(value));
     }
 
     private static KafkaProducer<String, byte[]> transactionalProducer() {
-        return new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "fake-engine-" + UUID.randomUUID()),
-                new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        "fake-engine-" + UUID.randomUUID()),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, SessionIds.partition(key, Topics.SESSION_PARTITIONS));
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));

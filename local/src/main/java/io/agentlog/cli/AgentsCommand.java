@@ -32,7 +32,8 @@ final class AgentsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
                 "a subcommand is missing: try 'agentlog agents put FILE' or 'agentlog agents list'");
     }
 
@@ -56,14 +57,19 @@ final class AgentsCommand implements Runnable {
         @Override
         public Integer call() {
             // all files are checked before any is registered
-            List<AgentDefinition> definitions = files.stream().map(AgentDefinitions::load).toList();
+            List<AgentDefinition> definitions =
+                    files.stream().map(AgentDefinitions::load).toList();
             PrintWriter out = spec.commandLine().getOut();
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
                 for (AgentDefinition definition : definitions) {
                     String key = client.putAgent(definition);
-                    out.printf("Registered agent %s (%s model%s, tools: %s)%n", key,
+                    out.printf(
+                            "Registered agent %s (%s model%s, tools: %s)%n",
+                            key,
                             definition.getModel().getProvider(),
-                            definition.getModel().getName().isEmpty() ? "" : " " + definition.getModel().getName(),
+                            definition.getModel().getName().isEmpty()
+                                    ? ""
+                                    : " " + definition.getModel().getName(),
                             toolNames(definition));
                 }
             }
@@ -103,8 +109,15 @@ final class AgentsCommand implements Runnable {
                     out.printf(format, "NAME", "VERSION", "MODEL", "TOOLS", "DESCRIPTION");
                     for (AgentDefinition a : agents) {
                         String model = a.getModel().getProvider()
-                                + (a.getModel().getName().isEmpty() ? "" : "/" + a.getModel().getName());
-                        out.printf(format, a.getName(), a.getVersion(), model, toolNames(a),
+                                + (a.getModel().getName().isEmpty()
+                                        ? ""
+                                        : "/" + a.getModel().getName());
+                        out.printf(
+                                format,
+                                a.getName(),
+                                a.getVersion(),
+                                model,
+                                toolNames(a),
                                 EventLines.abbreviate(a.getDescription()));
                     }
                 }
@@ -115,7 +128,8 @@ final class AgentsCommand implements Runnable {
     }
 
     static String toolNames(AgentDefinition definition) {
-        return definition.getTools().isEmpty() ? "none"
+        return definition.getTools().isEmpty()
+                ? "none"
                 : definition.getTools().stream().map(ToolSpec::getName).collect(Collectors.joining(","));
     }
 }

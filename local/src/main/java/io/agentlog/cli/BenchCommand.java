@@ -53,19 +53,29 @@ final class BenchCommand implements Runnable {
         @Option(names = "--sessions", paramLabel = "N", required = true, description = "Sessions measured.")
         int sessions;
 
-        @Option(names = "--steps", paramLabel = "M", required = true,
+        @Option(
+                names = "--steps",
+                paramLabel = "M",
+                required = true,
                 description = "Tool-calling model turns per session; each session ends with one more, text-only turn.")
         int steps;
 
-        @Option(names = "--concurrency", paramLabel = "C",
+        @Option(
+                names = "--concurrency",
+                paramLabel = "C",
                 description = "Most sessions in flight at once (default: all of them).")
         Integer concurrency;
 
-        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+        @Option(
+                names = "--timeout",
+                paramLabel = "DURATION",
+                defaultValue = "10m",
                 description = "How long the sessions may take (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
-        @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
+        @Option(
+                names = {"-b", "--bootstrap-servers"},
+                paramLabel = "HOST:PORT[,...]",
                 description = "Kafka of a running stack (default: the 'agentlog up' stack, else a throwaway one).")
         String bootstrapServers;
 
@@ -80,8 +90,12 @@ final class BenchCommand implements Runnable {
                     err.printf("bench: using the running local stack on %s%n", target);
                 }
             }
-            StepsBenchmark.Options options = new StepsBenchmark.Options(target == null ? "unused:9092" : target,
-                    sessions, steps, concurrency == null ? sessions : concurrency, timeout);
+            StepsBenchmark.Options options = new StepsBenchmark.Options(
+                    target == null ? "unused:9092" : target,
+                    sessions,
+                    steps,
+                    concurrency == null ? sessions : concurrency,
+                    timeout);
             if (target != null) {
                 return print(new StepsBenchmark().run(options));
             }
@@ -96,8 +110,13 @@ final class BenchCommand implements Runnable {
                 Thread closer = new Thread(stack::close, "agentlog-bench-stop");
                 Runtime.getRuntime().addShutdownHook(closer);
                 try {
-                    return print(new StepsBenchmark().run(new StepsBenchmark.Options(stack.bootstrapServers(),
-                            options.sessions(), options.steps(), options.concurrency(), options.timeout())));
+                    return print(new StepsBenchmark()
+                            .run(new StepsBenchmark.Options(
+                                    stack.bootstrapServers(),
+                                    options.sessions(),
+                                    options.steps(),
+                                    options.concurrency(),
+                                    options.timeout())));
                 } finally {
                     Runtime.getRuntime().removeShutdownHook(closer);
                     stack.deleteData();

@@ -41,19 +41,29 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seeds kill times and targets (default: the clock).")
     Long seed;
 
-    @Option(names = "--window", paramLabel = "DURATION",
+    @Option(
+            names = "--window",
+            paramLabel = "DURATION",
             description = "How long submitting takes; the kills fall within it (default: 6 s per kill, at least 10 s).")
     Duration window;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "5m",
             description = "How long to wait for the results after the window (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--max-recovery", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(
+            names = "--max-recovery",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
             description = "Recovery after a kill slower than this fails the run (default: ${DEFAULT-VALUE}).")
     Duration maxRecovery;
 
-    @Option(names = "--dir", paramLabel = "DIR",
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
             description = "Where the stack keeps data, logs and ledgers (default: a new temporary directory).")
     Path dir;
 
@@ -68,8 +78,14 @@ final class ChaosCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long actualSeed = seed != null ? seed : System.currentTimeMillis();
         Path actualDir = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("agentlog-chaos-");
-        ChaosOptions options = new ChaosOptions(sessions, kills, actualSeed, actualDir,
-                window != null ? window : ChaosOptions.defaultWindow(kills), timeout, maxRecovery,
+        ChaosOptions options = new ChaosOptions(
+                sessions,
+                kills,
+                actualSeed,
+                actualDir,
+                window != null ? window : ChaosOptions.defaultWindow(kills),
+                timeout,
+                maxRecovery,
                 ChaosOptions.DEFAULT_RESUBMIT_EVERY);
         err.printf("chaos: seed %d, logs and ledgers in %s%n", actualSeed, actualDir);
         err.flush();

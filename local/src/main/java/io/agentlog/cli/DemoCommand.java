@@ -25,19 +25,29 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--agent-file", paramLabel = "FILE",
+    @Option(
+            names = "--agent-file",
+            paramLabel = "FILE",
             description = "Run this agent definition (YAML or JSON) instead of the built-in demo agent.")
     Path agentFile;
 
-    @Option(names = "--input", paramLabel = "TEXT", description = "The task (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--input",
+            paramLabel = "TEXT",
+            description = "The task (default: ${DEFAULT-VALUE}).",
             defaultValue = Demo.DEFAULT_INPUT)
     String input;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "120s",
             description = "How long the session may run (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--keep-data", description = "Keep the broker's data and the engine's state (logs are always kept).")
+    @Option(
+            names = "--keep-data",
+            description = "Keep the broker's data and the engine's state (logs are always kept).")
     boolean keepData;
 
     @Override

@@ -22,7 +22,10 @@ final class DownCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(
+            names = "--grace",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
             description = "How long each process may take to stop before it is killed (default: ${DEFAULT-VALUE}).")
     Duration grace;
 
@@ -31,7 +34,8 @@ final class DownCommand implements Callable<Integer> {
         LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
         if (stack.status().noneRunning()) {
-            out.println("agentlog is not running (nothing to stop in " + stack.layout().home() + ")");
+            out.println("agentlog is not running (nothing to stop in "
+                    + stack.layout().home() + ")");
             stack.down(grace); // clears stale pid files
             out.flush();
             return 0;

@@ -25,7 +25,9 @@ final class EngineCommand implements Callable<Integer> {
     @Mixin
     BootstrapOption bootstrap;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
             description = "Where the engine keeps its RocksDB state (default: $AGENTLOG_STATE_DIR).")
     Path stateDir;
 

@@ -45,17 +45,22 @@ public final class EventLines {
         return switch (event) {
             case SessionStarted e -> "agent " + e.getAgent() + " v" + e.getAgentVersion() + ": " + quote(e.getInput());
             case ModelRequested e -> "turn " + e.getTurn();
-            case ModelResponded e -> "turn " + e.getTurn() + responseSummary(e) + " ("
-                    + (e.getUsage().getInputTokens() + e.getUsage().getOutputTokens()) + " tokens)";
-            case ToolRequested e -> e.getTool() + " " + abbreviate(e.getArguments()) + " [" + e.getToolCallId()
-                    + " on " + e.getPool() + "]";
-            case ToolCompleted e -> e.getTool() + " " + e.getOutcome() + (e.getIsError() ? " (error)" : "") + ": "
-                    + quote(e.getContent()) + " [" + e.getToolCallId() + "]";
+            case ModelResponded e ->
+                "turn " + e.getTurn() + responseSummary(e) + " ("
+                        + (e.getUsage().getInputTokens() + e.getUsage().getOutputTokens()) + " tokens)";
+            case ToolRequested e ->
+                e.getTool() + " " + abbreviate(e.getArguments()) + " [" + e.getToolCallId() + " on " + e.getPool()
+                        + "]";
+            case ToolCompleted e ->
+                e.getTool() + " " + e.getOutcome() + (e.getIsError() ? " (error)" : "") + ": " + quote(e.getContent())
+                        + " [" + e.getToolCallId() + "]";
             case FileWritten e -> e.getPath() + (e.getDeleted() ? "" : " (" + e.getSize() + " bytes)");
             case UserMessageAdded e -> quote(e.getContent());
             case WorkRejected e -> e.getWorkId() + ": " + e.getReason();
-            case SessionEnded e -> e.getStatus() + (e.getOutput() != null ? ": " + quote(e.getOutput()) : "")
-                    + (e.getError() != null ? ": " + e.getError() : "");
+            case SessionEnded e ->
+                e.getStatus()
+                        + (e.getOutput() != null ? ": " + quote(e.getOutput()) : "")
+                        + (e.getError() != null ? ": " + e.getError() : "");
             case IndexedRecord other -> abbreviate(AvroJson.toJson(other));
             default -> String.valueOf(event);
         };
@@ -68,7 +73,10 @@ public final class EventLines {
         }
         if (!e.getToolCalls().isEmpty()) {
             text.append(e.getText().isBlank() ? ": " : ", then ")
-                    .append(e.getToolCalls().size() == 1 ? "1 tool call " : e.getToolCalls().size() + " tool calls ")
+                    .append(
+                            e.getToolCalls().size() == 1
+                                    ? "1 tool call "
+                                    : e.getToolCalls().size() + " tool calls ")
                     .append(e.getToolCalls().stream().map(ToolCall::getName).collect(Collectors.joining(", ")));
         }
         return text.toString();

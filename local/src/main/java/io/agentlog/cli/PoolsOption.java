@@ -13,12 +13,16 @@ public final class PoolsOption {
             split = ",",
             paramLabel = "POOL",
             defaultValue = "${env:AGENTLOG_POOLS:-" + Topics.DEFAULT_POOLS_TEXT + "}",
-            description = "Worker pools, comma-separated (default: $AGENTLOG_POOLS, else " + Topics.DEFAULT_POOLS_TEXT
-                    + ").")
+            description =
+                    "Worker pools, comma-separated (default: $AGENTLOG_POOLS, else " + Topics.DEFAULT_POOLS_TEXT + ").")
     List<String> pools = new ArrayList<>();
 
     public List<String> value() {
-        List<String> cleaned = pools.stream().map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
+        List<String> cleaned = pools.stream()
+                .map(String::strip)
+                .filter(p -> !p.isEmpty())
+                .distinct()
+                .toList();
         if (cleaned.isEmpty()) {
             throw new IllegalArgumentException("--pools must name at least one pool, e.g. --pools model,tools");
         }

@@ -64,15 +64,22 @@ final class SandboxCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--lang", required = true, paramLabel = "LANG",
+        @Option(
+                names = "--lang",
+                required = true,
+                paramLabel = "LANG",
                 description = "bash, python, javascript or node.")
         String language;
 
-        @Option(names = "--file", paramLabel = "PATH=LOCALFILE",
+        @Option(
+                names = "--file",
+                paramLabel = "PATH=LOCALFILE",
                 description = "Put LOCALFILE into the workspace at PATH (relative); repeatable.")
         List<String> files = new ArrayList<>();
 
-        @Option(names = "--timeout", paramLabel = "SECONDS",
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
                 description = "Wall-clock limit of this run (at most AGENTLOG_SANDBOX_WALL_CLOCK_SECONDS).")
         Integer timeoutSeconds;
 
@@ -90,16 +97,17 @@ final class SandboxCommand implements Runnable {
             List<FileChange> workspace = workspaceFiles();
             Duration timeout = timeoutSeconds == null ? limits.wallClock() : Duration.ofSeconds(timeoutSeconds);
             try (BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(limits);
-                    CodeSandbox sandbox = lang == Language.JAVASCRIPT
-                            ? GraalJsSandbox.create(limits, bubblewrap) : bubblewrap) {
+                    CodeSandbox sandbox =
+                            lang == Language.JAVASCRIPT ? GraalJsSandbox.create(limits, bubblewrap) : bubblewrap) {
                 var unavailable = sandbox.unavailableReason();
                 if (unavailable.isPresent()) {
                     spec.commandLine().getErr().println("agentlog: sandbox unavailable: " + unavailable.get());
                     return 1;
                 }
                 SandboxResult result = sandbox.run(lang, code, workspace, timeout);
-                spec.commandLine().getOut().println(JSON.writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(toJson(result)));
+                spec.commandLine()
+                        .getOut()
+                        .println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(result)));
                 return 0;
             }
         }
@@ -139,7 +147,9 @@ final class SandboxCommand implements Runnable {
                 ObjectNode file = changed.addObject();
                 file.put("path", change.getPath());
                 file.put("deleted", change.getContent() == null);
-                file.put("size", change.getContent() == null ? 0 : change.getContent().remaining());
+                file.put(
+                        "size",
+                        change.getContent() == null ? 0 : change.getContent().remaining());
             }
             json.put("durationMs", result.durationMs());
             if (result.cpuMs().isPresent()) {

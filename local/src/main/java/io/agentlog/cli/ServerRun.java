@@ -9,15 +9,18 @@ final class ServerRun {
 
     static int untilShutdown(String name, AutoCloseable server) throws InterruptedException {
         CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                System.err.println("agentlog " + name + ": error while stopping: " + e.getMessage());
-            } finally {
-                closed.countDown();
-            }
-        }, "agentlog-" + name + "-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                server.close();
+                            } catch (Exception e) {
+                                System.err.println("agentlog " + name + ": error while stopping: " + e.getMessage());
+                            } finally {
+                                closed.countDown();
+                            }
+                        },
+                        "agentlog-" + name + "-stop"));
         closed.await();
         return 0;
     }

@@ -29,12 +29,16 @@ final class StatusCommand implements Callable<Integer> {
         LocalStack.Status status = stack.status();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("agentlog home: %s%n", stack.layout().home());
-        status.bootstrapServers().ifPresent(b -> out.printf("Kafka: %s, worker pools: %s%n", b,
-                String.join(",", status.pools())));
+        status.bootstrapServers()
+                .ifPresent(b -> out.printf("Kafka: %s, worker pools: %s%n", b, String.join(",", status.pools())));
         for (Component component : Component.values()) {
             Optional<ProcessHandle> process = status.processes().get(component);
-            out.printf("%-7s %-8s %-12s %-10s %s%n", component.id(), process.isPresent() ? "running" : "stopped",
-                    process.map(p -> "pid " + p.pid()).orElse(""), process.flatMap(StatusCommand::uptime).orElse(""),
+            out.printf(
+                    "%-7s %-8s %-12s %-10s %s%n",
+                    component.id(),
+                    process.isPresent() ? "running" : "stopped",
+                    process.map(p -> "pid " + p.pid()).orElse(""),
+                    process.flatMap(StatusCommand::uptime).orElse(""),
                     stack.layout().logFile(component));
         }
         out.flush();

@@ -33,30 +33,44 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     BootstrapOption bootstrap;
 
-    @Option(names = {"-a", "--agent"}, required = true, paramLabel = "NAME", description = "The agent to run.")
+    @Option(
+            names = {"-a", "--agent"},
+            required = true,
+            paramLabel = "NAME",
+            description = "The agent to run.")
     String agent;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "TEXT",
+    @Option(
+            names = {"-i", "--input"},
+            required = true,
+            paramLabel = "TEXT",
             description = "The task for the agent; '-' reads it from standard input.")
     String input;
 
     @Option(names = "--agent-version", paramLabel = "N", description = "Pin this version (default: the newest).")
     Integer agentVersion;
 
-    @Option(names = "--idempotency-key", paramLabel = "KEY",
+    @Option(
+            names = "--idempotency-key",
+            paramLabel = "KEY",
             description = "Submitting the same key again names the same session instead of a new one.")
     String idempotencyKey;
 
     @Option(names = "--session-id", paramLabel = "ID", description = "Use this session id (default: a new UUID).")
     String sessionId;
 
-    @Option(names = {"-w", "--wait"}, description = "Wait for the result and print it as JSON.")
+    @Option(
+            names = {"-w", "--wait"},
+            description = "Wait for the result and print it as JSON.")
     boolean waitForResult;
 
     @Option(names = "--watch", description = "Print the session's events as they happen (implies --wait).")
     boolean watch;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
             description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -65,15 +79,12 @@ final class SubmitCommand implements Callable<Integer> {
         if (agentVersion != null && agentVersion < 1) {
             throw new IllegalArgumentException("--agent-version must be 1 or more, but was " + agentVersion);
         }
-        String text = input.equals("-")
-                ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).strip()
-                : input;
+        String text = input.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).strip() : input;
         if (text.isBlank()) {
             throw new IllegalArgumentException("--input is empty: say what the agent should do");
         }
-        TaskSubmitted.Builder task = AgentlogClient.task(agent, text)
-                .setAgentVersion(agentVersion)
-                .setIdempotencyKey(idempotencyKey);
+        TaskSubmitted.Builder task =
+                AgentlogClient.task(agent, text).setAgentVersion(agentVersion).setIdempotencyKey(idempotencyKey);
         if (sessionId != null) {
             task.setSessionId(sessionId);
         }

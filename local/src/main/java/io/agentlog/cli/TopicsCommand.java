@@ -47,19 +47,25 @@ final class TopicsCommand implements Runnable {
         @Mixin
         PoolsOption pools;
 
-        @Option(names = "--replication-factor", defaultValue = "1", paramLabel = "N",
+        @Option(
+                names = "--replication-factor",
+                defaultValue = "1",
+                paramLabel = "N",
                 description = "Replication factor of new topics (default: ${DEFAULT-VALUE}; use 3 in production).")
         short replicationFactor;
 
-        @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION",
+        @Option(
+                names = "--timeout",
+                defaultValue = "60s",
+                paramLabel = "DURATION",
                 description = "How long to wait for the topics and their leaders (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
         public Integer call() {
             if (replicationFactor < 1) {
-                throw new IllegalArgumentException("--replication-factor must be 1 or more, but was "
-                        + replicationFactor);
+                throw new IllegalArgumentException(
+                        "--replication-factor must be 1 or more, but was " + replicationFactor);
             }
             List<String> poolNames = pools.value();
             List<String> created = TopicSetup.createAll(bootstrap.value(), poolNames, replicationFactor, timeout);
@@ -68,7 +74,11 @@ final class TopicsCommand implements Runnable {
             if (created.isEmpty()) {
                 out.printf("All %d topics exist on %s%n", total, bootstrap.value());
             } else {
-                out.printf("Created %d of %d topics on %s: %s%n", created.size(), total, bootstrap.value(),
+                out.printf(
+                        "Created %d of %d topics on %s: %s%n",
+                        created.size(),
+                        total,
+                        bootstrap.value(),
                         String.join(", ", created.stream().sorted().toList()));
             }
             out.flush();

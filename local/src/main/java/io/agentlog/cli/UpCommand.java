@@ -29,11 +29,15 @@ final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "9092",
+    @Option(
+            names = "--port",
+            defaultValue = "9092",
             description = "The broker's client port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--controller-port", defaultValue = "9093",
+    @Option(
+            names = "--controller-port",
+            defaultValue = "9093",
             description = "The broker's KRaft controller port (default: ${DEFAULT-VALUE}).")
     int controllerPort;
 
@@ -47,16 +51,23 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() {
         LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
-        boolean started = stack.up(new LocalStack.UpOptions(port, controllerPort, pools.value()),
-                noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()), out);
+        boolean started = stack.up(
+                new LocalStack.UpOptions(port, controllerPort, pools.value()),
+                noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()),
+                out);
         LocalStack.Status status = stack.status();
         if (!started) {
-            out.printf("agentlog is already up on %s (broker pid %d, engine pid %d, worker pid %d)%n",
-                    status.bootstrapServers().orElse("?"), pid(status, Component.BROKER),
-                    pid(status, Component.ENGINE), pid(status, Component.WORKER));
+            out.printf(
+                    "agentlog is already up on %s (broker pid %d, engine pid %d, worker pid %d)%n",
+                    status.bootstrapServers().orElse("?"),
+                    pid(status, Component.BROKER),
+                    pid(status, Component.ENGINE),
+                    pid(status, Component.WORKER));
         } else {
-            out.printf("agentlog is up on %s. Try:%n  agentlog submit --agent demo --input 'hello' --wait%n"
-                    + "Stop it with: agentlog down%n", status.bootstrapServers().orElse("?"));
+            out.printf(
+                    "agentlog is up on %s. Try:%n  agentlog submit --agent demo --input 'hello' --wait%n"
+                            + "Stop it with: agentlog down%n",
+                    status.bootstrapServers().orElse("?"));
         }
         out.flush();
         return 0;

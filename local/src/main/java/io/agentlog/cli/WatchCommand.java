@@ -30,7 +30,10 @@ final class WatchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SESSION", description = "The session id.")
     String sessionId;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "10m",
             description = "How long to follow the session (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 

@@ -67,13 +67,15 @@ public final class Demo {
                 ? AgentDefinitions.parse(demoAgentText(), "demo-agent.yaml")
                 : AgentDefinitions.load(agentFile);
         Path dir = Files.createTempDirectory("agentlog-demo-");
-        Thread onInterrupt = new Thread(() -> {
-            out.println();
-            out.println("Interrupted: stopping the worker, the engine and the broker...");
-            out.flush();
-            stopStack();
-            step("Logs are in %s", dir);
-        }, "agentlog-demo-stop");
+        Thread onInterrupt = new Thread(
+                () -> {
+                    out.println();
+                    out.println("Interrupted: stopping the worker, the engine and the broker...");
+                    out.flush();
+                    stopStack();
+                    step("Logs are in %s", dir);
+                },
+                "agentlog-demo-stop");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try {
             out.printf("agentlog demo: a scripted agent on a local Kafka broker, with the engine and a worker in child "
@@ -86,8 +88,9 @@ public final class Demo {
             try (AgentlogClient client = new AgentlogClient(embedded.bootstrapServers())) {
                 // Registered before the engine starts, so the engine's agent table holds it from the first task on.
                 String key = client.putAgent(agent);
-                step("Registered agent %s (%d tools, %s model)", key, agent.getTools().size(),
-                        agent.getModel().getProvider());
+                step(
+                        "Registered agent %s (%d tools, %s model)",
+                        key, agent.getTools().size(), agent.getModel().getProvider());
                 embedded.startEngineAndWorker();
 
                 String sessionId = client.submit(AgentlogClient.task(agent.getName(), input)
@@ -139,7 +142,8 @@ public final class Demo {
                     return;
                 } catch (TimeoutException e) {
                     embedded.deadComponent().ifPresent(why -> {
-                        throw new IllegalStateException(why.replaceFirst("; the end", " while the session ran; the end"));
+                        throw new IllegalStateException(
+                                why.replaceFirst("; the end", " while the session ran; the end"));
                     });
                     if (System.nanoTime() - deadline > 0) {
                         throw new IllegalStateException("session " + sessionId + " did not end within "

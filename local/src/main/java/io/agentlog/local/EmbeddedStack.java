@@ -42,7 +42,9 @@ public final class EmbeddedStack implements AutoCloseable {
     /** Starts the broker and creates the topics; the engine and worker come with {@link #startEngineAndWorker()}. */
     public static EmbeddedStack startBroker(Path dir, List<String> pools, Consumer<String> step) {
         // closed by this stack (also on Ctrl-C) after the engine and the worker, which need it to stop cleanly
-        KafkaBroker broker = KafkaBroker.start(BrokerOptions.builder(dir.resolve("broker")).closeOnJvmExit(false).build());
+        KafkaBroker broker = KafkaBroker.start(BrokerOptions.builder(dir.resolve("broker"))
+                .closeOnJvmExit(false)
+                .build());
         EmbeddedStack stack = new EmbeddedStack(dir, pools, step, broker);
         step.accept("Kafka broker up on %s (pid %d)".formatted(broker.bootstrapServers(), broker.pid()));
         try {
@@ -56,7 +58,8 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public synchronized void startEngineAndWorker() {
-        engine = Components.startEngine(bootstrapServers(), dir.resolve("engine-state"), dir.resolve("engine.log"), false);
+        engine = Components.startEngine(
+                bootstrapServers(), dir.resolve("engine-state"), dir.resolve("engine.log"), false);
         worker = Components.startWorker(bootstrapServers(), pools, dir.resolve("worker.log"), false);
         step.accept("Started the engine (pid %d) and a worker (pid %d)".formatted(engine.pid(), worker.pid()));
     }
@@ -111,7 +114,8 @@ public final class EmbeddedStack implements AutoCloseable {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             // a leftover temp file is harmless
         }

@@ -51,8 +51,12 @@ public final class LocalStack {
             processes.put(component, layout.pidFile(component).liveProcess());
         }
         Properties stack = readStackProperties();
-        return new Status(processes, Optional.ofNullable(stack.getProperty("bootstrap.servers")),
-                Arrays.stream(stack.getProperty("pools", "").split(",")).filter(p -> !p.isBlank()).toList());
+        return new Status(
+                processes,
+                Optional.ofNullable(stack.getProperty("bootstrap.servers")),
+                Arrays.stream(stack.getProperty("pools", "").split(","))
+                        .filter(p -> !p.isBlank())
+                        .toList());
     }
 
     public record Status(
@@ -95,8 +99,8 @@ public final class LocalStack {
 
         List<Started> started = new ArrayList<>();
         if (status.processes().get(Component.ENGINE).isEmpty()) {
-            Process engine = Components.startEngine(
-                    bootstrap, layout.engineStateDir(), layout.logFile(Component.ENGINE), true);
+            Process engine =
+                    Components.startEngine(bootstrap, layout.engineStateDir(), layout.logFile(Component.ENGINE), true);
             started.add(new Started(Component.ENGINE, engine));
         }
         if (status.processes().get(Component.WORKER).isEmpty()) {
@@ -108,8 +112,9 @@ public final class LocalStack {
         }
         for (Started s : started) {
             awaitSettled(s);
-            out.printf("Started %s (pid %d), log %s%n", s.component().id(), s.process().pid(),
-                    layout.logFile(s.component()));
+            out.printf(
+                    "Started %s (pid %d), log %s%n",
+                    s.component().id(), s.process().pid(), layout.logFile(s.component()));
         }
         return true;
     }
@@ -132,8 +137,8 @@ public final class LocalStack {
                 .detached(true)
                 .build());
         layout.pidFile(Component.BROKER).write(ProcessHandle.of(broker.pid()).orElseThrow());
-        out.printf("Started broker (pid %d) on %s, log %s%n", broker.pid(), broker.bootstrapServers(),
-                broker.logFile());
+        out.printf(
+                "Started broker (pid %d) on %s, log %s%n", broker.pid(), broker.bootstrapServers(), broker.logFile());
         return broker.bootstrapServers();
     }
 
@@ -169,10 +174,13 @@ public final class LocalStack {
             live.forEach((component, process) -> {
                 boolean graceful = ChildJvm.stop(process, grace);
                 long ms = Duration.between(start, Instant.now()).toMillis();
-                lines.add(graceful
-                        ? String.format("Stopped %s (pid %d) in %.1f s", component.id(), process.pid(), ms / 1000.0)
-                        : String.format("Killed %s (pid %d): it did not stop within %d s of SIGTERM", component.id(),
-                                process.pid(), grace.toSeconds()));
+                lines.add(
+                        graceful
+                                ? String.format(
+                                        "Stopped %s (pid %d) in %.1f s", component.id(), process.pid(), ms / 1000.0)
+                                : String.format(
+                                        "Killed %s (pid %d): it did not stop within %d s of SIGTERM",
+                                        component.id(), process.pid(), grace.toSeconds()));
             });
             phase.forEach(component -> layout.pidFile(component).delete());
         }
@@ -204,8 +212,9 @@ public final class LocalStack {
     private void writeStackProperties(String bootstrap, List<String> pools) {
         try {
             Files.createDirectories(layout.home());
-            Files.writeString(layout.stackProperties(), "bootstrap.servers=" + bootstrap + "\npools="
-                    + String.join(",", pools) + "\n");
+            Files.writeString(
+                    layout.stackProperties(),
+                    "bootstrap.servers=" + bootstrap + "\npools=" + String.join(",", pools) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + layout.stackProperties() + ": " + e.getMessage(), e);
         }

@@ -38,7 +38,8 @@ public record PidFile(Path file) {
         try {
             props.load(new StringReader(Files.readString(file)));
             long pid = Long.parseLong(props.getProperty("pid", "-1").strip());
-            Instant started = Instant.parse(props.getProperty("started", Instant.EPOCH.toString()).strip());
+            Instant started = Instant.parse(
+                    props.getProperty("started", Instant.EPOCH.toString()).strip());
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> sameStart(p, started));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -57,7 +58,8 @@ public record PidFile(Path file) {
         if (recorded.equals(Instant.EPOCH)) {
             return true;
         }
-        return process.info().startInstant()
+        return process.info()
+                .startInstant()
                 .map(actual -> Duration.between(actual, recorded).abs().compareTo(START_TOLERANCE) <= 0)
                 .orElse(true);
     }

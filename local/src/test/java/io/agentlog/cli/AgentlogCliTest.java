@@ -17,8 +17,20 @@ class AgentlogCliTest {
         CliRun run = CliRun.of("--help");
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains("Usage: agentlog", "demo", "up", "down", "status", "topics", "agents",
-                "submit", "watch", "cancel", "engine", "worker");
+        assertThat(run.out())
+                .contains(
+                        "Usage: agentlog",
+                        "demo",
+                        "up",
+                        "down",
+                        "status",
+                        "topics",
+                        "agents",
+                        "submit",
+                        "watch",
+                        "cancel",
+                        "engine",
+                        "worker");
     }
 
     @Test
@@ -57,7 +69,9 @@ class AgentlogCliTest {
         CliRun run = CliRun.of("sumbit");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("Unmatched argument at index 0: 'sumbit'").contains("submit");
+        assertThat(run.err())
+                .contains("Unmatched argument at index 0: 'sumbit'")
+                .contains("submit");
     }
 
     @Test
@@ -73,7 +87,8 @@ class AgentlogCliTest {
         CliRun run = CliRun.of("submit", "--wait");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("Missing required options: '--agent=NAME', '--input=TEXT'")
+        assertThat(run.err())
+                .contains("Missing required options: '--agent=NAME', '--input=TEXT'")
                 .contains("agentlog submit --help");
     }
 

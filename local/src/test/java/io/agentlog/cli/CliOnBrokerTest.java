@@ -1,8 +1,8 @@
 package io.agentlog.cli;
 
-import io.agentlog.schemas.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentlog.schemas.Topics;
 import io.agentlog.testkit.SharedBroker;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -27,7 +27,8 @@ class CliOnBrokerTest {
         CliRun run = CliRun.of("topics", "create", "-b", bootstrap);
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().strip()).isEqualTo("All " + Topics.all(Topics.DEFAULT_POOLS).size() + " topics exist on " + bootstrap);
+        assertThat(run.out().strip())
+                .isEqualTo("All " + Topics.all(Topics.DEFAULT_POOLS).size() + " topics exist on " + bootstrap);
     }
 
     @Test
@@ -51,7 +52,8 @@ class CliOnBrokerTest {
     void shouldPrintSessionIdWhenSubmittingWithoutWaiting() {
         String sessionId = "cli-" + UUID.randomUUID();
 
-        CliRun run = CliRun.of("submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--session-id", sessionId);
+        CliRun run =
+                CliRun.of("submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--session-id", sessionId);
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out().strip()).isEqualTo(sessionId);
@@ -59,8 +61,8 @@ class CliOnBrokerTest {
 
     @Test
     void shouldTimeOutWithExitOneWhenNoEngineAnswers() {
-        CliRun run = CliRun.of("submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--wait",
-                "--timeout", "300ms");
+        CliRun run = CliRun.of(
+                "submit", "-b", bootstrap, "--agent", "demo", "--input", "hi", "--wait", "--timeout", "300ms");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("no result for session").contains("within 300 ms");

@@ -17,8 +17,11 @@ class EventLinesTest {
 
     @Test
     void shouldSummariseToolCallsWhenModelRespondsWithThem() {
-        ModelResponded responded = new ModelResponded("w-1", 0, "", List.of(
-                new ToolCall("call_0_0", "write_file", "{}"), new ToolCall("call_0_1", "list_files", "{}")),
+        ModelResponded responded = new ModelResponded(
+                "w-1",
+                0,
+                "",
+                List.of(new ToolCall("call_0_0", "write_file", "{}"), new ToolCall("call_0_1", "list_files", "{}")),
                 new Usage(10L, 2L, 0L));
 
         String line = EventLines.format(event(1, responded));
@@ -40,11 +43,18 @@ class EventLinesTest {
 
         String line = EventLines.format(event(9, new SessionEnded(ResultStatus.COMPLETED, output, null)));
 
-        assertThat(line).startsWith("#9   ended           COMPLETED: \"line one / line two xxx").endsWith("...\"");
+        assertThat(line)
+                .startsWith("#9   ended           COMPLETED: \"line one / line two xxx")
+                .endsWith("...\"");
         assertThat(line).hasSizeLessThan(150);
     }
 
     private static SessionEvent event(long seq, Object payload) {
-        return SessionEvent.newBuilder().setSessionId("s").setSeq(seq).setAt(Instant.EPOCH).setEvent(payload).build();
+        return SessionEvent.newBuilder()
+                .setSessionId("s")
+                .setSeq(seq)
+                .setAt(Instant.EPOCH)
+                .setEvent(payload)
+                .build();
     }
 }

@@ -25,7 +25,9 @@ class HostileCliInputTest {
         CliRun run = CliRun.of("agents", "put", file.toString(), "-b", NOBODY);
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("agentlog: " + file + ": not valid YAML at line 2").doesNotContain("\tat ");
+        assertThat(run.err())
+                .startsWith("agentlog: " + file + ": not valid YAML at line 2")
+                .doesNotContain("\tat ");
     }
 
     @Test
@@ -41,7 +43,10 @@ class HostileCliInputTest {
             CliRun run = CliRun.of("agents", "put", file.toString(), "-b", NOBODY);
 
             assertThat(run.exitCode()).as(file.toString()).isEqualTo(2);
-            assertThat(run.err()).as(file.toString()).startsWith("agentlog: " + file + ": ").doesNotContain("\tat ");
+            assertThat(run.err())
+                    .as(file.toString())
+                    .startsWith("agentlog: " + file + ": ")
+                    .doesNotContain("\tat ");
         }
     }
 
@@ -56,7 +61,10 @@ class HostileCliInputTest {
             CliRun run = CliRun.of(args);
 
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(run.err()).as(String.join(" ", args)).contains("session id '").contains("is invalid")
+            assertThat(run.err())
+                    .as(String.join(" ", args))
+                    .contains("session id '")
+                    .contains("is invalid")
                     .doesNotContain("\tat ");
         }
     }

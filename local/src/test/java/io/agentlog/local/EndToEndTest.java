@@ -11,8 +11,8 @@ import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
 import io.agentlog.schemas.DlqHeaders;
-import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.ScriptedTurn;
@@ -111,7 +111,8 @@ class EndToEndTest {
                 """.formatted(name), "test"));
 
         String session;
-        try (var results = consumer(Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer())) {
+        try (var results =
+                consumer(Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer())) {
             // When a task is submitted
             session = client.submit(AgentlogClient.task(name, "run both").build());
 
@@ -124,7 +125,10 @@ class EndToEndTest {
         }
         List<SessionEvent> journal = new ArrayList<>();
         client.watch(session, DEADLINE, journal::add);
-        assertThat(journal).extracting(SessionEvent::getEvent).filteredOn(ToolRequested.class::isInstance).hasSize(2);
+        assertThat(journal)
+                .extracting(SessionEvent::getEvent)
+                .filteredOn(ToolRequested.class::isInstance)
+                .hasSize(2);
         // both were requested before either completed: they ran in parallel
         int lastRequest = indexOfLast(journal, ToolRequested.class);
         int firstCompletion = indexOfFirst(journal, ToolCompleted.class);
@@ -146,7 +150,8 @@ class EndToEndTest {
         modelRequests.clear();
 
         // When a task runs
-        SessionResult result = client.submitAndWait(AgentlogClient.task(name, "call the tool").build(), DEADLINE);
+        SessionResult result =
+                client.submitAndWait(AgentlogClient.task(name, "call the tool").build(), DEADLINE);
 
         // Then the model was asked twice, the second time with the tool's result, and answered
         assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
@@ -155,7 +160,8 @@ class EndToEndTest {
         assertThat(modelRequests).hasSize(2);
         JsonNode first = modelRequests.get(0);
         assertThat(first.path("model").asText()).isEqualTo("test-model");
-        assertThat(first.path("tools").get(0).path("function").path("name").asText()).isEqualTo("noop");
+        assertThat(first.path("tools").get(0).path("function").path("name").asText())
+                .isEqualTo("noop");
         JsonNode second = modelRequests.get(1).path("messages");
         JsonNode toolMessage = second.get(second.size() - 1);
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
@@ -166,23 +172,30 @@ class EndToEndTest {
     @Test
     void shouldRunTheCodingExampleThroughTheSandbox() throws Exception {
         // Given the example agent that writes a buggy program, runs it, fixes it and runs it again
-        Assumptions.assumeTrue(Files.isExecutable(java.nio.file.Path.of("/usr/bin/bwrap")),
+        Assumptions.assumeTrue(
+                Files.isExecutable(java.nio.file.Path.of("/usr/bin/bwrap")),
                 "bubblewrap is not installed (scripts/setup.sh installs it): the sandbox refuses to run code");
-        AgentDefinition coder = AgentDefinitions.load(java.nio.file.Path.of("..", "examples", "agents", "coder-agent.yaml"));
+        AgentDefinition coder =
+                AgentDefinitions.load(java.nio.file.Path.of("..", "examples", "agents", "coder-agent.yaml"));
         coder.setName("e2e-coder-" + UUID.randomUUID());
         client.putAgent(coder);
 
         // When it runs
-        String session = client.submit(AgentlogClient.task(coder.getName(), "write and test mean()").build());
+        String session = client.submit(
+                AgentlogClient.task(coder.getName(), "write and test mean()").build());
         SessionResult result = client.awaitResult(session, DEADLINE);
 
         // Then the first run failed in the sandbox, the fixed one passed and its output file is in the workspace
         assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
         List<SessionEvent> journal = new ArrayList<>();
         client.watch(session, DEADLINE, journal::add);
-        List<ToolCompleted> tools = journal.stream().map(SessionEvent::getEvent)
-                .filter(ToolCompleted.class::isInstance).map(ToolCompleted.class::cast).toList();
-        assertThat(tools).extracting(ToolCompleted::getTool)
+        List<ToolCompleted> tools = journal.stream()
+                .map(SessionEvent::getEvent)
+                .filter(ToolCompleted.class::isInstance)
+                .map(ToolCompleted.class::cast)
+                .toList();
+        assertThat(tools)
+                .extracting(ToolCompleted::getTool)
                 .containsExactly("write_file", "run_python", "edit_file", "bash", "read_file");
         assertThat(tools.get(1).getIsError()).isTrue();
         assertThat(tools.get(1).getContent()).contains("should be 4");
@@ -205,33 +218,45 @@ class EndToEndTest {
                   - text: recovered
                 """.formatted(name), "test");
         confused.setScript(List.of(
-                new ScriptedTurn("", List.of(new ToolCall("call_0_0", "not_a_tool", "{}"))), confused.getScript().get(0)));
+                new ScriptedTurn("", List.of(new ToolCall("call_0_0", "not_a_tool", "{}"))),
+                confused.getScript().get(0)));
         client.putAgent(confused);
         String key = "bad-" + UUID.randomUUID();
         try (var producer = rawProducer();
                 var dlq = consumer(Topics.DLQ.name(), new ByteArrayDeserializer())) {
             // When garbage lands on every topic the engine reads, and on a worker pool's topic
             byte[] garbage = {(byte) 0xC3, 1, 42, 42, 42, 42, 42, 42, 42, 42, 42};
-            for (String topic : List.of(Topics.TASKS.name(), Topics.CONTROL.name(), Topics.WORK_RESULTS.name(),
+            for (String topic : List.of(
+                    Topics.TASKS.name(),
+                    Topics.CONTROL.name(),
+                    Topics.WORK_RESULTS.name(),
                     Topics.workTopicName(Topics.TOOLS_POOL))) {
                 producer.send(new ProducerRecord<>(topic, key, garbage)).get();
             }
 
             // Then each is in the DLQ with a reason naming its topic
             List<ConsumerRecord<String, byte[]>> dead = awaitRecords(dlq, key, 4);
-            assertThat(dead).extracting(r -> DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC))
-                    .containsExactlyInAnyOrder(Topics.TASKS.name(), Topics.CONTROL.name(), Topics.WORK_RESULTS.name(),
+            assertThat(dead)
+                    .extracting(r -> DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC))
+                    .containsExactlyInAnyOrder(
+                            Topics.TASKS.name(),
+                            Topics.CONTROL.name(),
+                            Topics.WORK_RESULTS.name(),
                             Topics.workTopicName(Topics.TOOLS_POOL));
-            assertThat(dead).allSatisfy(r -> assertThat(DlqHeaders.get(r.headers(), DlqHeaders.REASON)).isNotBlank());
+            assertThat(dead)
+                    .allSatisfy(r -> assertThat(DlqHeaders.get(r.headers(), DlqHeaders.REASON))
+                            .isNotBlank());
         }
 
         // And an unknown agent fails its session clearly
-        SessionResult unknown = client.submitAndWait(AgentlogClient.task("no-such-agent-" + key, "x").build(), DEADLINE);
+        SessionResult unknown = client.submitAndWait(
+                AgentlogClient.task("no-such-agent-" + key, "x").build(), DEADLINE);
         assertThat(unknown.getStatus()).isEqualTo(ResultStatus.FAILED);
         assertThat(unknown.getError()).contains("unknown agent 'no-such-agent-" + key + "'");
 
         // And a model that calls an unknown tool gets an error result and carries on
-        SessionResult recovered = client.submitAndWait(AgentlogClient.task(name, "x").build(), DEADLINE);
+        SessionResult recovered =
+                client.submitAndWait(AgentlogClient.task(name, "x").build(), DEADLINE);
         assertThat(recovered.getStatus()).isEqualTo(ResultStatus.COMPLETED);
         assertThat(recovered.getOutput()).isEqualTo("recovered");
     }
@@ -244,7 +269,8 @@ class EndToEndTest {
             JsonNode request = JSON.readTree(exchange.getRequestBody());
             modelRequests.add(request);
             JsonNode messages = request.path("messages");
-            boolean toolAnswered = messages.get(messages.size() - 1).path("role").asText().equals("tool");
+            boolean toolAnswered =
+                    messages.get(messages.size() - 1).path("role").asText().equals("tool");
             String body = toolAnswered ? """
                     {"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"test-model",
                      "choices":[{"index":0,"message":{"role":"assistant","content":"The tool said ok."},
@@ -302,7 +328,8 @@ class EndToEndTest {
         return consumer;
     }
 
-    private static <V> List<ConsumerRecord<String, V>> awaitRecords(KafkaConsumer<String, V> consumer, String key, int n) {
+    private static <V> List<ConsumerRecord<String, V>> awaitRecords(
+            KafkaConsumer<String, V> consumer, String key, int n) {
         List<ConsumerRecord<String, V>> found = new ArrayList<>();
         await().atMost(DEADLINE).until(() -> {
             consumer.poll(Duration.ofMillis(100)).forEach(r -> {

@@ -7,8 +7,8 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
-import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.testkit.SharedBroker;
@@ -107,7 +107,8 @@ class HugeInputTest {
                 byte[] garbage = new byte[size];
                 new Random(3).nextBytes(garbage);
                 try {
-                    producer.send(new ProducerRecord<>(Topics.TASKS.name(), sessionId, garbage)).get();
+                    producer.send(new ProducerRecord<>(Topics.TASKS.name(), sessionId, garbage))
+                            .get();
                     break;
                 } catch (ExecutionException e) {
                     assertThat(e.getCause()).isInstanceOf(RecordTooLargeException.class);
@@ -138,7 +139,8 @@ class HugeInputTest {
                 """.formatted(name, baseUrl), "test"));
 
         // When a session runs
-        SessionResult result = client.submitAndWait(AgentlogClient.task(name, "write it").build(), DEADLINE);
+        SessionResult result =
+                client.submitAndWait(AgentlogClient.task(name, "write it").build(), DEADLINE);
 
         // Then it ends (failed or with an error tool result), and the engine is still up
         assertThat(result.getStatus()).isIn(ResultStatus.FAILED, ResultStatus.COMPLETED);

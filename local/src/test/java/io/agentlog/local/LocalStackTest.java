@@ -45,17 +45,19 @@ class LocalStackTest {
 
         // Then
         assertThat(started).isTrue();
-        assertThat(out.toString()).contains("Started broker", "Registered agent demo@1", "Started engine",
-                "Started worker");
+        assertThat(out.toString())
+                .contains("Started broker", "Registered agent demo@1", "Started engine", "Started worker");
         LocalStack.Status status = stack.status();
         assertThat(status.allRunning()).isTrue();
         assertThat(status.bootstrapServers()).contains("127.0.0.1:" + options.port());
-        try (AgentlogClient client = new AgentlogClient(status.bootstrapServers().orElseThrow())) {
+        try (AgentlogClient client =
+                new AgentlogClient(status.bootstrapServers().orElseThrow())) {
             assertThat(client.agents()).extracting(AgentDefinition::getName).contains("demo");
         }
 
         // When started again, nothing new starts
-        assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter()))).isFalse();
+        assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter())))
+                .isFalse();
 
         // When
         List<String> stopped = stack.down(Duration.ofSeconds(20));

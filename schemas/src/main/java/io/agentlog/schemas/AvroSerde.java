@@ -49,8 +49,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             buffer.get(bytes);
             return bytes;
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(
-                    "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -14,8 +14,8 @@ public final class AvroTrust {
 
     static {
         var before = ClassSecurityValidator.getGlobal();
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
-                before, type -> GENERATED_PACKAGE.equals(type.getPackageName())));
+        ClassSecurityValidator.setGlobal(
+                ClassSecurityValidator.composite(before, type -> GENERATED_PACKAGE.equals(type.getPackageName())));
     }
 
     private AvroTrust() {}

@@ -27,50 +27,62 @@ public final class BuiltinTools {
     public static final String NOOP = "noop";
 
     private static final List<ToolSpec> ALL = List.of(
-            engine(READ_FILE,
+            engine(
+                    READ_FILE,
                     "Read a text file from the session workspace. Returns its content; with offset and limit, only those"
                             + " lines.",
                     """
                     {"type":"object","properties":{"path":{"type":"string","description":"Path relative to the workspace root"},"offset":{"type":"integer","minimum":1,"description":"First line to return (1-based)"},"limit":{"type":"integer","minimum":1,"description":"Most lines to return"}},"required":["path"],"additionalProperties":false}"""),
-            engine(WRITE_FILE, "Create or overwrite a text file in the session workspace.",
-                    """
+            engine(WRITE_FILE, "Create or overwrite a text file in the session workspace.", """
                     {"type":"object","properties":{"path":{"type":"string","description":"Path relative to the workspace root"},"content":{"type":"string","description":"The full new content"}},"required":["path","content"],"additionalProperties":false}"""),
-            engine(EDIT_FILE,
+            engine(
+                    EDIT_FILE,
                     "Replace an exact string in a workspace file. Fails when old_string is not found, or is found more"
                             + " than once and replace_all is not set: give more context to make it unique.",
                     """
                     {"type":"object","properties":{"path":{"type":"string","description":"Path relative to the workspace root"},"old_string":{"type":"string","description":"The exact text to replace"},"new_string":{"type":"string","description":"The replacement"},"replace_all":{"type":"boolean","description":"Replace every occurrence (default false)"}},"required":["path","old_string","new_string"],"additionalProperties":false}"""),
-            engine(LIST_FILES,
+            engine(
+                    LIST_FILES,
                     "List the files in the session workspace, one 'path<TAB>size' per line; a glob pattern such as"
                             + " '**/*.py' selects some.",
                     """
                     {"type":"object","properties":{"pattern":{"type":"string","description":"Glob over paths, e.g. src/**/*.java"},"prefix":{"type":"string","description":"Only paths starting with this"}},"additionalProperties":false}"""),
-            engine(GREP,
+            engine(
+                    GREP,
                     "Search the workspace files for a regular expression (Java syntax). Returns 'path:line:text' for each"
                             + " matching line.",
                     """
                     {"type":"object","properties":{"pattern":{"type":"string","description":"Regular expression"},"glob":{"type":"string","description":"Only files whose path matches this glob"},"ignore_case":{"type":"boolean"}},"required":["pattern"],"additionalProperties":false}"""),
-            sandbox(BASH,
+            sandbox(
+                    BASH,
                     "Run a bash command in a sandbox holding a copy of the session workspace as its working directory."
                             + " No network. Returns the exit code, stdout and stderr; files it creates or changes are"
                             + " saved to the workspace.",
                     """
                     {"type":"object","properties":{"command":{"type":"string","description":"The bash command or script"},"timeout_seconds":{"type":"integer","minimum":1,"description":"Wall-clock limit"}},"required":["command"],"additionalProperties":false}"""),
-            sandbox(RUN_PYTHON,
+            sandbox(
+                    RUN_PYTHON,
                     "Run Python 3 code in a sandbox holding a copy of the session workspace as its working directory."
                             + " No network. Returns the exit code, stdout and stderr; changed files are saved.",
                     """
                     {"type":"object","properties":{"code":{"type":"string","description":"Python 3 source"},"timeout_seconds":{"type":"integer","minimum":1}},"required":["code"],"additionalProperties":false}"""),
-            sandbox(RUN_JAVASCRIPT,
+            sandbox(
+                    RUN_JAVASCRIPT,
                     "Run JavaScript (ECMAScript, no Node APIs) in an isolated GraalJS sandbox. Returns the printed output"
                             + " and the value of the last expression.",
                     """
                     {"type":"object","properties":{"code":{"type":"string","description":"JavaScript source"},"timeout_seconds":{"type":"integer","minimum":1}},"required":["code"],"additionalProperties":false}"""),
-            spec(HTTP_FETCH, Topics.TOOLS_POOL, ToolSemantics.IDEMPOTENT,
+            spec(
+                    HTTP_FETCH,
+                    Topics.TOOLS_POOL,
+                    ToolSemantics.IDEMPOTENT,
                     "Fetch a URL with HTTP GET and return the status and body. Only hosts on the worker's allow-list can be reached.",
                     """
                     {"type":"object","properties":{"url":{"type":"string","description":"http or https URL"}},"required":["url"],"additionalProperties":false}"""),
-            spec(NOOP, Topics.TOOLS_POOL, ToolSemantics.IDEMPOTENT,
+            spec(
+                    NOOP,
+                    Topics.TOOLS_POOL,
+                    ToolSemantics.IDEMPOTENT,
                     "Do nothing and return 'ok' (for tests and benchmarks).",
                     """
                     {"type":"object","properties":{},"additionalProperties":true}"""));
@@ -83,7 +95,9 @@ public final class BuiltinTools {
     /** A copy of the built-in spec of that name, if there is one. */
     public static Optional<ToolSpec> find(String name) {
         ToolSpec spec = BY_NAME.get(name);
-        return spec == null ? Optional.empty() : Optional.of(ToolSpec.newBuilder(spec).build());
+        return spec == null
+                ? Optional.empty()
+                : Optional.of(ToolSpec.newBuilder(spec).build());
     }
 
     public static List<String> names() {

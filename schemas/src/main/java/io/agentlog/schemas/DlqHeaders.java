@@ -38,8 +38,8 @@ public final class DlqHeaders {
      * The DLQ copy of a record that could not be processed: its key and value (cut to fit, see
      * {@link #capValue}), the reason and origin in headers.
      */
-    public static ProducerRecord<byte[], byte[]> record(String reason, String component, String topic, int partition,
-            long offset, byte[] key, byte[] value) {
+    public static ProducerRecord<byte[], byte[]> record(
+            String reason, String component, String topic, int partition, long offset, byte[] key, byte[] value) {
         Headers headers = of(reason, component, topic, partition, offset);
         return new ProducerRecord<>(Topics.DLQ.name(), null, capKey(key, headers), capValue(value, headers), headers);
     }

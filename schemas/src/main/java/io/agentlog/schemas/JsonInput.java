@@ -30,7 +30,14 @@ public final class JsonInput {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static final Set<String> TASK_FIELDS = Set.of(
-            "sessionId", "agent", "agentVersion", "input", "idempotencyKey", "parentSessionId", "budget", "metadata",
+            "sessionId",
+            "agent",
+            "agentVersion",
+            "input",
+            "idempotencyKey",
+            "parentSessionId",
+            "budget",
+            "metadata",
             "submittedAt");
     private static final Set<String> BUDGET_FIELDS = Set.of("maxSteps", "maxTokens", "maxWallTimeMs");
     private static final Set<String> CONTROL_FIELDS = Set.of("sessionId", "type", "toolCallId", "message", "issuedAt");
@@ -41,7 +48,8 @@ public final class JsonInput {
         ObjectNode node = object(bytes, "task");
         onlyKnown(node, TASK_FIELDS, "task");
         return TaskSubmitted.newBuilder()
-                .setSessionId(optionalText(node, "sessionId", "task") == null ? "" : optionalText(node, "sessionId", "task"))
+                .setSessionId(
+                        optionalText(node, "sessionId", "task") == null ? "" : optionalText(node, "sessionId", "task"))
                 .setAgent(requiredText(node, "agent", "task"))
                 .setAgentVersion(optionalInt(node, "agentVersion", "task"))
                 .setInput(requiredText(node, "input", "task"))
@@ -49,7 +57,8 @@ public final class JsonInput {
                 .setParentSessionId(optionalText(node, "parentSessionId", "task"))
                 .setBudget(budget(node.get("budget")))
                 .setMetadata(metadata(node.get("metadata")))
-                .setSubmittedAt(java.time.Instant.ofEpochMilli(optionalLong(node, "submittedAt", "task", System.currentTimeMillis())))
+                .setSubmittedAt(java.time.Instant.ofEpochMilli(
+                        optionalLong(node, "submittedAt", "task", System.currentTimeMillis())))
                 .build();
     }
 
@@ -70,7 +79,8 @@ public final class JsonInput {
                 .setType(controlType)
                 .setToolCallId(optionalText(node, "toolCallId", "control command"))
                 .setMessage(optionalText(node, "message", "control command"))
-                .setIssuedAt(java.time.Instant.ofEpochMilli(optionalLong(node, "issuedAt", "control command", System.currentTimeMillis())))
+                .setIssuedAt(java.time.Instant.ofEpochMilli(
+                        optionalLong(node, "issuedAt", "control command", System.currentTimeMillis())))
                 .build();
     }
 

@@ -28,13 +28,14 @@ public final class SessionIds {
     }
 
     public static String fromIdempotencyKey(String idempotencyKey) {
-        return UUID.nameUUIDFromBytes(("agentlog:" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(("agentlog:" + idempotencyKey).getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     public static String validate(String sessionId) {
         if (sessionId == null || !VALID.matcher(sessionId).matches()) {
-            throw new IllegalArgumentException("session id '" + sessionId + "' is invalid: it must match "
-                    + VALID.pattern());
+            throw new IllegalArgumentException(
+                    "session id '" + sessionId + "' is invalid: it must match " + VALID.pattern());
         }
         return sessionId;
     }

@@ -8,7 +8,8 @@ import org.apache.kafka.common.serialization.Serde;
  * A topic of the agentlog contract: its name, the serdes of its keys and values, and how it is
  * created. Immutable; all instances live in {@link Topics}.
  */
-public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, int partitions, Map<String, String> configs) {
+public record Topic<K, V>(
+        String name, Serde<K> keySerde, Serde<V> valueSerde, int partitions, Map<String, String> configs) {
 
     public Topic {
         Objects.requireNonNull(name, "name");

@@ -29,7 +29,8 @@ public final class TopicSetup {
     private TopicSetup() {}
 
     /** Creates every topic a stack with these worker pools needs; returns the names it created. */
-    public static List<String> createAll(String bootstrapServers, List<String> pools, short replicationFactor, Duration timeout) {
+    public static List<String> createAll(
+            String bootstrapServers, List<String> pools, short replicationFactor, Duration timeout) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
@@ -62,7 +63,8 @@ public final class TopicSetup {
             }
             return created;
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create agentlog topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot create agentlog topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
@@ -83,8 +85,10 @@ public final class TopicSetup {
                 return;
             } catch (ExecutionException e) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topics have no leader after " + timeout + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "topics have no leader after " + timeout + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
                 Thread.sleep(50); // a leader election takes milliseconds; poll with a deadline
             }

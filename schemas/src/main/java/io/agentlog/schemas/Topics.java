@@ -36,8 +36,10 @@ public final class Topics {
     public static final int WORK_PARTITIONS = 12;
 
     private static final Map<String, String> DELETE_7_DAYS = Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-            TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG,
+            String.valueOf(7L * 24 * 3600 * 1000));
 
     /**
      * Largest record on the work topics and the work results topic: a sandboxed tool call carries a
@@ -60,8 +62,8 @@ public final class Topics {
     /** Room for a capped value and key ({@link DlqHeaders#MAX_VALUE_BYTES}) and the headers. */
     public static final int MAX_DLQ_RECORD_BYTES = 2 * 1024 * 1024;
 
-    private static final Map<String, String> COMPACTED = Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    private static final Map<String, String> COMPACTED =
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     /** The pool names workers serve by default. */
     public static final String MODEL_POOL = "model";
@@ -87,15 +89,18 @@ public final class Topics {
     public static final Topic<String, WorkResult> WORK_RESULTS = new Topic<>(
             "agentlog.work.results", KEYS, AvroSerde.of(WorkResult.class), SESSION_PARTITIONS, WORK_CONFIGS);
 
-    public static final Topic<String, SessionEvent> EVENTS = new Topic<>(
-            "agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
+    public static final Topic<String, SessionEvent> EVENTS =
+            new Topic<>("agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
 
-    public static final Topic<String, SessionResult> RESULTS = new Topic<>(
-            "agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+    public static final Topic<String, SessionResult> RESULTS =
+            new Topic<>("agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
 
     /** Token and progress chunks: best effort, not part of any session's state. */
     public static final Topic<String, String> STREAM = new Topic<>(
-            "agentlog.stream", KEYS, Serdes.String(), SESSION_PARTITIONS,
+            "agentlog.stream",
+            KEYS,
+            Serdes.String(),
+            SESSION_PARTITIONS,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
 
     /** Agent definitions keyed {@code name@version}; compacted, so the newest of each version stays. */
@@ -104,9 +109,15 @@ public final class Topics {
 
     /** Records that could not be processed; the original key and value, the reason in headers ({@link DlqHeaders}). */
     public static final Topic<byte[], byte[]> DLQ = new Topic<>(
-            "agentlog.dlq", Serdes.ByteArray(), Serdes.ByteArray(), 1,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000),
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_DLQ_RECORD_BYTES)));
+            "agentlog.dlq",
+            Serdes.ByteArray(),
+            Serdes.ByteArray(),
+            1,
+            Map.of(
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    String.valueOf(30L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    String.valueOf(MAX_DLQ_RECORD_BYTES)));
 
     /** The default worker pools: model calls, worker-side tools, sandboxed code. */
     public static final List<String> DEFAULT_POOLS = List.of(MODEL_POOL, TOOLS_POOL, SANDBOX_POOL);

@@ -14,7 +14,11 @@ class AvroSerdeTest {
     @Test
     void shouldRoundTripInSingleObjectEncoding() {
         var serde = AvroSerde.of(TaskSubmitted.class);
-        TaskSubmitted task = TaskSubmitted.newBuilder().setSessionId("s").setAgent("a").setInput("hi").build();
+        TaskSubmitted task = TaskSubmitted.newBuilder()
+                .setSessionId("s")
+                .setAgent("a")
+                .setInput("hi")
+                .build();
 
         byte[] bytes = serde.encode(task);
 
@@ -26,7 +30,10 @@ class AvroSerdeTest {
     @Test
     void shouldRefuseARecordOfAnotherTypeWithAClearMessage() {
         byte[] control = AvroSerde.of(ControlCommand.class)
-                .encode(ControlCommand.newBuilder().setSessionId("s").setType(ControlType.CANCEL).build());
+                .encode(ControlCommand.newBuilder()
+                        .setSessionId("s")
+                        .setType(ControlType.CANCEL)
+                        .build());
 
         assertThatThrownBy(() -> AvroSerde.of(TaskSubmitted.class).decode(control))
                 .isInstanceOf(UndecodableRecordException.class)
@@ -52,8 +59,8 @@ class AvroSerdeTest {
 
         assertThatThrownBy(() -> serde.decode("{\"agent\":\"a\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessage("task field 'input' is required (a non-empty string)");
-        assertThatThrownBy(() -> serde.decode("{\"agent\":\"a\",\"input\":\"x\",\"agentVersion\":\"2\"}"
-                        .getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> serde.decode(
+                        "{\"agent\":\"a\",\"input\":\"x\",\"agentVersion\":\"2\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessage("task field 'agentVersion' must be an integer, but was \"2\"");
         assertThatThrownBy(() -> serde.decode("{\"agent\":".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(UndecodableRecordException.class)
@@ -62,8 +69,9 @@ class AvroSerdeTest {
 
     @Test
     void shouldReadControlCommandsAsJson() {
-        ControlCommand cancel = InputSerde.control().decode(
-                "{\"type\":\"cancel\",\"sessionId\":\"s1\",\"message\":\"stop\"}".getBytes(StandardCharsets.UTF_8));
+        ControlCommand cancel = InputSerde.control()
+                .decode("{\"type\":\"cancel\",\"sessionId\":\"s1\",\"message\":\"stop\"}"
+                        .getBytes(StandardCharsets.UTF_8));
 
         assertThat(cancel.getType()).isEqualTo(ControlType.CANCEL);
         assertThatThrownBy(() -> InputSerde.control().decode("{\"type\":\"explode\"}".getBytes(StandardCharsets.UTF_8)))

@@ -32,9 +32,16 @@ class SchemaCompatibilityTest {
     static final String RELEASE = SchemaHistory.RELEASES.getLast();
 
     static Stream<Arguments> types() {
-        return List.of(TaskSubmitted.getClassSchema(), ControlCommand.getClassSchema(), WorkRequest.getClassSchema(),
-                        WorkResult.getClassSchema(), SessionEvent.getClassSchema(), SessionResult.getClassSchema(),
-                        AgentDefinition.getClassSchema(), SessionState.getClassSchema(), Message.getClassSchema())
+        return List.of(
+                        TaskSubmitted.getClassSchema(),
+                        ControlCommand.getClassSchema(),
+                        WorkRequest.getClassSchema(),
+                        WorkResult.getClassSchema(),
+                        SessionEvent.getClassSchema(),
+                        SessionResult.getClassSchema(),
+                        AgentDefinition.getClassSchema(),
+                        SessionState.getClassSchema(),
+                        Message.getClassSchema())
                 .stream()
                 .map(schema -> Arguments.of(schema.getName(), schema));
     }
@@ -46,7 +53,8 @@ class SchemaCompatibilityTest {
 
         var backward = SchemaCompatibility.checkReaderWriterCompatibility(current, released);
 
-        assertThat(backward.getType()).as("new %s reads %s records: %s", name, RELEASE, backward.getDescription())
+        assertThat(backward.getType())
+                .as("new %s reads %s records: %s", name, RELEASE, backward.getDescription())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
     }
 

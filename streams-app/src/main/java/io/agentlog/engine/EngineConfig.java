@@ -49,23 +49,40 @@ public record EngineConfig(
 
     public EngineConfig {
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must not be empty");
-        require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
+        require(
+                applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
                 "application id must match [A-Za-z0-9._-]+, but was '" + applicationId + "'");
         require(stateDir != null, "state dir must be set");
-        require(!commitInterval.isNegative(), "commit interval must be >= 0, but was " + commitInterval.toMillis() + " ms");
-        require(!pollTime.isNegative() && !pollTime.isZero(), "poll time must be > 0, but was " + pollTime.toMillis() + " ms");
+        require(
+                !commitInterval.isNegative(),
+                "commit interval must be >= 0, but was " + commitInterval.toMillis() + " ms");
+        require(
+                !pollTime.isNegative() && !pollTime.isZero(),
+                "poll time must be > 0, but was " + pollTime.toMillis() + " ms");
         require(streamThreads >= 1, "stream threads must be >= 1, but was " + streamThreads);
         require(standbyReplicas >= 0, "standby replicas must be >= 0, but was " + standbyReplicas);
-        require(modelTimeout.toMillis() >= 1000, "model timeout must be >= 1000 ms, but was " + modelTimeout.toMillis());
+        require(
+                modelTimeout.toMillis() >= 1000,
+                "model timeout must be >= 1000 ms, but was " + modelTimeout.toMillis());
         require(maxContentChars >= 256, "max content chars must be >= 256, but was " + maxContentChars);
         require(maxFileBytes >= 1, "max file bytes must be >= 1, but was " + maxFileBytes);
-        require(maxWorkspaceBytes >= maxFileBytes,
+        require(
+                maxWorkspaceBytes >= maxFileBytes,
                 "max workspace bytes must be >= max file bytes (" + maxFileBytes + "), but was " + maxWorkspaceBytes);
     }
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
-        return new EngineConfig(bootstrapServers, "agentlog-engine", stateDir, DEFAULT_COMMIT_INTERVAL,
-                DEFAULT_POLL_TIME, 1, 0, DEFAULT_MODEL_TIMEOUT, DEFAULT_MAX_CONTENT_CHARS, DEFAULT_MAX_FILE_BYTES,
+        return new EngineConfig(
+                bootstrapServers,
+                "agentlog-engine",
+                stateDir,
+                DEFAULT_COMMIT_INTERVAL,
+                DEFAULT_POLL_TIME,
+                1,
+                0,
+                DEFAULT_MODEL_TIMEOUT,
+                DEFAULT_MAX_CONTENT_CHARS,
+                DEFAULT_MAX_FILE_BYTES,
                 DEFAULT_MAX_WORKSPACE_BYTES);
     }
 
@@ -74,7 +91,10 @@ public record EngineConfig(
         return new EngineConfig(
                 in.text("AGENTLOG_BOOTSTRAP_SERVERS", "localhost:9092"),
                 in.text("AGENTLOG_APPLICATION_ID", "agentlog-engine"),
-                Path.of(in.text("AGENTLOG_STATE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "agentlog-engine").toString())),
+                Path.of(in.text(
+                        "AGENTLOG_STATE_DIR",
+                        Path.of(System.getProperty("java.io.tmpdir"), "agentlog-engine")
+                                .toString())),
                 Duration.ofMillis(in.number("AGENTLOG_COMMIT_INTERVAL_MS", DEFAULT_COMMIT_INTERVAL.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_POLL_MS", DEFAULT_POLL_TIME.toMillis())),
                 (int) in.number("AGENTLOG_STREAM_THREADS", 1),
@@ -86,9 +106,18 @@ public record EngineConfig(
     }
 
     public EngineConfig withApplicationId(String id) {
-        return new EngineConfig(bootstrapServers, id, stateDir, commitInterval, pollTime, streamThreads,
-                standbyReplicas, modelTimeout,
-                maxContentChars, maxFileBytes, maxWorkspaceBytes);
+        return new EngineConfig(
+                bootstrapServers,
+                id,
+                stateDir,
+                commitInterval,
+                pollTime,
+                streamThreads,
+                standbyReplicas,
+                modelTimeout,
+                maxContentChars,
+                maxFileBytes,
+                maxWorkspaceBytes);
     }
 
     private static void require(boolean condition, String message) {

@@ -18,10 +18,13 @@ public final class EngineMain {
         }
         Engine engine = Engine.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            engine.close();
-            stopped.countDown();
-        }, "agentlog-engine-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            engine.close();
+                            stopped.countDown();
+                        },
+                        "agentlog-engine-shutdown"));
         stopped.await();
     }
 }

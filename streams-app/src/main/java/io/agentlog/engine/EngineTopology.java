@@ -64,40 +64,81 @@ public final class EngineTopology {
         var keys = Serdes.String();
         Topology topology = new Topology();
 
-        topology.addSource(TASKS_SOURCE, keys.deserializer(), Topics.TASKS.valueSerde().deserializer(), Topics.TASKS.name());
-        topology.addSource(CONTROL_SOURCE, keys.deserializer(), Topics.CONTROL.valueSerde().deserializer(),
-                Topics.CONTROL.name());
-        topology.addSource(WORK_RESULTS_SOURCE, keys.deserializer(), Topics.WORK_RESULTS.valueSerde().deserializer(),
+        topology.addSource(
+                TASKS_SOURCE, keys.deserializer(), Topics.TASKS.valueSerde().deserializer(), Topics.TASKS.name());
+        topology.addSource(
+                CONTROL_SOURCE, keys.deserializer(), Topics.CONTROL.valueSerde().deserializer(), Topics.CONTROL.name());
+        topology.addSource(
+                WORK_RESULTS_SOURCE,
+                keys.deserializer(),
+                Topics.WORK_RESULTS.valueSerde().deserializer(),
                 Topics.WORK_RESULTS.name());
 
-        topology.addProcessor(SESSION_PROCESSOR, () -> new SessionProcessor(config, pools),
-                TASKS_SOURCE, CONTROL_SOURCE, WORK_RESULTS_SOURCE);
+        topology.addProcessor(
+                SESSION_PROCESSOR,
+                () -> new SessionProcessor(config, pools),
+                TASKS_SOURCE,
+                CONTROL_SOURCE,
+                WORK_RESULTS_SOURCE);
 
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE), keys,
-                AvroSerde.of(SessionState.class)).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), keys,
-                AvroSerde.of(Message.class)).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKSPACE_STORE), keys,
-                Serdes.ByteArray()).withLoggingEnabled(LARGE_CHANGELOG), SESSION_PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), keys,
-                keys), SESSION_PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(SESSIONS_STORE), keys, AvroSerde.of(SessionState.class))
+                        .withLoggingEnabled(LARGE_CHANGELOG),
+                SESSION_PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(HISTORY_STORE), keys, AvroSerde.of(Message.class))
+                        .withLoggingEnabled(LARGE_CHANGELOG),
+                SESSION_PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKSPACE_STORE), keys, Serdes.ByteArray())
+                        .withLoggingEnabled(LARGE_CHANGELOG),
+                SESSION_PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), keys, keys),
+                SESSION_PROCESSOR);
 
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS_STORE), keys, Serdes.ByteArray())
                         .withLoggingDisabled(),
-                AGENTS_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), Topics.AGENTS.name(),
-                AGENTS_UPDATER, AgentStoreUpdater::new);
+                AGENTS_SOURCE,
+                keys.deserializer(),
+                Serdes.ByteArray().deserializer(),
+                Topics.AGENTS.name(),
+                AGENTS_UPDATER,
+                AgentStoreUpdater::new);
 
-        topology.addSink(EVENTS_SINK, Topics.EVENTS.name(), keys.serializer(), Topics.EVENTS.valueSerde().serializer(),
+        topology.addSink(
+                EVENTS_SINK,
+                Topics.EVENTS.name(),
+                keys.serializer(),
+                Topics.EVENTS.valueSerde().serializer(),
                 SESSION_PROCESSOR);
-        topology.addSink(RESULTS_SINK, Topics.RESULTS.name(), keys.serializer(),
-                Topics.RESULTS.valueSerde().serializer(), SESSION_PROCESSOR);
-        topology.addSink(WORK_SINK, (key, value, context) -> Topics.workTopicName(((WorkRequest) value).getPool()),
-                keys.serializer(), AvroSerde.of(WorkRequest.class).serializer(), SESSION_PROCESSOR);
-        topology.addSink(TASKS_SINK, Topics.TASKS.name(), keys.serializer(), Topics.TASKS.valueSerde().serializer(),
+        topology.addSink(
+                RESULTS_SINK,
+                Topics.RESULTS.name(),
+                keys.serializer(),
+                Topics.RESULTS.valueSerde().serializer(),
                 SESSION_PROCESSOR);
-        topology.addSink(CONTROL_SINK, Topics.CONTROL.name(), keys.serializer(),
-                Topics.CONTROL.valueSerde().serializer(), SESSION_PROCESSOR);
+        topology.addSink(
+                WORK_SINK,
+                (key, value, context) -> Topics.workTopicName(((WorkRequest) value).getPool()),
+                keys.serializer(),
+                AvroSerde.of(WorkRequest.class).serializer(),
+                SESSION_PROCESSOR);
+        topology.addSink(
+                TASKS_SINK,
+                Topics.TASKS.name(),
+                keys.serializer(),
+                Topics.TASKS.valueSerde().serializer(),
+                SESSION_PROCESSOR);
+        topology.addSink(
+                CONTROL_SINK,
+                Topics.CONTROL.name(),
+                keys.serializer(),
+                Topics.CONTROL.valueSerde().serializer(),
+                SESSION_PROCESSOR);
         topology.addSink(DLQ_SINK, Topics.DLQ.name(), keys.serializer(), new AnyRecordSerializer(), SESSION_PROCESSOR);
         return topology;
     }

@@ -27,12 +27,15 @@ final class StreamsGroupConfig {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             var group = new ConfigResource(ConfigResource.Type.GROUP, config.applicationId());
-            var op = new AlterConfigOp(new ConfigEntry(STANDBY_REPLICAS, String.valueOf(config.standbyReplicas())),
+            var op = new AlterConfigOp(
+                    new ConfigEntry(STANDBY_REPLICAS, String.valueOf(config.standbyReplicas())),
                     AlterConfigOp.OpType.SET);
             admin.incrementalAlterConfigs(Map.of(group, List.of(op))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot set " + STANDBY_REPLICAS + "=" + config.standbyReplicas()
-                    + " on group " + config.applicationId() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot set " + STANDBY_REPLICAS + "=" + config.standbyReplicas() + " on group "
+                            + config.applicationId() + ": " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while configuring group " + config.applicationId(), e);

@@ -24,14 +24,16 @@ final class StreamsSettings {
         props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
         // Latency: poll.ms paces an idle stream thread (default 100 ms = ~100 ms per hop), and the
         // commit interval is the transaction length, which read_committed readers wait for.
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        props.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         props.put(StreamsConfig.POLL_MS_CONFIG, config.pollTime().toMillis());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         // Sandboxed tool calls carry a copy of the session workspace (the work topics accept that much).
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_WORK_RECORD_BYTES);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         // An undecodable input record goes to the DLQ and processing continues.
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        props.put(
+                StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterDeserializationHandler.class.getName());
         // The engine only ever reads committed work results and tasks.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");

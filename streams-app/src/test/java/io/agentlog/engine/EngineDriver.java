@@ -59,30 +59,55 @@ final class EngineDriver implements AutoCloseable {
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         driver = new TopologyTestDriver(
-                EngineTopology.build(config, WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS))), props,
+                EngineTopology.build(config, WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS))),
+                props,
                 Instant.parse("2026-01-01T00:00:00Z"));
         var keys = Serdes.String();
-        agents = driver.createInputTopic(Topics.AGENTS.name(), keys.serializer(), Topics.AGENTS.valueSerde().serializer());
-        tasks = driver.createInputTopic(Topics.TASKS.name(), keys.serializer(), Topics.TASKS.valueSerde().serializer());
-        rawTasks = driver.createInputTopic(Topics.TASKS.name(), keys.serializer(), Serdes.ByteArray().serializer());
-        control = driver.createInputTopic(Topics.CONTROL.name(), keys.serializer(), Topics.CONTROL.valueSerde().serializer());
-        workResults = driver.createInputTopic(Topics.WORK_RESULTS.name(), keys.serializer(),
+        agents = driver.createInputTopic(
+                Topics.AGENTS.name(),
+                keys.serializer(),
+                Topics.AGENTS.valueSerde().serializer());
+        tasks = driver.createInputTopic(
+                Topics.TASKS.name(),
+                keys.serializer(),
+                Topics.TASKS.valueSerde().serializer());
+        rawTasks = driver.createInputTopic(
+                Topics.TASKS.name(), keys.serializer(), Serdes.ByteArray().serializer());
+        control = driver.createInputTopic(
+                Topics.CONTROL.name(),
+                keys.serializer(),
+                Topics.CONTROL.valueSerde().serializer());
+        workResults = driver.createInputTopic(
+                Topics.WORK_RESULTS.name(),
+                keys.serializer(),
                 Topics.WORK_RESULTS.valueSerde().serializer());
         var work = AvroSerde.of(WorkRequest.class).deserializer();
         modelWork = driver.createOutputTopic(Topics.workTopicName(Topics.MODEL_POOL), keys.deserializer(), work);
         toolWork = driver.createOutputTopic(Topics.workTopicName(Topics.TOOLS_POOL), keys.deserializer(), work);
         sandboxWork = driver.createOutputTopic(Topics.workTopicName(Topics.SANDBOX_POOL), keys.deserializer(), work);
-        events = driver.createOutputTopic(Topics.EVENTS.name(), keys.deserializer(), Topics.EVENTS.valueSerde().deserializer());
-        results = driver.createOutputTopic(Topics.RESULTS.name(), keys.deserializer(),
+        events = driver.createOutputTopic(
+                Topics.EVENTS.name(),
+                keys.deserializer(),
+                Topics.EVENTS.valueSerde().deserializer());
+        results = driver.createOutputTopic(
+                Topics.RESULTS.name(),
+                keys.deserializer(),
                 Topics.RESULTS.valueSerde().deserializer());
-        dlq = driver.createOutputTopic(Topics.DLQ.name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
-        tasksOut = driver.createOutputTopic(Topics.TASKS.name(), keys.deserializer(), Topics.TASKS.valueSerde().deserializer());
+        dlq = driver.createOutputTopic(
+                Topics.DLQ.name(),
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer());
+        tasksOut = driver.createOutputTopic(
+                Topics.TASKS.name(),
+                keys.deserializer(),
+                Topics.TASKS.valueSerde().deserializer());
     }
 
     // ---- builders ----
 
     static AgentDefinition agent(String name, int version, List<String> tools, Limits limits) {
-        List<ToolSpec> specs = tools.stream().map(t -> BuiltinTools.find(t).orElseThrow()).toList();
+        List<ToolSpec> specs =
+                tools.stream().map(t -> BuiltinTools.find(t).orElseThrow()).toList();
         return AgentDefinition.newBuilder()
                 .setName(name)
                 .setVersion(version)
@@ -114,7 +139,10 @@ final class EngineDriver implements AutoCloseable {
                 .setWorkId(request.getWorkId())
                 .setSessionId(request.getSessionId())
                 .setOutcome(WorkOutcome.OK)
-                .setResult(ModelReply.newBuilder().setText(text).setToolCalls(List.of(calls)).build())
+                .setResult(ModelReply.newBuilder()
+                        .setText(text)
+                        .setToolCalls(List.of(calls))
+                        .build())
                 .setUsage(new Usage(10L, 5L, 0L))
                 .build();
     }

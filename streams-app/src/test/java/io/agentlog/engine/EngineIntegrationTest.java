@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentlog.schemas.DlqHeaders;
-import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
@@ -77,20 +77,34 @@ class EngineIntegrationTest {
     void shouldRunASessionWithParallelToolCallsToAResultOnTheBroker() throws Exception {
         // Given an agent and a task
         AgentDefinition definition = agent("it-agent-" + UUID.randomUUID(), List.of("noop", "write_file"));
-        send(Topics.AGENTS.name(), Topics.agentKey(definition.getName(), 1), Topics.AGENTS.valueSerde().serializer()
-                .serialize("", definition));
+        send(
+                Topics.AGENTS.name(),
+                Topics.agentKey(definition.getName(), 1),
+                Topics.AGENTS.valueSerde().serializer().serialize("", definition));
         String session = "it-" + UUID.randomUUID();
         String json = "{\"agent\":\"" + definition.getName() + "\",\"input\":\"go\"}";
 
-        try (var modelWork = consumer(Topics.workTopicName(Topics.MODEL_POOL), Topics.work("model").valueSerde().deserializer());
-                var toolWork = consumer(Topics.workTopicName(Topics.TOOLS_POOL), Topics.work("tools").valueSerde().deserializer());
-                var results = consumer(Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer());
-                var events = consumer(Topics.EVENTS.name(), Topics.EVENTS.valueSerde().deserializer())) {
+        try (var modelWork = consumer(
+                        Topics.workTopicName(Topics.MODEL_POOL),
+                        Topics.work("model").valueSerde().deserializer());
+                var toolWork = consumer(
+                        Topics.workTopicName(Topics.TOOLS_POOL),
+                        Topics.work("tools").valueSerde().deserializer());
+                var results = consumer(
+                        Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer());
+                var events = consumer(
+                        Topics.EVENTS.name(), Topics.EVENTS.valueSerde().deserializer())) {
             // When the task is produced as plain JSON, and the "workers" answer
             send(Topics.TASKS.name(), session, json.getBytes(StandardCharsets.UTF_8));
             WorkRequest first = awaitOne(modelWork, session);
-            answer(session, modelReply(first, "", call("a", "noop", "{}"), call("b", "noop", "{}"),
-                    call("c", "write_file", "{\"path\":\"out.txt\",\"content\":\"x\"}")));
+            answer(
+                    session,
+                    modelReply(
+                            first,
+                            "",
+                            call("a", "noop", "{}"),
+                            call("b", "noop", "{}"),
+                            call("c", "write_file", "{\"path\":\"out.txt\",\"content\":\"x\"}")));
             List<WorkRequest> tools = awaitAll(toolWork, session, 2);
             answer(session, toolResult(tools.get(0), "ok a"));
             answer(session, toolResult(tools.get(0), "duplicate"));
@@ -106,7 +120,8 @@ class EngineIntegrationTest {
             // started, model requested/responded, 3 tool requests, a file written, 3 tool completions,
             // model requested/responded, ended: the duplicate result left no trace
             List<SessionEvent> journal = awaitAll(events, session, 13);
-            assertThat(journal).extracting(SessionEvent::getSeq)
+            assertThat(journal)
+                    .extracting(SessionEvent::getSeq)
                     .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
             assertThat(journal.getLast().getEvent()).isInstanceOf(SessionEnded.class);
         }
@@ -115,21 +130,33 @@ class EngineIntegrationTest {
     @Test
     void shouldDeadLetterUndecodableTasksAndKeepThePartitionFlowing() throws Exception {
         AgentDefinition definition = agent("it-dlq-" + UUID.randomUUID(), List.of());
-        send(Topics.AGENTS.name(), Topics.agentKey(definition.getName(), 1), Topics.AGENTS.valueSerde().serializer()
-                .serialize("", definition));
+        send(
+                Topics.AGENTS.name(),
+                Topics.agentKey(definition.getName(), 1),
+                Topics.AGENTS.valueSerde().serializer().serialize("", definition));
         String key = "poison-" + UUID.randomUUID();
         try (var dlq = consumer(Topics.DLQ.name(), new ByteArrayDeserializer());
-                var results = consumer(Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer())) {
+                var results = consumer(
+                        Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer())) {
             // When garbage and then valid tasks land on the same key's partition
             send(Topics.TASKS.name(), key, new byte[] {(byte) 0xC3, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
-            send(Topics.TASKS.name(), key, "{\"agent\": \"x\", \"input\": \"y\", \"bogus\": 1}".getBytes(StandardCharsets.UTF_8));
-            send(Topics.TASKS.name(), key, ("{\"agent\":\"nobody-" + key + "\",\"input\":\"y\"}").getBytes(StandardCharsets.UTF_8));
+            send(
+                    Topics.TASKS.name(),
+                    key,
+                    "{\"agent\": \"x\", \"input\": \"y\", \"bogus\": 1}".getBytes(StandardCharsets.UTF_8));
+            send(
+                    Topics.TASKS.name(),
+                    key,
+                    ("{\"agent\":\"nobody-" + key + "\",\"input\":\"y\"}").getBytes(StandardCharsets.UTF_8));
 
             // Then both bad records are in the DLQ with their reasons, and the valid one gets its result
             List<ConsumerRecord<String, byte[]>> dead = awaitRecords(dlq, key, 2);
-            assertThat(DlqHeaders.get(dead.get(0).headers(), DlqHeaders.REASON)).contains("cannot decode TaskSubmitted");
-            assertThat(DlqHeaders.get(dead.get(1).headers(), DlqHeaders.REASON)).contains("unknown task field(s) [bogus]");
-            assertThat(DlqHeaders.get(dead.get(1).headers(), DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.TASKS.name());
+            assertThat(DlqHeaders.get(dead.get(0).headers(), DlqHeaders.REASON))
+                    .contains("cannot decode TaskSubmitted");
+            assertThat(DlqHeaders.get(dead.get(1).headers(), DlqHeaders.REASON))
+                    .contains("unknown task field(s) [bogus]");
+            assertThat(DlqHeaders.get(dead.get(1).headers(), DlqHeaders.SOURCE_TOPIC))
+                    .isEqualTo(Topics.TASKS.name());
             SessionResult result = awaitOne(results, key);
             assertThat(result.getStatus()).isEqualTo(ResultStatus.FAILED);
             assertThat(result.getError()).contains("unknown agent 'nobody-" + key + "'");
@@ -143,7 +170,10 @@ class EngineIntegrationTest {
     }
 
     private static void answer(String session, WorkResult result) throws Exception {
-        send(Topics.WORK_RESULTS.name(), session, Topics.WORK_RESULTS.valueSerde().serializer().serialize("", result));
+        send(
+                Topics.WORK_RESULTS.name(),
+                session,
+                Topics.WORK_RESULTS.valueSerde().serializer().serialize("", result));
     }
 
     private static <V> KafkaConsumer<String, V> consumer(String topic, Deserializer<V> values) {
@@ -157,7 +187,8 @@ class EngineIntegrationTest {
         return consumer;
     }
 
-    private static <V> List<ConsumerRecord<String, V>> awaitRecords(KafkaConsumer<String, V> consumer, String key, int n) {
+    private static <V> List<ConsumerRecord<String, V>> awaitRecords(
+            KafkaConsumer<String, V> consumer, String key, int n) {
         List<ConsumerRecord<String, V>> found = new ArrayList<>();
         await().atMost(DEADLINE).until(() -> {
             consumer.poll(Duration.ofMillis(100)).forEach(r -> {
@@ -171,11 +202,12 @@ class EngineIntegrationTest {
     }
 
     private static <V> List<V> awaitAll(KafkaConsumer<String, V> consumer, String key, int n) {
-        return awaitRecords(consumer, key, n).stream().map(ConsumerRecord::value).toList();
+        return awaitRecords(consumer, key, n).stream()
+                .map(ConsumerRecord::value)
+                .toList();
     }
 
     private static <V> V awaitOne(KafkaConsumer<String, V> consumer, String key) {
         return awaitAll(consumer, key, 1).get(0);
     }
-
 }

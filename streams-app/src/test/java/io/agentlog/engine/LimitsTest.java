@@ -19,8 +19,18 @@ class LimitsTest {
 
     private static EngineConfig withContentCap(int chars) throws Exception {
         EngineConfig d = EngineConfig.defaults("unused:9092", EngineDriver.tempDir());
-        return new EngineConfig(d.bootstrapServers(), d.applicationId(), d.stateDir(), d.commitInterval(),
-                d.pollTime(), 1, 0, d.modelTimeout(), chars, 16 * 1024 * 1024, 64 * 1024 * 1024);
+        return new EngineConfig(
+                d.bootstrapServers(),
+                d.applicationId(),
+                d.stateDir(),
+                d.commitInterval(),
+                d.pollTime(),
+                1,
+                0,
+                d.modelTimeout(),
+                chars,
+                16 * 1024 * 1024,
+                64 * 1024 * 1024);
     }
 
     @Test
@@ -35,11 +45,14 @@ class LimitsTest {
 
             WorkRequest next = engine.nextModelCall();
             Message shown = engine.modelCall(next).getMessages().getLast();
-            assertThat(shown.getContent()).startsWith(longOutput.substring(0, 300))
-                    .contains("[truncated: 700 more characters; the full text is in workspace file .agentlog/outputs/tool-a.txt]");
-            engine.workResults.pipeInput("s1", modelReply(next, "", call("b", "read_file",
-                    "{\"path\":\".agentlog/outputs/tool-a.txt\"}")));
-            Message reread = engine.modelCall(engine.nextModelCall()).getMessages().getLast();
+            assertThat(shown.getContent())
+                    .startsWith(longOutput.substring(0, 300))
+                    .contains(
+                            "[truncated: 700 more characters; the full text is in workspace file .agentlog/outputs/tool-a.txt]");
+            engine.workResults.pipeInput(
+                    "s1", modelReply(next, "", call("b", "read_file", "{\"path\":\".agentlog/outputs/tool-a.txt\"}")));
+            Message reread =
+                    engine.modelCall(engine.nextModelCall()).getMessages().getLast();
             assertThat(reread.getRole()).isEqualTo(Role.TOOL);
             assertThat(reread.getContent()).startsWith("0123456789").contains("[truncated: 700 more");
         }
@@ -52,20 +65,22 @@ class LimitsTest {
             engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
             String big = "{\"data\":\"" + "z".repeat(3 * 1024 * 1024) + "\"}";
 
-            engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", big),
-                    call("b", "noop", big)));
+            engine.workResults.pipeInput(
+                    "s1", modelReply(engine.nextModelCall(), "", call("a", "noop", big), call("b", "noop", big)));
 
             // the first fits and runs; the second is refused, and recorded without its arguments
             assertThat(engine.toolWork.readValuesToList()).hasSize(1);
             var journal = engine.allEvents();
-            var responded = journal.stream().map(e -> e.getEvent())
+            var responded = journal.stream()
+                    .map(e -> e.getEvent())
                     .filter(io.agentlog.schemas.avro.ModelResponded.class::isInstance)
                     .map(io.agentlog.schemas.avro.ModelResponded.class::cast)
                     .findFirst()
                     .orElseThrow();
             assertThat(responded.getToolCalls().get(1).getArguments()).contains("over the per-turn limit");
-            assertThat(journal).extracting(e -> e.getEvent()).filteredOn(
-                    io.agentlog.schemas.avro.ToolCompleted.class::isInstance)
+            assertThat(journal)
+                    .extracting(e -> e.getEvent())
+                    .filteredOn(io.agentlog.schemas.avro.ToolCompleted.class::isInstance)
                     .map(e -> ((io.agentlog.schemas.avro.ToolCompleted) e).getContent())
                     .containsExactly("not run: the arguments of this turn's tool calls exceed 4194304 characters in"
                             + " all; write large content in smaller pieces");
@@ -77,8 +92,8 @@ class LimitsTest {
         try (EngineDriver engine = new EngineDriver(withContentCap(12_000_000))) {
             engine.register(agent("helper", List.of("noop")));
             engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
-            engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"),
-                    call("b", "noop", "{}")));
+            engine.workResults.pipeInput(
+                    "s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"), call("b", "noop", "{}")));
             List<WorkRequest> tools = engine.toolWork.readValuesToList();
 
             engine.workResults.pipeInput("s1", toolResult(tools.get(0), "x".repeat(10_000_000)));

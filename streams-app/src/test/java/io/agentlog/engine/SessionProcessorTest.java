@@ -52,15 +52,20 @@ class SessionProcessorTest {
 
         // When the model asks for two tool calls at once
         WorkRequest first = engine.nextModelCall();
-        assertThat(engine.modelCall(first).getMessages()).extracting(Message::getRole)
+        assertThat(engine.modelCall(first).getMessages())
+                .extracting(Message::getRole)
                 .containsExactly(Role.SYSTEM, Role.USER);
-        engine.workResults.pipeInput("s1", modelReply(first, "", call("a", "noop", "{}"), call("b", "noop", "{\"x\":1}")));
+        engine.workResults.pipeInput(
+                "s1", modelReply(first, "", call("a", "noop", "{}"), call("b", "noop", "{\"x\":1}")));
 
         // Then both go out in parallel, and no model turn until both are back
         List<WorkRequest> tools = engine.toolWork.readValuesToList();
         assertThat(tools).hasSize(2);
-        assertThat(tools).extracting(r -> ((ToolInvocation) r.getRequest()).getToolCallId()).containsExactly("a", "b");
-        assertThat(((ToolInvocation) tools.get(0).getRequest()).getIdempotencyKey()).isEqualTo("s1/" + tools.get(0).getWorkId());
+        assertThat(tools)
+                .extracting(r -> ((ToolInvocation) r.getRequest()).getToolCallId())
+                .containsExactly("a", "b");
+        assertThat(((ToolInvocation) tools.get(0).getRequest()).getIdempotencyKey())
+                .isEqualTo("s1/" + tools.get(0).getWorkId());
         engine.workResults.pipeInput("s1", toolResult(tools.get(1), "done b"));
         assertThat(engine.modelWork.isEmpty()).isTrue();
         engine.workResults.pipeInput("s1", toolResult(tools.get(0), "done a"));
@@ -68,7 +73,8 @@ class SessionProcessorTest {
         WorkRequest second = engine.nextModelCall();
         ModelCall secondCall = engine.modelCall(second);
         assertThat(secondCall.getTurn()).isEqualTo(1);
-        assertThat(secondCall.getMessages()).extracting(Message::getRole)
+        assertThat(secondCall.getMessages())
+                .extracting(Message::getRole)
                 .containsExactly(Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.TOOL, Role.TOOL);
         assertThat(secondCall.getMessages().get(3).getContent()).isEqualTo("done b");
 
@@ -82,8 +88,10 @@ class SessionProcessorTest {
         assertThat(engine.results.isEmpty()).isTrue();
 
         List<SessionEvent> events = engine.allEvents();
-        assertThat(events).extracting(SessionEvent::getSeq)
-                .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
+        assertThat(events)
+                .extracting(SessionEvent::getSeq)
+                .containsExactlyElementsOf(
+                        LongStream.range(0, events.size()).boxed().toList());
         assertThat(events.getLast().getEvent()).isInstanceOf(SessionEnded.class);
     }
 
@@ -106,7 +114,9 @@ class SessionProcessorTest {
         assertThat(engine.modelWork.isEmpty()).isTrue();
         engine.workResults.pipeInput("s1", toolResult(tools.get(1), "other"));
         ModelCall next = engine.modelCall(engine.nextModelCall());
-        assertThat(next.getMessages()).filteredOn(m -> m.getRole() == Role.TOOL).extracting(Message::getContent)
+        assertThat(next.getMessages())
+                .filteredOn(m -> m.getRole() == Role.TOOL)
+                .extracting(Message::getContent)
                 .containsExactly("once", "other");
     }
 
@@ -130,7 +140,9 @@ class SessionProcessorTest {
         engine.register(agent("helper", 2, List.of("noop"), new Limits()));
         engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
         WorkRequest model = engine.nextModelCall();
-        assertThat(engine.modelCall(model).getTools()).extracting(t -> t.getName()).containsExactly("noop");
+        assertThat(engine.modelCall(model).getTools())
+                .extracting(t -> t.getName())
+                .containsExactly("noop");
 
         engine.register(agent("helper", 3, List.of(), new Limits()));
         engine.workResults.pipeInput("s1", modelReply(model, "", call("a", "noop", "{}")));
@@ -143,10 +155,13 @@ class SessionProcessorTest {
         engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
         WorkRequest model = engine.nextModelCall();
 
-        engine.workResults.pipeInput("s1", modelReply(model, "", call("a", "rm_rf", "{}"), call("b", "read_file", "not json")));
+        engine.workResults.pipeInput(
+                "s1", modelReply(model, "", call("a", "rm_rf", "{}"), call("b", "read_file", "not json")));
 
         ModelCall next = engine.modelCall(engine.nextModelCall());
-        List<Message> toolMessages = next.getMessages().stream().filter(m -> m.getRole() == Role.TOOL).toList();
+        List<Message> toolMessages = next.getMessages().stream()
+                .filter(m -> m.getRole() == Role.TOOL)
+                .toList();
         assertThat(toolMessages).allMatch(Message::getIsError);
         assertThat(toolMessages.get(0).getContent()).contains("unknown tool 'rm_rf'");
         assertThat(toolMessages.get(1).getContent()).contains("invalid arguments for read_file");
@@ -157,14 +172,24 @@ class SessionProcessorTest {
         engine.register(agent("writer", List.of("write_file", "read_file", "list_files")));
         engine.tasks.pipeInput("s1", task("s1", "writer", "x"));
 
-        engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "",
-                call("a", "write_file", "{\"path\":\"notes/a.txt\",\"content\":\"hello\"}"),
-                call("b", "write_file", "{\"path\":\"../escape\",\"content\":\"x\"}")));
-        engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "",
-                call("c", "read_file", "{\"path\":\"./notes//a.txt\"}"), call("d", "list_files", "{}")));
+        engine.workResults.pipeInput(
+                "s1",
+                modelReply(
+                        engine.nextModelCall(),
+                        "",
+                        call("a", "write_file", "{\"path\":\"notes/a.txt\",\"content\":\"hello\"}"),
+                        call("b", "write_file", "{\"path\":\"../escape\",\"content\":\"x\"}")));
+        engine.workResults.pipeInput(
+                "s1",
+                modelReply(
+                        engine.nextModelCall(),
+                        "",
+                        call("c", "read_file", "{\"path\":\"./notes//a.txt\"}"),
+                        call("d", "list_files", "{}")));
 
         List<Message> tools = engine.modelCall(engine.nextModelCall()).getMessages().stream()
-                .filter(m -> m.getRole() == Role.TOOL).toList();
+                .filter(m -> m.getRole() == Role.TOOL)
+                .toList();
         assertThat(tools.get(0).getContent()).isEqualTo("wrote 5 bytes to notes/a.txt");
         assertThat(tools.get(1).getIsError()).isTrue();
         assertThat(tools.get(1).getContent()).contains("must not contain '..'");
@@ -220,8 +245,13 @@ class SessionProcessorTest {
         engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
         WorkRequest model = engine.nextModelCall();
 
-        engine.control.pipeInput("s1", ControlCommand.newBuilder().setSessionId("s1").setType(ControlType.CANCEL)
-                .setMessage("user changed their mind").build());
+        engine.control.pipeInput(
+                "s1",
+                ControlCommand.newBuilder()
+                        .setSessionId("s1")
+                        .setType(ControlType.CANCEL)
+                        .setMessage("user changed their mind")
+                        .build());
         engine.workResults.pipeInput("s1", modelReply(model, "too late"));
 
         List<SessionResult> results = engine.results.readValuesToList();
@@ -230,8 +260,13 @@ class SessionProcessorTest {
         assertThat(results.get(0).getError()).contains("user changed their mind");
 
         // a control command for the finished session is rejected with the reason
-        engine.control.pipeInput("s1", ControlCommand.newBuilder().setSessionId("s1").setType(ControlType.STEER)
-                .setMessage("hello?").build());
+        engine.control.pipeInput(
+                "s1",
+                ControlCommand.newBuilder()
+                        .setSessionId("s1")
+                        .setType(ControlType.STEER)
+                        .setMessage("hello?")
+                        .build());
         var dead = engine.dlq.readRecord();
         assertThat(engine.dlqHeaders(dead).get(DlqHeaders.REASON)).contains("already ended CANCELLED");
     }
@@ -242,30 +277,42 @@ class SessionProcessorTest {
         engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
         WorkRequest model = engine.nextModelCall();
 
-        engine.control.pipeInput("s1", ControlCommand.newBuilder().setSessionId("s1").setType(ControlType.STEER)
-                .setMessage("focus on tests").build());
+        engine.control.pipeInput(
+                "s1",
+                ControlCommand.newBuilder()
+                        .setSessionId("s1")
+                        .setType(ControlType.STEER)
+                        .setMessage("focus on tests")
+                        .build());
         engine.workResults.pipeInput("s1", modelReply(model, "", call("a", "noop", "{}")));
         engine.workResults.pipeInput("s1", toolResult(engine.toolWork.readValue(), "ok"));
 
         List<Message> messages = engine.modelCall(engine.nextModelCall()).getMessages();
-        assertThat(messages).anyMatch(m -> m.getRole() == Role.USER && m.getContent().equals("focus on tests"));
+        assertThat(messages)
+                .anyMatch(m -> m.getRole() == Role.USER && m.getContent().equals("focus on tests"));
     }
 
     @Test
     void shouldShowASteerThatArrivedDuringToolCallsAfterTheirResults() {
         engine.register(agent("helper", List.of("noop")));
         engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
-        engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"),
-                call("b", "noop", "{}")));
+        engine.workResults.pipeInput(
+                "s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"), call("b", "noop", "{}")));
         List<WorkRequest> tools = engine.toolWork.readValuesToList();
 
         engine.workResults.pipeInput("s1", toolResult(tools.get(0), "ok a"));
-        engine.control.pipeInput("s1", ControlCommand.newBuilder().setSessionId("s1").setType(ControlType.STEER)
-                .setMessage("also check b").build());
+        engine.control.pipeInput(
+                "s1",
+                ControlCommand.newBuilder()
+                        .setSessionId("s1")
+                        .setType(ControlType.STEER)
+                        .setMessage("also check b")
+                        .build());
         engine.workResults.pipeInput("s1", toolResult(tools.get(1), "ok b"));
 
         // the model sees the tool results right after its turn, then the steer (chat APIs require that order)
-        assertThat(engine.modelCall(engine.nextModelCall()).getMessages()).extracting(Message::getRole)
+        assertThat(engine.modelCall(engine.nextModelCall()).getMessages())
+                .extracting(Message::getRole)
                 .containsExactly(Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.TOOL, Role.TOOL, Role.USER);
     }
 
@@ -300,14 +347,20 @@ class SessionProcessorTest {
         // and the late result is dropped
         engine.workResults.pipeInput("s1", toolResult(tool, "late"));
         assertThat(engine.modelWork.isEmpty()).isTrue();
-        assertThat(engine.allEvents()).extracting(SessionEvent::getEvent)
-                .filteredOn(ToolCompleted.class::isInstance).hasSize(1);
+        assertThat(engine.allEvents())
+                .extracting(SessionEvent::getEvent)
+                .filteredOn(ToolCompleted.class::isInstance)
+                .hasSize(1);
     }
 
     @Test
     void shouldRejectControlForAnUnknownSession() {
-        engine.control.pipeInput("ghost", ControlCommand.newBuilder().setSessionId("ghost").setType(ControlType.CANCEL)
-                .build());
+        engine.control.pipeInput(
+                "ghost",
+                ControlCommand.newBuilder()
+                        .setSessionId("ghost")
+                        .setType(ControlType.CANCEL)
+                        .build());
         var dead = engine.dlq.readRecord();
         assertThat(engine.dlqHeaders(dead).get(DlqHeaders.REASON)).isEqualTo("CANCEL for unknown session ghost");
     }

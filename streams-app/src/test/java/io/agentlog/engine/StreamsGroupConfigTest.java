@@ -17,9 +17,18 @@ class StreamsGroupConfigTest {
     void shouldSetStandbyReplicasOnTheStreamsGroup() throws Exception {
         EngineConfig config = EngineConfig.defaults(SharedBroker.bootstrapServers(), Path.of("unused"))
                 .withApplicationId("standby-test");
-        config = new EngineConfig(config.bootstrapServers(), config.applicationId(), config.stateDir(),
-                config.commitInterval(), config.pollTime(), 1, 1, config.modelTimeout(), config.maxContentChars(),
-                config.maxFileBytes(), config.maxWorkspaceBytes());
+        config = new EngineConfig(
+                config.bootstrapServers(),
+                config.applicationId(),
+                config.stateDir(),
+                config.commitInterval(),
+                config.pollTime(),
+                1,
+                1,
+                config.modelTimeout(),
+                config.maxContentChars(),
+                config.maxFileBytes(),
+                config.maxWorkspaceBytes());
 
         StreamsGroupConfig.setStandbyReplicas(config);
 
@@ -28,7 +37,8 @@ class StreamsGroupConfigTest {
         try (Admin admin = Admin.create(props)) {
             var group = new ConfigResource(ConfigResource.Type.GROUP, "standby-test");
             var described = admin.describeConfigs(List.of(group)).all().get().get(group);
-            assertThat(described.get(StreamsGroupConfig.STANDBY_REPLICAS).value()).isEqualTo("1");
+            assertThat(described.get(StreamsGroupConfig.STANDBY_REPLICAS).value())
+                    .isEqualTo("1");
         }
     }
 }

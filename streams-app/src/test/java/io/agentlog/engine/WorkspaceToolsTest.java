@@ -39,7 +39,11 @@ class WorkspaceToolsTest {
         engine.tasks.pipeInput("s1", task("s1", "coder", "x"));
         model = engine.nextModelCall();
         // Given a workspace with two files
-        turn(call("w1", "write_file", "{\"path\":\"app.py\",\"content\":\"def f():\\n    return 1\\n\\nprint(f())\\n\"}"),
+        turn(
+                call(
+                        "w1",
+                        "write_file",
+                        "{\"path\":\"app.py\",\"content\":\"def f():\\n    return 1\\n\\nprint(f())\\n\"}"),
                 call("w2", "write_file", "{\"path\":\"lib/util.py\",\"content\":\"X = 1\\nY = 1\\n\"}"));
     }
 
@@ -54,7 +58,9 @@ class WorkspaceToolsTest {
                 call("a", "edit_file", "{\"path\":\"app.py\",\"old_string\":\"return 1\",\"new_string\":\"return 2\"}"),
                 call("b", "edit_file", "{\"path\":\"app.py\",\"old_string\":\"return 9\",\"new_string\":\"x\"}"),
                 call("c", "edit_file", "{\"path\":\"lib/util.py\",\"old_string\":\"= 1\",\"new_string\":\"= 2\"}"),
-                call("d", "edit_file",
+                call(
+                        "d",
+                        "edit_file",
                         "{\"path\":\"lib/util.py\",\"old_string\":\"= 1\",\"new_string\":\"= 3\",\"replace_all\":true}"),
                 call("e", "read_file", "{\"path\":\"app.py\",\"offset\":2,\"limit\":1}"),
                 call("f", "read_file", "{\"path\":\"lib/util.py\"}"));
@@ -71,7 +77,8 @@ class WorkspaceToolsTest {
 
     @Test
     void shouldGrepWithLineNumbersAndListByGlob() {
-        List<Message> results = turn(call("a", "grep", "{\"pattern\":\"^[XY] =\"}"),
+        List<Message> results = turn(
+                call("a", "grep", "{\"pattern\":\"^[XY] =\"}"),
                 call("b", "grep", "{\"pattern\":\"PRINT\",\"ignore_case\":true,\"glob\":\"*.py\"}"),
                 call("c", "list_files", "{\"pattern\":\"**/*.py\"}"),
                 call("d", "list_files", "{\"pattern\":\"lib/*\"}"),
@@ -88,7 +95,8 @@ class WorkspaceToolsTest {
     @Test
     void shouldSendTheWorkspaceToASandboxToolAndApplyTheFilesItChanged() {
         // When the model runs bash
-        engine.workResults.pipeInput("s1", modelReply(model, "", call("b", "bash", "{\"command\":\"python3 app.py\"}")));
+        engine.workResults.pipeInput(
+                "s1", modelReply(model, "", call("b", "bash", "{\"command\":\"python3 app.py\"}")));
         WorkRequest request = engine.sandboxWork.readValue();
         ToolInvocation invocation = (ToolInvocation) request.getRequest();
 
@@ -96,25 +104,31 @@ class WorkspaceToolsTest {
         assertThat(invocation.getFiles()).extracting(FileChange::getPath).containsExactly("app.py", "lib/util.py");
 
         // And the files it changed come back into the workspace; a path outside it is refused
-        engine.workResults.pipeInput("s1", WorkResult.newBuilder()
-                .setWorkId(request.getWorkId())
-                .setSessionId("s1")
-                .setOutcome(WorkOutcome.OK)
-                .setResult(ToolOutput.newBuilder()
-                        .setContent("exit code: 0")
-                        .setFileChanges(List.of(
-                                new FileChange("out/result.txt", ByteBuffer.wrap("1\n".getBytes(StandardCharsets.UTF_8))),
-                                new FileChange("lib/util.py", null),
-                                new FileChange("../../etc/passwd", ByteBuffer.wrap(new byte[] {1}))))
-                        .build())
-                .setUsage(new Usage(0L, 0L, 0L))
-                .build());
+        engine.workResults.pipeInput(
+                "s1",
+                WorkResult.newBuilder()
+                        .setWorkId(request.getWorkId())
+                        .setSessionId("s1")
+                        .setOutcome(WorkOutcome.OK)
+                        .setResult(ToolOutput.newBuilder()
+                                .setContent("exit code: 0")
+                                .setFileChanges(List.of(
+                                        new FileChange(
+                                                "out/result.txt",
+                                                ByteBuffer.wrap("1\n".getBytes(StandardCharsets.UTF_8))),
+                                        new FileChange("lib/util.py", null),
+                                        new FileChange("../../etc/passwd", ByteBuffer.wrap(new byte[] {1}))))
+                                .build())
+                        .setUsage(new Usage(0L, 0L, 0L))
+                        .build());
         model = engine.nextModelCall();
         Message shown = engine.modelCall(model).getMessages().getLast();
         assertThat(shown.getContent()).startsWith("exit code: 0").contains("[file changes refused: '../../etc/passwd'");
         List<Message> listed = turn(call("l", "list_files", "{}"));
         assertThat(listed.get(0).getContent()).isEqualTo("app.py\t34\nout/result.txt\t2");
-        assertThat(engine.allEvents()).extracting(SessionEvent::getEvent).filteredOn(FileWritten.class::isInstance)
+        assertThat(engine.allEvents())
+                .extracting(SessionEvent::getEvent)
+                .filteredOn(FileWritten.class::isInstance)
                 .map(e -> (FileWritten) e)
                 .anyMatch(e -> e.getPath().equals("lib/util.py") && e.getDeleted());
     }
@@ -124,7 +138,8 @@ class WorkspaceToolsTest {
         engine.workResults.pipeInput("s1", modelReply(model, "", calls));
         model = engine.nextModelCall();
         List<Message> messages = engine.modelCall(model).getMessages();
-        List<Message> tools = messages.stream().filter(m -> m.getRole() == Role.TOOL).toList();
+        List<Message> tools =
+                messages.stream().filter(m -> m.getRole() == Role.TOOL).toList();
         return tools.subList(tools.size() - calls.length, tools.size());
     }
 }

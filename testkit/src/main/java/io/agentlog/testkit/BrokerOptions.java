@@ -143,8 +143,16 @@ public record BrokerOptions(
         }
 
         public BrokerOptions build() {
-            return new BrokerOptions(dataDir, port, controllerPort, heap, deleteOnClose, overrides, detached,
-                    startTimeoutMs, closeOnJvmExit);
+            return new BrokerOptions(
+                    dataDir,
+                    port,
+                    controllerPort,
+                    heap,
+                    deleteOnClose,
+                    overrides,
+                    detached,
+                    startTimeoutMs,
+                    closeOnJvmExit);
         }
     }
 }

@@ -29,7 +29,8 @@ public final class SharedBroker {
             String base = System.getProperty(TEST_DIR_PROPERTY, System.getProperty("java.io.tmpdir"));
             Path dataDir = Path.of(base, "kafka-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis());
             // attached and deleted on close: KafkaBroker's own shutdown hook stops it when the JVM exits
-            broker = KafkaBroker.start(BrokerOptions.builder(dataDir).deleteOnClose(true).build());
+            broker = KafkaBroker.start(
+                    BrokerOptions.builder(dataDir).deleteOnClose(true).build());
         }
         if (!broker.isAlive()) {
             throw new BrokerStartException("the shared Kafka broker (pid " + broker.pid() + ") has died; the end of "

@@ -149,11 +149,12 @@ class KafkaBrokerTest {
     private static String createTopic(String name) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
-            await().atMost(DEADLINE).ignoreExceptions().until(() -> admin.listOffsets(
-                                    Map.of(new TopicPartition(name, 0), OffsetSpec.latest()))
-                            .all()
-                            .get()
-                    != null);
+            await().atMost(DEADLINE)
+                    .ignoreExceptions()
+                    .until(() -> admin.listOffsets(Map.of(new TopicPartition(name, 0), OffsetSpec.latest()))
+                                    .all()
+                                    .get()
+                            != null);
         }
         return name;
     }

@@ -49,7 +49,11 @@ public final class Worker implements AutoCloseable {
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
 
-    private Worker(WorkerConfig config, ToolRegistry tools, Producer<byte[], byte[]> producer, List<Lane> lanes,
+    private Worker(
+            WorkerConfig config,
+            ToolRegistry tools,
+            Producer<byte[], byte[]> producer,
+            List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
         this.tools = tools;
@@ -76,24 +80,27 @@ public final class Worker implements AutoCloseable {
         try (Admin admin = Admin.create(adminConfig)) {
             ShareGroupSetup.configure(
                     admin, config.pools().stream().map(Topics::shareGroup).toList(), config.maxDeliveries());
-            Set<String> missing = ShareGroupSetup.missingTopics(admin,
-                    config.pools().stream().map(Topics::workTopicName).toList());
+            Set<String> missing = ShareGroupSetup.missingTopics(
+                    admin, config.pools().stream().map(Topics::workTopicName).toList());
             if (!missing.isEmpty()) {
-                log.warn("Work topics {} do not exist yet; create them (agentlog topics create) or no work arrives",
+                log.warn(
+                        "Work topics {} do not exist yet; create them (agentlog topics create) or no work arrives",
                         missing);
             }
         }
         Producer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
-        WorkExecutor executor = new WorkExecutor(config.workerId(), models, tools, config.maxDeliveries(),
-                config.retryBackoff(), Clock.systemUTC());
+        WorkExecutor executor = new WorkExecutor(
+                config.workerId(), models, tools, config.maxDeliveries(), config.retryBackoff(), Clock.systemUTC());
         List<Lane> lanes = new ArrayList<>();
         CountDownLatch anyStopped = new CountDownLatch(1);
         try {
             for (String pool : config.pools()) {
                 for (int i = 0; i < config.consumersPerPool(); i++) {
-                    var consumer = new KafkaShareConsumer<>(consumerProperties(config, pool, i),
-                            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                    var consumer = new KafkaShareConsumer<>(
+                            consumerProperties(config, pool, i),
+                            new ByteArrayDeserializer(),
+                            new ByteArrayDeserializer());
                     Lane lane = new Lane(pool, i, config.workerId(), consumer, producer, executor);
                     lanes.add(lane);
                     Thread.ofPlatform().name("agentlog-worker-" + lane.name()).start(() -> {
@@ -104,8 +111,12 @@ public final class Worker implements AutoCloseable {
                         }
                     });
                 }
-                log.info("Worker {} serves pool {} with {} share consumers in group {}, {} items each at once",
-                        config.workerId(), pool, config.consumersPerPool(), Topics.shareGroup(pool),
+                log.info(
+                        "Worker {} serves pool {} with {} share consumers in group {}, {} items each at once",
+                        config.workerId(),
+                        pool,
+                        config.consumersPerPool(),
+                        Topics.shareGroup(pool),
                         config.batchSize());
             }
         } catch (RuntimeException e) {

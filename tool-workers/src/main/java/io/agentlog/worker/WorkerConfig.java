@@ -79,6 +79,7 @@ public record WorkerConfig(
     public static final int DEFAULT_MAX_CONCURRENCY = 64;
     /** The default consumers per pool, at most {@code maxConcurrency}. */
     public static final int DEFAULT_CONSUMERS_PER_POOL = 16;
+
     public static final int DEFAULT_MAX_DELIVERIES = 5;
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(5);
@@ -127,7 +128,9 @@ public record WorkerConfig(
         value(env, POOLS).map(WorkerConfig::commaList).ifPresent(builder::pools);
         value(env, WORKER_ID).ifPresent(builder::workerId);
         value(env, HTTP_ALLOW)
-                .map(list -> commaList(list).stream().map(e -> e.toLowerCase(Locale.ROOT)).collect(toSet()))
+                .map(list -> commaList(list).stream()
+                        .map(e -> e.toLowerCase(Locale.ROOT))
+                        .collect(toSet()))
                 .ifPresent(builder::httpAllowList);
         builder.openAiBaseUrl(value(env, OPENAI_BASE_URL));
         builder.openAiApiKey(value(env, OPENAI_API_KEY).or(() -> value(env, OPENAI_API_KEY_FALLBACK)));
@@ -249,10 +252,20 @@ public record WorkerConfig(
         }
 
         public WorkerConfig build() {
-            return new WorkerConfig(bootstrapServers, pools, workerId == null ? defaultWorkerId() : workerId,
-                    httpAllowList, openAiBaseUrl, openAiApiKey, maxConcurrency,
+            return new WorkerConfig(
+                    bootstrapServers,
+                    pools,
+                    workerId == null ? defaultWorkerId() : workerId,
+                    httpAllowList,
+                    openAiBaseUrl,
+                    openAiApiKey,
+                    maxConcurrency,
                     consumersPerPool == null ? Math.min(DEFAULT_CONSUMERS_PER_POOL, maxConcurrency) : consumersPerPool,
-                    maxDeliveries, retryBackoff, modelTimeout, shutdownGrace, sandboxLimits);
+                    maxDeliveries,
+                    retryBackoff,
+                    modelTimeout,
+                    shutdownGrace,
+                    sandboxLimits);
         }
     }
 
@@ -339,8 +352,7 @@ public record WorkerConfig(
     private static void requireNotNegative(Duration value, String name) {
         Objects.requireNonNull(value, name);
         if (value.isNegative()) {
-            throw new IllegalArgumentException(
-                    name + " must not be negative, but was " + value.toMillis() + " ms");
+            throw new IllegalArgumentException(name + " must not be negative, but was " + value.toMillis() + " ms");
         }
     }
 

@@ -32,10 +32,13 @@ public final class WorkerMain {
         }
         Worker worker = Worker.start(config);
         CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            worker.close();
-            closed.countDown();
-        }, "agentlog-worker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            worker.close();
+                            closed.countDown();
+                        },
+                        "agentlog-worker-shutdown"));
         while (!worker.awaitStopped(Duration.ofMinutes(1))) {
             log.debug("Worker {} has answered {} work items", config.workerId(), worker.answered());
         }

@@ -112,8 +112,8 @@ class WorkerConfigTest {
     @Test
     void shouldPreferAgentlogApiKeyAndNeverPrintItWhenBothAreSet() {
         // When
-        WorkerConfig config = WorkerConfig.fromEnv(
-                Map.of("AGENTLOG_OPENAI_API_KEY", "sk-secret-1", "OPENAI_API_KEY", "sk-secret-2"));
+        WorkerConfig config =
+                WorkerConfig.fromEnv(Map.of("AGENTLOG_OPENAI_API_KEY", "sk-secret-1", "OPENAI_API_KEY", "sk-secret-2"));
 
         // Then
         assertThat(config.openAiApiKey()).isEqualTo(Optional.of("sk-secret-1"));

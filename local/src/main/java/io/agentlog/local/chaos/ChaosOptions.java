@@ -50,7 +50,14 @@ public record ChaosOptions(
     }
 
     public static ChaosOptions of(int sessions, int kills, long seed, Path dir) {
-        return new ChaosOptions(sessions, kills, seed, dir, defaultWindow(kills), DEFAULT_TIMEOUT,
-                DEFAULT_MAX_RECOVERY, DEFAULT_RESUBMIT_EVERY);
+        return new ChaosOptions(
+                sessions,
+                kills,
+                seed,
+                dir,
+                defaultWindow(kills),
+                DEFAULT_TIMEOUT,
+                DEFAULT_MAX_RECOVERY,
+                DEFAULT_RESUBMIT_EVERY);
     }
 }

@@ -57,7 +57,8 @@ public record ChaosReport(
             broken.add("2: " + eventGaps + " event gap(s), " + duplicateEvents + " duplicate event(s), "
                     + sessionsWithoutOneEnd + " session(s) whose journal does not end exactly once");
         }
-        if (unexplainedRepeatedModelCalls > 0 || modelTurnsRequestedTwice > 0
+        if (unexplainedRepeatedModelCalls > 0
+                || modelTurnsRequestedTwice > 0
                 || repeatedModelCalls > modelCallsInFlightAtWorkerKills) {
             broken.add("3: " + repeatedModelCalls + " repeated model call(s) (bound "
                     + modelCallsInFlightAtWorkerKills + "), " + unexplainedRepeatedModelCalls
@@ -66,8 +67,8 @@ public record ChaosReport(
         if (atMostOnceExtraExecutions > 0) {
             broken.add("4: " + atMostOnceExtraExecutions + " at-most-once execution(s) beyond one per key");
         }
-        boolean unrecovered = kills.stream().anyMatch(k -> k.recoveryMs().isPresent()
-                && k.recoveryMs().getAsLong() > maxRecoveryMs);
+        boolean unrecovered = kills.stream()
+                .anyMatch(k -> k.recoveryMs().isPresent() && k.recoveryMs().getAsLong() > maxRecoveryMs);
         if (unrecovered) {
             broken.add("6: recovery after a kill took longer than " + maxRecoveryMs + " ms");
         }
@@ -110,12 +111,20 @@ public record ChaosReport(
         json.append("\"kills\":[");
         for (int i = 0; i < kills.size(); i++) {
             KillRecord k = kills.get(i);
-            json.append(i == 0 ? "" : ",").append("{\"target\":").append(string(k.target()))
-                    .append(",\"pid\":").append(k.pid())
-                    .append(",\"atMs\":").append(k.atMs())
-                    .append(",\"recoveryMs\":").append(number(k.recoveryMs()))
-                    .append(",\"inProgress\":").append(k.inProgress())
-                    .append(",\"slowestSession\":").append(string(k.slowest())).append('}');
+            json.append(i == 0 ? "" : ",")
+                    .append("{\"target\":")
+                    .append(string(k.target()))
+                    .append(",\"pid\":")
+                    .append(k.pid())
+                    .append(",\"atMs\":")
+                    .append(k.atMs())
+                    .append(",\"recoveryMs\":")
+                    .append(number(k.recoveryMs()))
+                    .append(",\"inProgress\":")
+                    .append(k.inProgress())
+                    .append(",\"slowestSession\":")
+                    .append(string(k.slowest()))
+                    .append('}');
         }
         json.append("],\"failures\":[");
         for (int i = 0; i < failures.size(); i++) {

@@ -58,7 +58,10 @@ public final class ChaosRun {
             try (AgentlogClient client = new AgentlogClient(bootstrap)) {
                 client.putAgent(ChaosAgent.definition());
                 SessionResult result = client.submitAndWait(
-                        AgentlogClient.task(ChaosAgent.NAME, warmUp).setSessionId(warmUp).build(), WARM_UP_TIMEOUT);
+                        AgentlogClient.task(ChaosAgent.NAME, warmUp)
+                                .setSessionId(warmUp)
+                                .build(),
+                        WARM_UP_TIMEOUT);
                 progress.accept("Warm-up session " + warmUp + " ended " + result.getStatus());
             }
             Random random = new Random(options.seed());
@@ -75,15 +78,17 @@ public final class ChaosRun {
                     boolean twice = options.resubmitEvery() > 0 && i % options.resubmitEvery() == 0;
                     scheduler.schedule(() -> submit(producer, sessionId, submitted), at, TimeUnit.MILLISECONDS);
                     if (twice) {
-                        scheduler.schedule(() -> submit(producer, sessionId, submitted), at + 700,
-                                TimeUnit.MILLISECONDS);
+                        scheduler.schedule(
+                                () -> submit(producer, sessionId, submitted), at + 700, TimeUnit.MILLISECONDS);
                     }
                 }
                 for (long offset : killOffsets) {
-                    scheduler.schedule(() -> kill(stack, random, kills, scheduler, progress), offset,
-                            TimeUnit.MILLISECONDS);
+                    scheduler.schedule(
+                            () -> kill(stack, random, kills, scheduler, progress), offset, TimeUnit.MILLISECONDS);
                 }
-                scheduler.schedule(() -> { }, windowMs + 1000, TimeUnit.MILLISECONDS).get();
+                scheduler
+                        .schedule(() -> {}, windowMs + 1000, TimeUnit.MILLISECONDS)
+                        .get();
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException("the chaos schedule failed: " + e.getCause(), e.getCause());
             } finally {
@@ -94,11 +99,20 @@ public final class ChaosRun {
                     + "results");
             Set<String> ids = Set.copyOf(submitted);
             int missing = awaitResults(bootstrap, ids, options.timeout());
-            progress.accept(missing == 0 ? "Every session has a result; verifying"
-                    : missing + " session(s) have no result after " + options.timeout() + "; verifying");
+            progress.accept(
+                    missing == 0
+                            ? "Every session has a result; verifying"
+                            : missing + " session(s) have no result after " + options.timeout() + "; verifying");
             long durationMs = System.currentTimeMillis() - start;
-            return ChaosVerifier.verify(bootstrap, options, ids, Set.of(warmUp), List.copyOf(kills), stack.toolLedger(),
-                    stack.modelLedger(), durationMs);
+            return ChaosVerifier.verify(
+                    bootstrap,
+                    options,
+                    ids,
+                    Set.of(warmUp),
+                    List.copyOf(kills),
+                    stack.toolLedger(),
+                    stack.modelLedger(),
+                    durationMs);
         }
     }
 
@@ -113,9 +127,14 @@ public final class ChaosRun {
         return offsets;
     }
 
-    private static void kill(ChaosStack stack, Random random, List<KillRecord> kills,
-            ScheduledExecutorService scheduler, Consumer<String> progress) {
-        List<ChaosStack.Slot> alive = stack.slots().stream().filter(ChaosStack.Slot::alive).toList();
+    private static void kill(
+            ChaosStack stack,
+            Random random,
+            List<KillRecord> kills,
+            ScheduledExecutorService scheduler,
+            Consumer<String> progress) {
+        List<ChaosStack.Slot> alive =
+                stack.slots().stream().filter(ChaosStack.Slot::alive).toList();
         if (alive.isEmpty()) {
             return;
         }
@@ -129,14 +148,17 @@ public final class ChaosRun {
         long pid = target.kill();
         kills.add(KillRecord.of(target.name, target.kind == ChaosStack.Kind.WORKER, pid, at));
         progress.accept("SIGKILL " + target.name + " (pid " + pid + "); restart in " + delay + " ms");
-        scheduler.schedule(() -> {
-            try {
-                target.start();
-            } catch (RuntimeException e) {
-                log.error("Could not restart {}; the run goes on without it", target.name, e);
-                progress.accept("could not restart " + target.name + ": " + e.getMessage());
-            }
-        }, delay, TimeUnit.MILLISECONDS);
+        scheduler.schedule(
+                () -> {
+                    try {
+                        target.start();
+                    } catch (RuntimeException e) {
+                        log.error("Could not restart {}; the run goes on without it", target.name, e);
+                        progress.accept("could not restart " + target.name + ": " + e.getMessage());
+                    }
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
     }
 
     private static void submit(KafkaProducer<String, TaskSubmitted> producer, String sessionId, Set<String> submitted) {
@@ -145,7 +167,8 @@ public final class ChaosRun {
                 .setIdempotencyKey(sessionId)
                 .build();
         try {
-            producer.send(new ProducerRecord<>(Topics.TASKS.name(), sessionId, task)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(Topics.TASKS.name(), sessionId, task))
+                    .get(30, TimeUnit.SECONDS);
             submitted.add(sessionId);
         } catch (Exception e) {
             log.error("Could not submit session {}", sessionId, e);
@@ -158,7 +181,8 @@ public final class ChaosRun {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        return new KafkaProducer<>(props, new StringSerializer(), Topics.TASKS.valueSerde().serializer());
+        return new KafkaProducer<>(
+                props, new StringSerializer(), Topics.TASKS.valueSerde().serializer());
     }
 
     /** Waits until every session has a committed result; returns how many have none at the deadline. */
@@ -169,8 +193,8 @@ public final class ChaosRun {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         Set<String> seen = new HashSet<>();
         Instant deadline = Instant.now().plus(timeout);
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                Topics.RESULTS.valueSerde().deserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                props, new StringDeserializer(), Topics.RESULTS.valueSerde().deserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS.name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();

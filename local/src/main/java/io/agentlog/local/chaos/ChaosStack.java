@@ -1,8 +1,8 @@
 package io.agentlog.local.chaos;
 
 import io.agentlog.local.Components;
-import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.TopicSetup;
+import io.agentlog.schemas.Topics;
 import io.agentlog.testkit.BrokerOptions;
 import io.agentlog.testkit.ChildJvm;
 import io.agentlog.testkit.KafkaBroker;
@@ -133,7 +133,11 @@ final class ChaosStack implements AutoCloseable {
     }
 
     private Process startEngine(Slot slot) {
-        return Components.startEngine(bootstrapServers(), dir.resolve(slot.name + "-state"), slot.logFile(), false,
+        return Components.startEngine(
+                bootstrapServers(),
+                dir.resolve(slot.name + "-state"),
+                slot.logFile(),
+                false,
                 Map.of("AGENTLOG_APPLICATION_ID", APPLICATION_ID, "AGENTLOG_STANDBY_REPLICAS", "1"));
     }
 
@@ -141,14 +145,21 @@ final class ChaosStack implements AutoCloseable {
         return ChildJvm.builder(ChaosWorkerMain.class.getName())
                 .jvmArgs(Components.jvmArgs("384m"))
                 .env(Map.of(
-                        Components.BOOTSTRAP_ENV, bootstrapServers(),
-                        Components.POOLS_ENV, String.join(",", POOLS),
-                        "AGENTLOG_WORKER_ID", slot.name,
+                        Components.BOOTSTRAP_ENV,
+                        bootstrapServers(),
+                        Components.POOLS_ENV,
+                        String.join(",", POOLS),
+                        "AGENTLOG_WORKER_ID",
+                        slot.name,
                         // a killed worker's lanes restart within seconds; fewer lanes keep 3 workers light on 2 cores
-                        "AGENTLOG_CONSUMERS_PER_POOL", "4",
-                        "AGENTLOG_RETRY_BACKOFF_MS", "200",
-                        ChaosWorkerMain.TOOL_LEDGER_ENV, toolLedger.toString(),
-                        ChaosWorkerMain.MODEL_LEDGER_ENV, modelLedger.toString()))
+                        "AGENTLOG_CONSUMERS_PER_POOL",
+                        "4",
+                        "AGENTLOG_RETRY_BACKOFF_MS",
+                        "200",
+                        ChaosWorkerMain.TOOL_LEDGER_ENV,
+                        toolLedger.toString(),
+                        ChaosWorkerMain.MODEL_LEDGER_ENV,
+                        modelLedger.toString()))
                 .logFile(slot.logFile())
                 .detached(false)
                 .build()

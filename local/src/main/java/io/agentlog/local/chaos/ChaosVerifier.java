@@ -40,6 +40,7 @@ final class ChaosVerifier {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     /** A model call whose response was committed this long before its worker died was surely acknowledged. */
     private static final long ACK_MARGIN_MS = 1000;
+
     private static final int MAX_FAILURES_SHOWN = 5;
 
     private ChaosVerifier() {}
@@ -52,14 +53,22 @@ final class ChaosVerifier {
      * @param submitted the sessions of the run
      * @param others other sessions the run started (the warm-up): their results are expected, not checked
      */
-    static ChaosReport verify(String bootstrap, ChaosOptions options, Set<String> submitted, Set<String> others,
-            List<KillRecord> kills, Path toolLedger, Path modelLedger, long durationMs) {
+    static ChaosReport verify(
+            String bootstrap,
+            ChaosOptions options,
+            Set<String> submitted,
+            Set<String> others,
+            List<KillRecord> kills,
+            Path toolLedger,
+            Path modelLedger,
+            long durationMs) {
         // results
         Map<String, List<SessionResult>> results = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : TopicReader.readAll(bootstrap, Topics.RESULTS.name(),
-                READ_TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                TopicReader.readAll(bootstrap, Topics.RESULTS.name(), READ_TIMEOUT)) {
             SessionResult result = TopicReader.decode(Topics.RESULTS, record);
-            results.computeIfAbsent(result.getSessionId(), k -> new ArrayList<>()).add(result);
+            results.computeIfAbsent(result.getSessionId(), k -> new ArrayList<>())
+                    .add(result);
         }
         int completed = 0;
         int failed = 0;
@@ -78,16 +87,19 @@ final class ChaosVerifier {
             } else {
                 failed++;
                 if (failures.size() < MAX_FAILURES_SHOWN) {
-                    failures.add(id + ": " + of.get(0).getStatus() + " " + of.get(0).getError());
+                    failures.add(
+                            id + ": " + of.get(0).getStatus() + " " + of.get(0).getError());
                 }
             }
         }
-        int unexpectedResults = (int) results.keySet().stream().filter(id -> !submitted.contains(id) && !others.contains(id)).count();
+        int unexpectedResults = (int) results.keySet().stream()
+                .filter(id -> !submitted.contains(id) && !others.contains(id))
+                .count();
 
         // events
         Map<String, List<Event>> events = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : TopicReader.readAll(bootstrap, Topics.EVENTS.name(),
-                READ_TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                TopicReader.readAll(bootstrap, Topics.EVENTS.name(), READ_TIMEOUT)) {
             SessionEvent event = TopicReader.decode(Topics.EVENTS, record);
             events.computeIfAbsent(event.getSessionId(), k -> new ArrayList<>())
                     .add(new Event(event.getSeq(), record.timestamp(), event.getEvent()));
@@ -112,10 +124,10 @@ final class ChaosVerifier {
                 switch (e.payload()) {
                     case SessionEnded ignored -> ends++;
                     case ModelRequested requested -> requests.merge(requested.getTurn(), 1, Integer::sum);
-                    case ModelResponded responded -> respondedAt.putIfAbsent(id + " " + responded.getTurn(),
-                            e.timestamp());
-                    case ToolCompleted completedTool when completedTool.getOutcome() == WorkOutcome.OUTCOME_UNKNOWN ->
-                        outcomeUnknown++;
+                    case ModelResponded responded ->
+                        respondedAt.putIfAbsent(id + " " + responded.getTurn(), e.timestamp());
+                    case ToolCompleted completedTool
+                    when completedTool.getOutcome() == WorkOutcome.OUTCOME_UNKNOWN -> outcomeUnknown++;
                     default -> {}
                 }
             }
@@ -123,11 +135,13 @@ final class ChaosVerifier {
             if (ends != 1) {
                 withoutOneEnd++;
             }
-            requestedTwice += (int) requests.values().stream().filter(n -> n > 1).count();
+            requestedTwice +=
+                    (int) requests.values().stream().filter(n -> n > 1).count();
         }
 
         // model calls
-        List<ModelRun> runs = readLines(modelLedger).stream().map(ChaosVerifier::modelRun).toList();
+        List<ModelRun> runs =
+                readLines(modelLedger).stream().map(ChaosVerifier::modelRun).toList();
         Map<String, List<ModelRun>> runsByTurn = runs.stream()
                 .collect(Collectors.groupingBy(r -> r.sessionId() + " " + r.turn(), TreeMap::new, Collectors.toList()));
         Map<Long, Long> workerKilledAt = new HashMap<>();
@@ -139,7 +153,9 @@ final class ChaosVerifier {
         int repeated = 0;
         int unexplained = 0;
         for (List<ModelRun> ofTurn : runsByTurn.values()) {
-            List<ModelRun> sorted = ofTurn.stream().sorted(Comparator.comparingLong(ModelRun::startMs)).toList();
+            List<ModelRun> sorted = ofTurn.stream()
+                    .sorted(Comparator.comparingLong(ModelRun::startMs))
+                    .toList();
             for (int i = 1; i < sorted.size(); i++) {
                 repeated++;
                 boolean explained = false;
@@ -166,27 +182,55 @@ final class ChaosVerifier {
         }
 
         // the side-effect ledger
-        Map<String, Long> keys = readLines(toolLedger).stream()
-                .collect(Collectors.groupingBy(line -> line, Collectors.counting()));
-        int ledgerLines = (int) keys.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Long> keys =
+                readLines(toolLedger).stream().collect(Collectors.groupingBy(line -> line, Collectors.counting()));
+        int ledgerLines =
+                (int) keys.values().stream().mapToLong(Long::longValue).sum();
         int extra = (int) keys.values().stream().mapToLong(n -> n - 1).sum();
 
-        int dlq = TopicReader.readAll(bootstrap, Topics.DLQ.name(), READ_TIMEOUT).size();
+        int dlq =
+                TopicReader.readAll(bootstrap, Topics.DLQ.name(), READ_TIMEOUT).size();
 
-        List<KillRecord> measured = kills.stream()
-                .map(kill -> recovery(kill, submitted, events))
-                .toList();
-        long[] recoveries = measured.stream().map(KillRecord::recoveryMs).filter(OptionalLong::isPresent)
-                .mapToLong(OptionalLong::getAsLong).sorted().toArray();
-        OptionalLong p50 = recoveries.length == 0 ? OptionalLong.empty()
+        List<KillRecord> measured =
+                kills.stream().map(kill -> recovery(kill, submitted, events)).toList();
+        long[] recoveries = measured.stream()
+                .map(KillRecord::recoveryMs)
+                .filter(OptionalLong::isPresent)
+                .mapToLong(OptionalLong::getAsLong)
+                .sorted()
+                .toArray();
+        OptionalLong p50 = recoveries.length == 0
+                ? OptionalLong.empty()
                 : OptionalLong.of(recoveries[(int) Math.ceil(recoveries.length * 0.5) - 1]);
-        OptionalLong max = recoveries.length == 0 ? OptionalLong.empty()
-                : OptionalLong.of(recoveries[recoveries.length - 1]);
+        OptionalLong max =
+                recoveries.length == 0 ? OptionalLong.empty() : OptionalLong.of(recoveries[recoveries.length - 1]);
 
-        return new ChaosReport(options.seed(), submitted.size(), completed, failed, lost, duplicateResults,
-                unexpectedResults, gaps, duplicateEvents, withoutOneEnd, runs.size(), repeated, inFlight, unexplained,
-                requestedTwice, ledgerLines, extra, outcomeUnknown, dlq, measured, p50, max,
-                options.maxRecovery().toMillis(), durationMs, failures);
+        return new ChaosReport(
+                options.seed(),
+                submitted.size(),
+                completed,
+                failed,
+                lost,
+                duplicateResults,
+                unexpectedResults,
+                gaps,
+                duplicateEvents,
+                withoutOneEnd,
+                runs.size(),
+                repeated,
+                inFlight,
+                unexplained,
+                requestedTwice,
+                ledgerLines,
+                extra,
+                outcomeUnknown,
+                dlq,
+                measured,
+                p50,
+                max,
+                options.maxRecovery().toMillis(),
+                durationMs,
+                failures);
     }
 
     private static KillRecord recovery(KillRecord kill, Set<String> submitted, Map<String, List<Event>> events) {
@@ -233,7 +277,9 @@ final class ChaosVerifier {
             return List.of();
         }
         try {
-            return Files.readAllLines(file).stream().filter(line -> !line.isBlank()).toList();
+            return Files.readAllLines(file).stream()
+                    .filter(line -> !line.isBlank())
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the ledger " + file + ": " + e.getMessage(), e);
         }

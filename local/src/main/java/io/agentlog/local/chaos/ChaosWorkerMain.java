@@ -25,19 +25,24 @@ public final class ChaosWorkerMain {
 
     public static void main(String[] args) throws InterruptedException {
         System.setProperty("agentlog.log.level", System.getenv().getOrDefault("AGENTLOG_LOG_LEVEL", "INFO"));
-        System.setProperty("agentlog.kafka.log.level", System.getenv().getOrDefault("AGENTLOG_KAFKA_LOG_LEVEL", "WARN"));
+        System.setProperty(
+                "agentlog.kafka.log.level", System.getenv().getOrDefault("AGENTLOG_KAFKA_LOG_LEVEL", "WARN"));
         Logger log = LoggerFactory.getLogger(ChaosWorkerMain.class);
         WorkerConfig config = WorkerConfig.fromEnv(System.getenv());
         Path toolLedger = Path.of(required(TOOL_LEDGER_ENV));
         Path modelLedger = Path.of(required(MODEL_LEDGER_ENV));
-        Worker worker = Worker.start(config,
+        Worker worker = Worker.start(
+                config,
                 ToolRegistry.builtins(config).with(new LedgerAppendTool(toolLedger)),
                 ModelProviders.of(new LedgerModelProvider(new ScriptedModelProvider(), modelLedger)));
         CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            worker.close();
-            closed.countDown();
-        }, "agentlog-chaos-worker-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            worker.close();
+                            closed.countDown();
+                        },
+                        "agentlog-chaos-worker-stop"));
         while (!worker.awaitStopped(Duration.ofMinutes(1))) {
             log.debug("Chaos worker {} has answered {} work items", config.workerId(), worker.answered());
         }

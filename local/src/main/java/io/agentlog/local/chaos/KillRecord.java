@@ -14,8 +14,8 @@ import java.util.OptionalLong;
  * @param inProgress how many sessions were in progress at the kill
  * @param slowest the session that took longest to move again (for a look at its journal and the logs), or empty
  */
-record KillRecord(String target, boolean worker, long pid, long atMs, OptionalLong recoveryMs, int inProgress,
-        String slowest) {
+record KillRecord(
+        String target, boolean worker, long pid, long atMs, OptionalLong recoveryMs, int inProgress, String slowest) {
 
     static KillRecord of(String target, boolean worker, long pid, long atMs) {
         return new KillRecord(target, worker, pid, atMs, OptionalLong.empty(), 0, "");

@@ -48,8 +48,12 @@ final class LedgerModelProvider implements ModelProvider {
                 .orElse("?");
         String line = sessionId.strip() + " " + call.getTurn() + " " + pid + " " + System.currentTimeMillis() + "\n";
         try {
-            Files.write(ledger, line.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            Files.write(
+                    ledger,
+                    line.getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new TerminalWorkException("cannot append to the model ledger " + ledger + ": " + e.getMessage());
         }

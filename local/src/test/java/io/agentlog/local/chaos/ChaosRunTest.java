@@ -25,8 +25,15 @@ class ChaosRunTest {
             throws InterruptedException {
         // Given a seeded run: 40 sessions over 18 s, 3 SIGKILLs within that window (recovery may take up to 45 s
         // here, not the CLI's 30 s: a loaded 2-core CI machine restarts JVMs slowly)
-        ChaosOptions options = new ChaosOptions(40, 3, 42L, dir, Duration.ofSeconds(18), Duration.ofMinutes(3),
-                Duration.ofSeconds(45), ChaosOptions.DEFAULT_RESUBMIT_EVERY);
+        ChaosOptions options = new ChaosOptions(
+                40,
+                3,
+                42L,
+                dir,
+                Duration.ofSeconds(18),
+                Duration.ofMinutes(3),
+                Duration.ofSeconds(45),
+                ChaosOptions.DEFAULT_RESUBMIT_EVERY);
 
         // When it runs
         ChaosReport report = ChaosRun.run(options, line -> log.info("chaos: {}", line));

@@ -32,8 +32,10 @@ final class ControlHandler {
             return;
         }
         if (!command.getSessionId().isBlank() && !command.getSessionId().equals(key)) {
-            runtime.deadLetter(key, command, "control record key '" + key + "' and its sessionId '"
-                    + command.getSessionId() + "' differ");
+            runtime.deadLetter(
+                    key,
+                    command,
+                    "control record key '" + key + "' and its sessionId '" + command.getSessionId() + "' differ");
             return;
         }
         Optional<SessionState> loaded = runtime.load(key);
@@ -43,22 +45,32 @@ final class ControlHandler {
         }
         SessionState state = loaded.get();
         if (Transitions.isTerminal(state.getStatus())) {
-            runtime.deadLetter(key, command, command.getType() + " for session " + key + ", which already ended "
-                    + state.getStatus());
+            runtime.deadLetter(
+                    key,
+                    command,
+                    command.getType() + " for session " + key + ", which already ended " + state.getStatus());
             return;
         }
         switch (command.getType()) {
-            case CANCEL -> runtime.end(state, ResultStatus.CANCELLED, null,
-                    "cancelled" + (command.getMessage() == null ? "" : ": " + command.getMessage()));
+            case CANCEL ->
+                runtime.end(
+                        state,
+                        ResultStatus.CANCELLED,
+                        null,
+                        "cancelled" + (command.getMessage() == null ? "" : ": " + command.getMessage()));
             case STEER -> steer(state, command);
             case APPROVE, DENY -> {
-                runtime.deadLetter(key, command, command.getType() + " for session " + key
-                        + ": no tool call is awaiting approval");
+                runtime.deadLetter(
+                        key,
+                        command,
+                        command.getType() + " for session " + key + ": no tool call is awaiting approval");
                 return;
             }
             case RESUME -> {
-                runtime.deadLetter(key, command, "RESUME for session " + key + ": the session is running ("
-                        + state.getStatus() + ")");
+                runtime.deadLetter(
+                        key,
+                        command,
+                        "RESUME for session " + key + ": the session is running (" + state.getStatus() + ")");
                 return;
             }
         }
@@ -69,6 +81,7 @@ final class ControlHandler {
         String text = command.getMessage() == null ? "" : command.getMessage();
         String shown = runtime.capped(state, text, "steer-" + state.getNextEventSeq());
         runtime.emit(state, new UserMessageAdded(shown));
-        runtime.append(state, Message.newBuilder().setRole(Role.USER).setContent(shown).build());
+        runtime.append(
+                state, Message.newBuilder().setRole(Role.USER).setContent(shown).build());
     }
 }

@@ -20,12 +20,24 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         String reason = exception.getMessage() == null ? exception.toString() : exception.getMessage();
-        log.warn("Undecodable record on {}-{} at offset {}: {}; sent to {}", context.topic(), context.partition(),
-                context.offset(), reason, Topics.DLQ.name());
-        return Response.resume(List.of(DlqHeaders.record(reason, "engine", context.topic(), context.partition(),
-                context.offset(), record.key(), record.value())));
+        log.warn(
+                "Undecodable record on {}-{} at offset {}: {}; sent to {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                reason,
+                Topics.DLQ.name());
+        return Response.resume(List.of(DlqHeaders.record(
+                reason,
+                "engine",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                record.key(),
+                record.value())));
     }
 
     @Override

@@ -98,25 +98,27 @@ final class InlineTools {
             throw new WorkspaceException("old_string and new_string are the same; nothing would change");
         }
         String clean = Workspace.normalize(path);
-        String text = runtime.workspace().read(state.getSessionId(), clean)
+        String text = runtime.workspace()
+                .read(state.getSessionId(), clean)
                 .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
                 .orElseThrow(() -> new WorkspaceException("no file '" + clean + "' in the workspace"));
         int count = occurrences(text, oldString);
         if (count == 0) {
-            throw new WorkspaceException("old_string was not found in " + clean
-                    + "; it must match the file exactly, including whitespace");
+            throw new WorkspaceException(
+                    "old_string was not found in " + clean + "; it must match the file exactly, including whitespace");
         }
         if (count > 1 && !all) {
             throw new WorkspaceException("old_string occurs " + count + " times in " + clean
                     + "; add surrounding lines to make it unique, or set replace_all");
         }
-        String edited = all ? text.replace(oldString, newString) : text.replaceFirst(Pattern.quote(oldString),
-                Matcher.quoteReplacement(newString));
+        String edited = all
+                ? text.replace(oldString, newString)
+                : text.replaceFirst(Pattern.quote(oldString), Matcher.quoteReplacement(newString));
         Optional<String> refused =
                 runtime.workspace().write(runtime, state, clean, edited.getBytes(StandardCharsets.UTF_8));
         return refused.map(reason -> Output.error("edit_file failed: " + reason))
-                .orElseGet(() -> Output.ok("replaced " + (all ? count : 1) + " occurrence" + (all && count > 1 ? "s" : "")
-                        + " in " + clean));
+                .orElseGet(() -> Output.ok("replaced " + (all ? count : 1) + " occurrence"
+                        + (all && count > 1 ? "s" : "") + " in " + clean));
     }
 
     private static Output list(SessionRuntime runtime, SessionState state, ObjectNode args) {

@@ -49,8 +49,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         control = new ControlHandler(runtime);
         results = new WorkResultHandler(runtime);
         timers = new TimerHandler(runtime);
-        punctuator = context.schedule(TIMER_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> guarded(null, null,
-                () -> timers.fire()));
+        punctuator = context.schedule(
+                TIMER_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> guarded(null, null, () -> timers.fire()));
     }
 
     @Override
@@ -63,7 +63,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 case ControlCommand command -> control.handle(key, command);
                 case WorkResult result -> results.handle(key, result);
                 case null -> runtime.deadLetter(key, null, "empty record (null value) for key '" + key + "'");
-                default -> runtime.deadLetter(key, value, "unexpected record type " + value.getClass().getSimpleName());
+                default ->
+                    runtime.deadLetter(
+                            key,
+                            value,
+                            "unexpected record type " + value.getClass().getSimpleName());
             }
         });
     }

@@ -142,8 +142,11 @@ final class SessionRuntime {
             return text;
         }
         String path = ".agentlog/outputs/" + name + ".txt";
-        String where = workspace.write(this, state, path, text.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .isEmpty() ? "the full text is in workspace file " + path : "the full text was too large to keep";
+        String where = workspace
+                        .write(this, state, path, text.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .isEmpty()
+                ? "the full text is in workspace file " + path
+                : "the full text was too large to keep";
         return text.substring(0, limit) + "\n[truncated: " + (text.length() - limit) + " more characters; " + where
                 + "]";
     }
@@ -155,34 +158,59 @@ final class SessionRuntime {
         var limits = state.getLimits();
         long tokens = state.getUsage().getInputTokens() + state.getUsage().getOutputTokens();
         if (limits.getMaxSteps() > 0 && state.getSteps() >= limits.getMaxSteps()) {
-            end(state, ResultStatus.BUDGET_EXCEEDED, null, "step budget spent: " + state.getSteps()
-                    + " model turns taken, the limit is " + limits.getMaxSteps());
+            end(
+                    state,
+                    ResultStatus.BUDGET_EXCEEDED,
+                    null,
+                    "step budget spent: " + state.getSteps() + " model turns taken, the limit is "
+                            + limits.getMaxSteps());
             return;
         }
         if (limits.getMaxTokens() > 0 && tokens >= limits.getMaxTokens()) {
-            end(state, ResultStatus.BUDGET_EXCEEDED, null, "token budget spent: " + tokens + " tokens used, the limit is "
-                    + limits.getMaxTokens());
+            end(
+                    state,
+                    ResultStatus.BUDGET_EXCEEDED,
+                    null,
+                    "token budget spent: " + tokens + " tokens used, the limit is " + limits.getMaxTokens());
             return;
         }
-        if (state.getDeadline().toEpochMilli() > 0 && now() >= state.getDeadline().toEpochMilli()) {
-            end(state, ResultStatus.BUDGET_EXCEEDED, null, "wall time limit of " + limits.getMaxWallTimeMs()
-                    + " ms reached");
+        if (state.getDeadline().toEpochMilli() > 0
+                && now() >= state.getDeadline().toEpochMilli()) {
+            end(
+                    state,
+                    ResultStatus.BUDGET_EXCEEDED,
+                    null,
+                    "wall time limit of " + limits.getMaxWallTimeMs() + " ms reached");
             return;
         }
         AgentDefinition definition = state.getDefinition();
         String workId = nextWorkId(state);
         int turn = state.getSteps();
-        ModelCall call = new ModelCall(definition.getModel(), ConversationOrder.forModel(history(state.getSessionId())),
-                definition.getTools(), turn, definition.getScript());
+        ModelCall call = new ModelCall(
+                definition.getModel(),
+                ConversationOrder.forModel(history(state.getSessionId())),
+                definition.getTools(),
+                turn,
+                definition.getScript());
         WorkRequest work = workRequest(state, Topics.MODEL_POOL, workId, call);
         int size = WORK_SERDE.encode(work).length;
         if (size > MAX_WORK_REQUEST_BYTES) {
-            end(state, ResultStatus.FAILED, null, "the conversation is too large for one model request (" + size
-                    + " bytes > " + MAX_WORK_REQUEST_BYTES + "); lower AGENTLOG_MAX_CONTENT_CHARS or the step budget");
+            end(
+                    state,
+                    ResultStatus.FAILED,
+                    null,
+                    "the conversation is too large for one model request (" + size + " bytes > "
+                            + MAX_WORK_REQUEST_BYTES + "); lower AGENTLOG_MAX_CONTENT_CHARS or the step budget");
             return;
         }
         forward(EngineTopology.WORK_SINK, state.getSessionId(), work);
-        addPending(state, workId, WorkKind.MODEL, null, null, now() + config.modelTimeout().toMillis());
+        addPending(
+                state,
+                workId,
+                WorkKind.MODEL,
+                null,
+                null,
+                now() + config.modelTimeout().toMillis());
         state.setSteps(turn + 1);
         Transitions.move(state, SessionStatus.AWAITING_MODEL);
         emit(state, new ModelRequested(workId, turn));
@@ -193,8 +221,13 @@ final class SessionRuntime {
     /** Sends a tool call to its worker pool. */
     void requestTool(SessionState state, ToolSpec spec, String toolCallId, String arguments) {
         String workId = nextWorkId(state);
-        ToolInvocation invocation = new ToolInvocation(toolCallId, spec.getName(), arguments, spec.getSemantics(),
-                state.getSessionId() + "/" + workId, spec.getTimeoutMs(),
+        ToolInvocation invocation = new ToolInvocation(
+                toolCallId,
+                spec.getName(),
+                arguments,
+                spec.getSemantics(),
+                state.getSessionId() + "/" + workId,
+                spec.getTimeoutMs(),
                 spec.getWorkspace() ? workspace.snapshot(state.getSessionId()) : List.of());
         forward(EngineTopology.WORK_SINK, state.getSessionId(), workRequest(state, spec.getPool(), workId, invocation));
         addPending(state, workId, WorkKind.TOOL, toolCallId, spec.getName(), now() + spec.getTimeoutMs());
@@ -203,17 +236,19 @@ final class SessionRuntime {
     }
 
     /** Records a tool call's outcome: a journal event and the TOOL message the next model turn sees. */
-    void completeTool(SessionState state, String toolCallId, String tool, WorkOutcome outcome, String content,
-            boolean isError) {
+    void completeTool(
+            SessionState state, String toolCallId, String tool, WorkOutcome outcome, String content, boolean isError) {
         String shown = capped(state, content, "tool-" + sanitize(toolCallId));
         emit(state, new ToolCompleted(toolCallId, tool, outcome, shown, isError));
-        append(state, Message.newBuilder()
-                .setRole(Role.TOOL)
-                .setContent(shown)
-                .setToolCallId(toolCallId)
-                .setToolName(tool)
-                .setIsError(isError)
-                .build());
+        append(
+                state,
+                Message.newBuilder()
+                        .setRole(Role.TOOL)
+                        .setContent(shown)
+                        .setToolCallId(toolCallId)
+                        .setToolName(tool)
+                        .setIsError(isError)
+                        .build());
     }
 
     /** After a result: the next model turn once nothing is pending. */
@@ -294,10 +329,14 @@ final class SessionRuntime {
                 .setStartedAt(state.getStartedAt())
                 .setFinishedAt(Instant.ofEpochMilli(now()))
                 .build();
-        context.forward(new Record<>(state.getSessionId(), (SpecificRecord) result, now()), EngineTopology.RESULTS_SINK);
+        context.forward(
+                new Record<>(state.getSessionId(), (SpecificRecord) result, now()), EngineTopology.RESULTS_SINK);
         if (status == ResultStatus.COMPLETED) {
-            log.info("Session {} completed after {} model turns and {} tool calls", state.getSessionId(),
-                    state.getSteps(), state.getToolCalls());
+            log.info(
+                    "Session {} completed after {} model turns and {} tool calls",
+                    state.getSessionId(),
+                    state.getSteps(),
+                    state.getToolCalls());
         } else {
             log.info("Session {} ended {}: {}", state.getSessionId(), status, error);
         }
@@ -312,8 +351,12 @@ final class SessionRuntime {
     /** Writes a record the engine cannot use to the DLQ, with the reason and its origin in headers. */
     void deadLetter(String key, SpecificRecord value, String reason) {
         RecordMetadata origin = context.recordMetadata().orElse(null);
-        var headers = DlqHeaders.of(reason, "engine", origin == null ? "" : origin.topic(),
-                origin == null ? -1 : origin.partition(), origin == null ? -1 : origin.offset());
+        var headers = DlqHeaders.of(
+                reason,
+                "engine",
+                origin == null ? "" : origin.topic(),
+                origin == null ? -1 : origin.partition(),
+                origin == null ? -1 : origin.offset());
         context.forward(new Record<>(key, value, now(), headers), EngineTopology.DLQ_SINK);
         log.info("Rejected a record for session {} to {}: {}", key, Topics.DLQ.name(), reason);
     }
@@ -322,11 +365,11 @@ final class SessionRuntime {
         return new WorkRequest(workId, state.getSessionId(), pool, request, Instant.ofEpochMilli(now()));
     }
 
-    private void addPending(SessionState state, String workId, WorkKind kind, String toolCallId, String tool,
-            long deadline) {
+    private void addPending(
+            SessionState state, String workId, WorkKind kind, String toolCallId, String tool, long deadline) {
         List<PendingWork> pending = new ArrayList<>(state.getPending());
-        pending.add(new PendingWork(workId, kind, toolCallId, tool, Instant.ofEpochMilli(now()),
-                Instant.ofEpochMilli(deadline)));
+        pending.add(new PendingWork(
+                workId, kind, toolCallId, tool, Instant.ofEpochMilli(now()), Instant.ofEpochMilli(deadline)));
         state.setPending(pending);
         timers.put(Keys.timer(deadline, state.getSessionId(), workId), state.getSessionId());
     }

@@ -42,16 +42,22 @@ final class TaskHandler {
             return;
         }
         if (!task.getSessionId().isBlank() && !task.getSessionId().equals(key)) {
-            runtime.deadLetter(key, task, "task record key '" + key + "' and its sessionId '" + task.getSessionId()
-                    + "' differ; leave sessionId empty or equal to the key");
+            runtime.deadLetter(
+                    key,
+                    task,
+                    "task record key '" + key + "' and its sessionId '" + task.getSessionId()
+                            + "' differ; leave sessionId empty or equal to the key");
             return;
         }
         if (!SessionIds.VALID.matcher(key).matches()) {
-            runtime.deadLetter(key, task, "session id '" + key + "' is invalid: it must match " + SessionIds.VALID.pattern());
+            runtime.deadLetter(
+                    key, task, "session id '" + key + "' is invalid: it must match " + SessionIds.VALID.pattern());
             return;
         }
         if (runtime.load(key).isPresent()) {
-            log.info("Dropping a duplicate task for existing session {} (idempotency key {})", key,
+            log.info(
+                    "Dropping a duplicate task for existing session {} (idempotency key {})",
+                    key,
                     task.getIdempotencyKey());
             return;
         }
@@ -76,7 +82,8 @@ final class TaskHandler {
                 .setSessionId(sessionId)
                 .setStatus(SessionStatus.AWAITING_MODEL)
                 .setDefinition(found.orElse(null))
-                .setLimits(found.map(d -> effectiveLimits(d.getLimits(), task.getBudget())).orElseGet(Limits::new))
+                .setLimits(found.map(d -> effectiveLimits(d.getLimits(), task.getBudget()))
+                        .orElseGet(Limits::new))
                 .setParentSessionId(task.getParentSessionId())
                 .setIdempotencyKey(task.getIdempotencyKey())
                 .setUsage(new Usage(0L, 0L, 0L))
@@ -86,25 +93,37 @@ final class TaskHandler {
                 .build();
         if (found.isEmpty()) {
             String version = task.getAgentVersion() == null ? "" : " version " + task.getAgentVersion();
-            runtime.end(state, ResultStatus.FAILED, null, "unknown agent '" + task.getAgent() + "'" + version
-                    + ": no such definition on agentlog.agents; register it with `agentlog agents put FILE`");
+            runtime.end(
+                    state,
+                    ResultStatus.FAILED,
+                    null,
+                    "unknown agent '" + task.getAgent() + "'" + version
+                            + ": no such definition on agentlog.agents; register it with `agentlog agents put FILE`");
             runtime.save(state);
             return;
         }
         AgentDefinition definition = found.get();
         String input = runtime.capped(state, task.getInput(), "input");
-        runtime.emit(state, new SessionStarted(definition.getName(), definition.getVersion(), input,
-                task.getParentSessionId()));
+        runtime.emit(
+                state,
+                new SessionStarted(definition.getName(), definition.getVersion(), input, task.getParentSessionId()));
         Optional<String> badTool = definition.getTools().stream()
                 .filter(t -> !runtime.poolExists(t.getPool()))
                 .map(ToolSpec::getName)
                 .findFirst();
         if (badTool.isPresent()) {
-            ToolSpec tool = definition.getTools().stream().filter(t -> t.getName().equals(badTool.get())).findFirst()
+            ToolSpec tool = definition.getTools().stream()
+                    .filter(t -> t.getName().equals(badTool.get()))
+                    .findFirst()
                     .orElseThrow();
-            runtime.end(state, ResultStatus.FAILED, null, "agent " + definition.getName() + "@" + definition.getVersion()
-                    + " uses tool '" + tool.getName() + "' of pool '" + tool.getPool()
-                    + "', which has no topic agentlog.work." + tool.getPool() + " (create it and start workers for it)");
+            runtime.end(
+                    state,
+                    ResultStatus.FAILED,
+                    null,
+                    "agent " + definition.getName() + "@" + definition.getVersion()
+                            + " uses tool '" + tool.getName() + "' of pool '" + tool.getPool()
+                            + "', which has no topic agentlog.work." + tool.getPool()
+                            + " (create it and start workers for it)");
             runtime.save(state);
             return;
         }
@@ -114,9 +133,15 @@ final class TaskHandler {
             runtime.scheduleSessionDeadline(state);
         }
         if (!definition.getSystemPrompt().isBlank()) {
-            runtime.append(state, Message.newBuilder().setRole(Role.SYSTEM).setContent(definition.getSystemPrompt()).build());
+            runtime.append(
+                    state,
+                    Message.newBuilder()
+                            .setRole(Role.SYSTEM)
+                            .setContent(definition.getSystemPrompt())
+                            .build());
         }
-        runtime.append(state, Message.newBuilder().setRole(Role.USER).setContent(input).build());
+        runtime.append(
+                state, Message.newBuilder().setRole(Role.USER).setContent(input).build());
         log.info("Session {} started: agent {}@{}", sessionId, definition.getName(), definition.getVersion());
         runtime.requestModel(state);
         runtime.save(state);

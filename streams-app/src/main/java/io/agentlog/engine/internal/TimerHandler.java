@@ -30,8 +30,11 @@ final class TimerHandler {
             }
             SessionState state = loaded.get();
             if (SessionRuntime.isSessionTimer(id)) {
-                runtime.end(state, ResultStatus.BUDGET_EXCEEDED, null, "wall time limit of "
-                        + state.getLimits().getMaxWallTimeMs() + " ms reached");
+                runtime.end(
+                        state,
+                        ResultStatus.BUDGET_EXCEEDED,
+                        null,
+                        "wall time limit of " + state.getLimits().getMaxWallTimeMs() + " ms reached");
             } else {
                 Optional<PendingWork> pending = runtime.takePending(state, id);
                 if (pending.isEmpty()) {
@@ -39,11 +42,20 @@ final class TimerHandler {
                 }
                 long waited = runtime.now() - pending.get().getRequestedAt().toEpochMilli();
                 if (pending.get().getKind() == WorkKind.MODEL) {
-                    runtime.end(state, ResultStatus.FAILED, null, "model call " + id + " timed out after " + waited
-                            + " ms (no model worker answered; is one running for pool 'model'?)");
+                    runtime.end(
+                            state,
+                            ResultStatus.FAILED,
+                            null,
+                            "model call " + id + " timed out after " + waited
+                                    + " ms (no model worker answered; is one running for pool 'model'?)");
                 } else {
-                    runtime.completeTool(state, pending.get().getToolCallId(), pending.get().getTool(),
-                            WorkOutcome.ERROR, "timed out after " + waited + " ms with no result", true);
+                    runtime.completeTool(
+                            state,
+                            pending.get().getToolCallId(),
+                            pending.get().getTool(),
+                            WorkOutcome.ERROR,
+                            "timed out after " + waited + " ms with no result",
+                            true);
                     runtime.advance(state);
                 }
             }

@@ -30,8 +30,12 @@ public class WorkPools implements AutoCloseable {
     private WorkPools(Admin admin, Set<String> initial) {
         this.admin = admin;
         this.pools = initial;
-        this.refresher = admin == null ? null : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
-                .name("agentlog-pools-refresh").daemon().factory());
+        this.refresher = admin == null
+                ? null
+                : Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                        .name("agentlog-pools-refresh")
+                        .daemon()
+                        .factory());
     }
 
     /** Pools read from the cluster now and every {@code refresh}. */
@@ -40,7 +44,8 @@ public class WorkPools implements AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         WorkPools pools = new WorkPools(Admin.create(props), Set.of());
         pools.refresh();
-        pools.refresher.scheduleWithFixedDelay(pools::refresh, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+        pools.refresher.scheduleWithFixedDelay(
+                pools::refresh, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
         return pools;
     }
 

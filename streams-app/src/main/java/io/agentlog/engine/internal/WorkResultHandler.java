@@ -48,8 +48,11 @@ final class WorkResultHandler {
 
     void handle(String key, WorkResult result) {
         if (key == null || !key.equals(result.getSessionId())) {
-            runtime.deadLetter(key, result, "work result " + result.getWorkId() + " has key '" + key
-                    + "' but session id '" + result.getSessionId() + "'; workers must key results by session id");
+            runtime.deadLetter(
+                    key,
+                    result,
+                    "work result " + result.getWorkId() + " has key '" + key + "' but session id '"
+                            + result.getSessionId() + "'; workers must key results by session id");
             return;
         }
         Optional<SessionState> loaded = runtime.load(key);
@@ -59,7 +62,10 @@ final class WorkResultHandler {
         }
         SessionState state = loaded.get();
         if (Transitions.isTerminal(state.getStatus())) {
-            log.debug("Dropping result {} for session {}, which already ended {}", result.getWorkId(), key,
+            log.debug(
+                    "Dropping result {} for session {}, which already ended {}",
+                    result.getWorkId(),
+                    key,
                     state.getStatus());
             return;
         }
@@ -89,11 +95,13 @@ final class WorkResultHandler {
         List<ToolCall> calls = reply.getToolCalls();
         List<ToolCall> recorded = withinArgumentBudget(calls);
         runtime.emit(state, new ModelResponded(pending.getWorkId(), turn, text, recorded, result.getUsage()));
-        runtime.append(state, Message.newBuilder()
-                .setRole(Role.ASSISTANT)
-                .setContent(text)
-                .setToolCalls(recorded)
-                .build());
+        runtime.append(
+                state,
+                Message.newBuilder()
+                        .setRole(Role.ASSISTANT)
+                        .setContent(text)
+                        .setToolCalls(recorded)
+                        .build());
         if (calls.isEmpty()) {
             runtime.end(state, ResultStatus.COMPLETED, runtime.cappedOutput(state, reply.getText()), null);
             return;
@@ -102,12 +110,24 @@ final class WorkResultHandler {
         for (int i = 0; i < calls.size(); i++) {
             ToolCall call = calls.get(i);
             if (max > 0 && i >= max) {
-                runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR,
-                        "not run: at most " + max + " tool calls per turn are allowed", true);
+                runtime.completeTool(
+                        state,
+                        call.getId(),
+                        call.getName(),
+                        WorkOutcome.ERROR,
+                        "not run: at most " + max + " tool calls per turn are allowed",
+                        true);
             } else if (recorded.get(i) != call) {
-                runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR, "not run: the arguments"
-                        + " of this turn's tool calls exceed " + MAX_ARGUMENT_CHARS_PER_TURN + " characters in all;"
-                        + " write large content in smaller pieces", true);
+                runtime.completeTool(
+                        state,
+                        call.getId(),
+                        call.getName(),
+                        WorkOutcome.ERROR,
+                        "not run: the arguments"
+                                + " of this turn's tool calls exceed " + MAX_ARGUMENT_CHARS_PER_TURN
+                                + " characters in all;"
+                                + " write large content in smaller pieces",
+                        true);
             } else {
                 dispatch(state, call);
             }
@@ -124,8 +144,14 @@ final class WorkResultHandler {
         long used = 0;
         for (ToolCall call : calls) {
             used += call.getArguments().length();
-            out.add(used <= MAX_ARGUMENT_CHARS_PER_TURN ? call : new ToolCall(call.getId(), call.getName(),
-                    "{\"omitted\":\"" + call.getArguments().length() + " characters over the per-turn limit\"}"));
+            out.add(
+                    used <= MAX_ARGUMENT_CHARS_PER_TURN
+                            ? call
+                            : new ToolCall(
+                                    call.getId(),
+                                    call.getName(),
+                                    "{\"omitted\":\"" + call.getArguments().length()
+                                            + " characters over the per-turn limit\"}"));
         }
         return out;
     }
@@ -136,8 +162,14 @@ final class WorkResultHandler {
                 .filter(t -> t.getName().equals(call.getName()))
                 .findFirst();
         if (spec.isEmpty()) {
-            runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR, "unknown tool '"
-                    + call.getName() + "'; this agent's tools are " + TaskHandler.toolNames(state.getDefinition()), true);
+            runtime.completeTool(
+                    state,
+                    call.getId(),
+                    call.getName(),
+                    WorkOutcome.ERROR,
+                    "unknown tool '" + call.getName() + "'; this agent's tools are "
+                            + TaskHandler.toolNames(state.getDefinition()),
+                    true);
             return;
         }
         ObjectNode args;
@@ -148,30 +180,50 @@ final class WorkResultHandler {
             }
             args = object;
         } catch (Exception e) {
-            runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR,
+            runtime.completeTool(
+                    state,
+                    call.getId(),
+                    call.getName(),
+                    WorkOutcome.ERROR,
                     "invalid arguments for " + call.getName() + ": expected a JSON object, got '"
-                            + abbreviate(call.getArguments()) + "'", true);
+                            + abbreviate(call.getArguments()) + "'",
+                    true);
             return;
         }
         ToolSpec tool = spec.get();
         if (tool.getRequiresApproval()) {
-            runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR,
+            runtime.completeTool(
+                    state,
+                    call.getId(),
+                    call.getName(),
+                    WorkOutcome.ERROR,
                     "not run: tool " + tool.getName() + " requires human approval, which this engine version does not"
-                            + " support yet; the call was refused rather than run unapproved", true);
+                            + " support yet; the call was refused rather than run unapproved",
+                    true);
             return;
         }
         if (Topics.ENGINE_POOL.equals(tool.getPool())) {
-            runtime.emit(state, new ToolRequested(null, call.getId(), call.getName(),
-                    call.getArguments(), tool.getPool()));
+            runtime.emit(
+                    state, new ToolRequested(null, call.getId(), call.getName(), call.getArguments(), tool.getPool()));
             InlineTools.Output output = InlineTools.run(runtime, state, call.getName(), args);
             state.setToolCalls(state.getToolCalls() + 1);
-            runtime.completeTool(state, call.getId(), call.getName(),
-                    output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK, output.content(), output.isError());
+            runtime.completeTool(
+                    state,
+                    call.getId(),
+                    call.getName(),
+                    output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK,
+                    output.content(),
+                    output.isError());
             return;
         }
         if (!runtime.poolExists(tool.getPool())) {
-            runtime.completeTool(state, call.getId(), call.getName(), WorkOutcome.ERROR, "not run: pool '"
-                    + tool.getPool() + "' of tool " + tool.getName() + " has no work topic", true);
+            runtime.completeTool(
+                    state,
+                    call.getId(),
+                    call.getName(),
+                    WorkOutcome.ERROR,
+                    "not run: pool '" + tool.getPool() + "' of tool " + tool.getName() + " has no work topic",
+                    true);
             return;
         }
         runtime.requestTool(state, tool, call.getId(), call.getArguments());
@@ -185,8 +237,9 @@ final class WorkResultHandler {
             isError = output.getIsError();
         } else {
             content = switch (result.getOutcome()) {
-                case OUTCOME_UNKNOWN -> "outcome unknown: the call may or may not have taken effect ("
-                        + nullToEmpty(result.getError()) + ")";
+                case OUTCOME_UNKNOWN ->
+                    "outcome unknown: the call may or may not have taken effect (" + nullToEmpty(result.getError())
+                            + ")";
                 default -> "tool failed: " + nullToEmpty(result.getError());
             };
             isError = true;
@@ -216,7 +269,8 @@ final class WorkResultHandler {
                     ByteBuffer buffer = change.getContent().duplicate();
                     byte[] bytes = new byte[buffer.remaining()];
                     buffer.get(bytes);
-                    runtime.workspace().write(runtime, state, change.getPath(), bytes)
+                    runtime.workspace()
+                            .write(runtime, state, change.getPath(), bytes)
                             .ifPresent(reason -> refused.add(change.getPath() + ": " + reason));
                 }
             } catch (WorkspaceException e) {

@@ -60,6 +60,7 @@ public final class Lane implements Runnable {
     static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
     /** Enough for the records of a completed renewal to be returned; that poll fetches nothing new. */
     static final Duration RENEWAL_POLL_TIMEOUT = Duration.ofMillis(200);
+
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     static final long DEFAULT_LOCK_MS = 30_000;
     /**
@@ -107,7 +108,8 @@ public final class Lane implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.executor = executor;
-        this.workThreads = Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
+        this.workThreads =
+                Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
     }
 
     private record RecordId(String topic, int partition, long offset) {
@@ -138,6 +140,7 @@ public final class Lane implements Runnable {
         boolean lost;
         /** No later than the broker last (re)started the lock. */
         long lockRefreshedAt;
+
         Thread thread;
 
         InFlight(ConsumerRecord<byte[], byte[]> record, long now) {
@@ -206,8 +209,8 @@ public final class Lane implements Runnable {
             loop();
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("Lane {} stopped after an unexpected error; its unacknowledged work will be redelivered",
-                    name, e);
+            log.error(
+                    "Lane {} stopped after an unexpected error; its unacknowledged work will be redelivered", name, e);
         } finally {
             for (InFlight item : inFlight.values()) {
                 if (item.thread != null) {
@@ -215,7 +218,9 @@ public final class Lane implements Runnable {
                 }
             }
             if (!inFlight.isEmpty()) {
-                log.warn("Lane {} closes with {} unfinished item(s); the group delivers them again", name,
+                log.warn(
+                        "Lane {} closes with {} unfinished item(s); the group delivers them again",
+                        name,
                         inFlight.size());
             }
             try {
@@ -272,8 +277,11 @@ public final class Lane implements Runnable {
                 // back from a renewal
                 if (deliveryCount(record) != item.deliveryCount) {
                     lostLocks.incrementAndGet();
-                    log.warn("Work record {} came back as delivery {} while this lane still had it: its lock had"
-                            + " expired", id, deliveryCount(record));
+                    log.warn(
+                            "Work record {} came back as delivery {} while this lane still had it: its lock had"
+                                    + " expired",
+                            id,
+                            deliveryCount(record));
                     item.deliveryCount = deliveryCount(record);
                 }
                 item.record = record;
@@ -326,8 +334,8 @@ public final class Lane implements Runnable {
             // nothing wakes this consumer, but a wakeup must never cost the batch its locks
             outcome = consumer.commitSync(COMMIT_TIMEOUT);
         }
-        outcome.forEach((partition, error) -> error.ifPresent(e -> log.warn(
-                "Lane {}: renewing the locks of {} failed: {}", name, partition, e.toString())));
+        outcome.forEach((partition, error) -> error.ifPresent(
+                e -> log.warn("Lane {}: renewing the locks of {} failed: {}", name, partition, e.toString())));
         for (InFlight item : inFlight.values()) {
             if (!item.done()) {
                 item.lost = true; // until the poll returns it
@@ -343,8 +351,11 @@ public final class Lane implements Runnable {
         for (InFlight item : inFlight.values()) {
             if (item.lost) {
                 lostLocks.incrementAndGet();
-                log.warn("Lane {}: lost the lock of work record {}; the group delivers it again and the engine drops"
-                        + " the second result", name, item.id);
+                log.warn(
+                        "Lane {}: lost the lock of work record {}; the group delivers it again and the engine drops"
+                                + " the second result",
+                        name,
+                        item.id);
             }
             item.lockRefreshedAt = now;
         }
@@ -441,8 +452,12 @@ public final class Lane implements Runnable {
             case Execution.Answer answer -> publish(id, answer.result());
             case Execution.Reject reject -> reject(id, record, reject);
             case Execution.Retry retry -> {
-                log.info("Releasing work {} (delivery {}) after {} ms: {}", request.getWorkId(), deliveryCount,
-                        retry.backoffMs(), retry.reason());
+                log.info(
+                        "Releasing work {} (delivery {}) after {} ms: {}",
+                        request.getWorkId(),
+                        deliveryCount,
+                        retry.backoffMs(),
+                        retry.reason());
                 try {
                     Thread.sleep(retry.backoffMs()); // back off before the redelivery; the lane keeps the lock
                 } catch (InterruptedException e) {
@@ -457,9 +472,12 @@ public final class Lane implements Runnable {
         byte[] value = RESULTS.encode(result);
         if (value.length > MAX_RESULT_BYTES) {
             log.warn("Result of work {} is {} bytes; publishing an error instead", result.getWorkId(), value.length);
-            value = RESULTS.encode(executor.errorResult(result, "the result of work " + result.getWorkId() + " is "
-                    + value.length + " bytes, more than the " + MAX_RESULT_BYTES + " a result may have; make the"
-                    + " tool return less (e.g. cap its output)"));
+            value = RESULTS.encode(executor.errorResult(
+                    result,
+                    "the result of work " + result.getWorkId() + " is "
+                            + value.length + " bytes, more than the " + MAX_RESULT_BYTES
+                            + " a result may have; make the"
+                            + " tool return less (e.g. cap its output)"));
         }
         byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
         send(id, new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, value), AcknowledgeType.ACCEPT);
@@ -471,12 +489,21 @@ public final class Lane implements Runnable {
      * the result failed (a later delivery tries again; the engine drops a second result by its work id).
      */
     private void reject(RecordId id, ConsumerRecord<byte[], byte[]> record, Execution.Reject reject) {
-        log.warn("Work record {} is poison; sending it to {} and an error result to the session: {}", id,
-                Topics.DLQ.name(), reject.reason());
+        log.warn(
+                "Work record {} is poison; sending it to {} and an error result to the session: {}",
+                id,
+                Topics.DLQ.name(),
+                reject.reason());
         WorkResult result = reject.result();
         byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
-        var dead = DlqHeaders.record(reject.reason(), "tool-workers " + workerId, record.topic(), record.partition(),
-                record.offset(), record.key(), record.value());
+        var dead = DlqHeaders.record(
+                reject.reason(),
+                "tool-workers " + workerId,
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                record.value());
         AtomicInteger pending = new AtomicInteger(2);
         AtomicBoolean resultFailed = new AtomicBoolean();
         Runnable done = () -> {
@@ -490,8 +517,13 @@ public final class Lane implements Runnable {
         try {
             producer.send(dead, (metadata, error) -> {
                 if (error != null) {
-                    log.error("Cannot copy poison work record {} to {} ({} bytes); the session still gets its error"
-                            + " result: {}", id, Topics.DLQ.name(), record.serializedValueSize(), error.toString());
+                    log.error(
+                            "Cannot copy poison work record {} to {} ({} bytes); the session still gets its error"
+                                    + " result: {}",
+                            id,
+                            Topics.DLQ.name(),
+                            record.serializedValueSize(),
+                            error.toString());
                 }
                 done.run();
             });
@@ -500,27 +532,42 @@ public final class Lane implements Runnable {
             done.run();
         }
         try {
-            producer.send(new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)),
+            producer.send(
+                    new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)),
                     (metadata, error) -> {
                         if (error != null) {
                             resultFailed.set(true);
-                            log.error("Cannot produce the error result of poison work record {}; releasing it for"
-                                    + " redelivery: {}", id, error.toString());
+                            log.error(
+                                    "Cannot produce the error result of poison work record {}; releasing it for"
+                                            + " redelivery: {}",
+                                    id,
+                                    error.toString());
                         }
                         done.run();
                     });
         } catch (RuntimeException e) {
             resultFailed.set(true);
-            log.error("Cannot produce the error result of poison work record {}; releasing it for redelivery: {}",
-                    id, e.toString());
+            log.error(
+                    "Cannot produce the error result of poison work record {}; releasing it for redelivery: {}",
+                    id,
+                    e.toString());
             done.run();
         }
     }
 
     private void toDlq(RecordId id, ConsumerRecord<byte[], byte[]> record, String reason) {
         log.warn("Work record {} cannot be decoded; sending it to {}: {}", id, Topics.DLQ.name(), reason);
-        send(id, DlqHeaders.record(reason, "tool-workers " + workerId, record.topic(), record.partition(),
-                record.offset(), record.key(), record.value()), AcknowledgeType.REJECT);
+        send(
+                id,
+                DlqHeaders.record(
+                        reason,
+                        "tool-workers " + workerId,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        record.value()),
+                AcknowledgeType.REJECT);
     }
 
     /** Acknowledges with {@code onSuccess} once the broker has the record, or releases for redelivery if it failed. */
@@ -531,13 +578,19 @@ public final class Lane implements Runnable {
                     answered.incrementAndGet();
                     complete(id, onSuccess);
                 } else {
-                    log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}",
-                            out.topic(), id, error.toString());
+                    log.error(
+                            "Cannot produce to {} for work record {}; releasing it for redelivery: {}",
+                            out.topic(),
+                            id,
+                            error.toString());
                     complete(id, AcknowledgeType.RELEASE);
                 }
             });
         } catch (RuntimeException e) {
-            log.error("Cannot produce to {} for work record {}; releasing it for redelivery: {}", out.topic(), id,
+            log.error(
+                    "Cannot produce to {} for work record {}; releasing it for redelivery: {}",
+                    out.topic(),
+                    id,
                     e.toString());
             complete(id, AcknowledgeType.RELEASE);
         }

@@ -56,12 +56,17 @@ public final class ShareGroupSetup {
             admin.incrementalAlterConfigs(ops).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             log.info("Share groups {} set to {}", groups, configs);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot set the configs " + configs + " of share groups " + groups
-                    + ": " + e.getCause().getMessage() + " (does the broker have share groups enabled, and may this"
-                    + " client alter group configs?)", e.getCause());
+            throw new IllegalStateException(
+                    "cannot set the configs " + configs + " of share groups " + groups
+                            + ": " + e.getCause().getMessage()
+                            + " (does the broker have share groups enabled, and may this"
+                            + " client alter group configs?)",
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot set the configs of share groups " + groups + ": no answer from the"
-                    + " brokers within " + TIMEOUT_SECONDS + " s", e);
+            throw new IllegalStateException(
+                    "cannot set the configs of share groups " + groups + ": no answer from the" + " brokers within "
+                            + TIMEOUT_SECONDS + " s",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting the configs of share groups " + groups, e);

@@ -77,8 +77,9 @@ public final class WorkExecutor {
         Attempt attempt = switch (request.getRequest()) {
             case ModelCall call -> callModel(call);
             case ToolInvocation invocation -> runTool(request, invocation, pool, deliveryCount);
-            default -> Attempt.error("work item " + request.getWorkId() + " carries an unknown request type "
-                    + request.getRequest().getClass().getName());
+            default ->
+                Attempt.error("work item " + request.getWorkId() + " carries an unknown request type "
+                        + request.getRequest().getClass().getName());
         };
         if (attempt.retry().isPresent()) {
             if (deliveryCount + 1 < maxDeliveries) {
@@ -145,19 +146,30 @@ public final class WorkExecutor {
         }
         boolean atMostOnce = invocation.getSemantics() == ToolSemantics.AT_MOST_ONCE;
         if (atMostOnce && deliveryCount > 1) {
-            log.warn("Not running at-most-once tool {} again: delivery {} of work {}",
-                    invocation.getTool(), deliveryCount, request.getWorkId());
-            return new Attempt(WorkOutcome.OUTCOME_UNKNOWN, null,
+            log.warn(
+                    "Not running at-most-once tool {} again: delivery {} of work {}",
+                    invocation.getTool(),
+                    deliveryCount,
+                    request.getWorkId());
+            return new Attempt(
+                    WorkOutcome.OUTCOME_UNKNOWN,
+                    null,
                     "tool " + invocation.getTool() + " is at-most-once and this is delivery " + deliveryCount
                             + " of its call: an earlier delivery may have run it before its worker stopped, so it was"
                             + " not run again; whether it took effect is unknown (idempotency key "
                             + invocation.getIdempotencyKey() + ")",
-                    zeroUsage(), Optional.empty());
+                    zeroUsage(),
+                    Optional.empty());
         }
         Instant now = clock.instant();
         long timeoutMs = invocation.getTimeoutMs() > 0 ? invocation.getTimeoutMs() : Long.MAX_VALUE / 4;
-        ToolContext context = new ToolContext(request.getSessionId(), request.getWorkId(),
-                invocation.getIdempotencyKey(), now.plusMillis(timeoutMs), workerId, deliveryCount);
+        ToolContext context = new ToolContext(
+                request.getSessionId(),
+                request.getWorkId(),
+                invocation.getIdempotencyKey(),
+                now.plusMillis(timeoutMs),
+                workerId,
+                deliveryCount);
         try {
             ToolOutput output = tool.get().run(invocation, context);
             return new Attempt(WorkOutcome.OK, output, null, zeroUsage(), Optional.empty());
@@ -182,7 +194,11 @@ public final class WorkExecutor {
     }
 
     private static Usage zeroUsage() {
-        return Usage.newBuilder().setInputTokens(0).setOutputTokens(0).setCostMicros(0).build();
+        return Usage.newBuilder()
+                .setInputTokens(0)
+                .setOutputTokens(0)
+                .setCostMicros(0)
+                .build();
     }
 
     private record Attempt(WorkOutcome outcome, Object result, String error, Usage usage, Optional<String> retry) {

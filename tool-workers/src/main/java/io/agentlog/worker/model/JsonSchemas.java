@@ -30,7 +30,8 @@ final class JsonSchemas {
         if (!tool.getDescription().isBlank()) {
             builder.description(tool.getDescription());
         }
-        return builder.parameters(parameters(tool.getName(), tool.getParameters())).build();
+        return builder.parameters(parameters(tool.getName(), tool.getParameters()))
+                .build();
     }
 
     static JsonObjectSchema parameters(String toolName, String schemaText) {
@@ -41,7 +42,8 @@ final class JsonSchemas {
             throw new TerminalWorkException("the parameters of tool '" + toolName + "' are not valid JSON ("
                     + e.getOriginalMessage() + "): " + schemaText);
         }
-        if (schema == null || !schema.isObject()
+        if (schema == null
+                || !schema.isObject()
                 || (schema.has("type") && !"object".equals(schema.path("type").asText()))) {
             throw new TerminalWorkException("the parameters of tool '" + toolName
                     + "' must be a JSON Schema of type object, but were: " + schemaText);

@@ -163,7 +163,9 @@ public final class OpenAiModelProvider implements ModelProvider {
             ModelSpec spec = call.getModel();
             var builder = ChatRequest.builder().messages(toMessages(call.getMessages()));
             if (!call.getTools().isEmpty()) {
-                builder.toolSpecifications(call.getTools().stream().map(JsonSchemas::toToolSpecification).toList());
+                builder.toolSpecifications(call.getTools().stream()
+                        .map(JsonSchemas::toToolSpecification)
+                        .toList());
             }
             if (spec.getTemperature() != null) {
                 builder.temperature(spec.getTemperature());
@@ -188,18 +190,20 @@ public final class OpenAiModelProvider implements ModelProvider {
                         }
                     }
                     case USER -> out.add(UserMessage.from(message.getContent()));
-                    case ASSISTANT -> out.add(AiMessage.builder()
-                            .text(message.getContent().isEmpty() ? null : message.getContent())
-                            .toolExecutionRequests(message.getToolCalls().stream()
-                                    .map(c -> ToolExecutionRequest.builder()
-                                            .id(c.getId())
-                                            .name(c.getName())
-                                            .arguments(c.getArguments())
-                                            .build())
-                                    .toList())
-                            .build());
+                    case ASSISTANT ->
+                        out.add(AiMessage.builder()
+                                .text(message.getContent().isEmpty() ? null : message.getContent())
+                                .toolExecutionRequests(message.getToolCalls().stream()
+                                        .map(c -> ToolExecutionRequest.builder()
+                                                .id(c.getId())
+                                                .name(c.getName())
+                                                .arguments(c.getArguments())
+                                                .build())
+                                        .toList())
+                                .build());
                     case TOOL -> {
-                        if (message.getToolCallId() == null || message.getToolCallId().isBlank()) {
+                        if (message.getToolCallId() == null
+                                || message.getToolCallId().isBlank()) {
                             throw new TerminalWorkException("message " + i + " is a TOOL result without a toolCallId;"
                                     + " every tool result must name the call it answers");
                         }
@@ -226,9 +230,11 @@ public final class OpenAiModelProvider implements ModelProvider {
                     calls.add(ToolCall.newBuilder()
                             .setId(noId ? "call_" + turn + "_" + n : request.id())
                             .setName(request.name())
-                            .setArguments(request.arguments() == null || request.arguments().isBlank()
-                                    ? "{}"
-                                    : request.arguments())
+                            .setArguments(
+                                    request.arguments() == null
+                                                    || request.arguments().isBlank()
+                                            ? "{}"
+                                            : request.arguments())
                             .build());
                 }
             }

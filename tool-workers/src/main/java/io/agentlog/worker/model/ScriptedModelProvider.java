@@ -50,11 +50,13 @@ public final class ScriptedModelProvider implements ModelProvider {
                 .setToolCalls(calls)
                 .setFinishReason(calls.isEmpty() ? FinishReasons.STOP : FinishReasons.TOOL_CALLS)
                 .build();
-        return new ModelResult(reply, Usage.newBuilder()
-                .setInputTokens(tokens(inputChars(call.getMessages())))
-                .setOutputTokens(tokens(scripted.getText().length() + argumentChars(calls)))
-                .setCostMicros(0)
-                .build());
+        return new ModelResult(
+                reply,
+                Usage.newBuilder()
+                        .setInputTokens(tokens(inputChars(call.getMessages())))
+                        .setOutputTokens(tokens(scripted.getText().length() + argumentChars(calls)))
+                        .setCostMicros(0)
+                        .build());
     }
 
     private static long inputChars(List<Message> messages) {

@@ -52,8 +52,13 @@ public final class BubblewrapSandbox implements CodeSandbox {
     private static final Logger log = LoggerFactory.getLogger(BubblewrapSandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
-    private static final List<String> MEMORY_MESSAGES = List.of("MemoryError", "Cannot allocate memory",
-            "out of memory", "Fatal process OOM", "std::bad_alloc", "JavaScript heap out of memory",
+    private static final List<String> MEMORY_MESSAGES = List.of(
+            "MemoryError",
+            "Cannot allocate memory",
+            "out of memory",
+            "Fatal process OOM",
+            "std::bad_alloc",
+            "JavaScript heap out of memory",
             "allocation failed");
     private static final List<String> PROCESS_MESSAGES =
             List.of("fork: retry", "fork: Resource temporarily unavailable", "BlockingIOError: [Errno 11]");
@@ -124,11 +129,14 @@ public final class BubblewrapSandbox implements CodeSandbox {
             case BASH -> new Command("main.sh", List.of("/bin/bash"));
             case PYTHON -> new Command("main.py", List.of("/usr/bin/python3"));
             case NODE -> new Command("main.js", List.of("/usr/bin/node"));
-            case JAVASCRIPT -> throw new IllegalArgumentException(
-                    "JavaScript (GraalJS) runs in GraalJsSandbox, not in bubblewrap; use Language.NODE for Node.js");
+            case JAVASCRIPT ->
+                throw new IllegalArgumentException(
+                        "JavaScript (GraalJS) runs in GraalJsSandbox, not in bubblewrap; use Language.NODE for Node.js");
         };
-        Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(
-                limits.wallClock()) > 0 ? limits.wallClock() : timeout;
+        Duration limit =
+                timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(limits.wallClock()) > 0
+                        ? limits.wallClock()
+                        : timeout;
         Path execDir = ready.baseDir().resolve(UUID.randomUUID().toString());
         try {
             Files.createDirectory(execDir);
@@ -136,9 +144,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
             Path codeFile = execDir.resolve(command.fileName());
             Files.writeString(codeFile, code, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(codeFile, PosixFilePermissions.fromString("rw-r--r--"));
-            Workspace workspace =
-                    Workspace.create(execDir.resolve("workspace"), files, ready.root() ? Optional.of(SANDBOX_UID)
-                            : Optional.empty());
+            Workspace workspace = Workspace.create(
+                    execDir.resolve("workspace"), files, ready.root() ? Optional.of(SANDBOX_UID) : Optional.empty());
             return execute(ready, execDir, codeFile, command, workspace, limit);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a sandbox execution in " + execDir, e);
@@ -147,9 +154,11 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
     }
 
-    private SandboxResult execute(Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace,
-            Duration limit) throws IOException {
-        Path cgroup = ready.memoryCgroups() == null ? null : ready.memoryCgroups().resolve(execDir.getFileName());
+    private SandboxResult execute(
+            Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace, Duration limit)
+            throws IOException {
+        Path cgroup =
+                ready.memoryCgroups() == null ? null : ready.memoryCgroups().resolve(execDir.getFileName());
         if (cgroup != null) {
             try {
                 Files.createDirectory(cgroup);
@@ -160,7 +169,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
                     Files.writeString(swap, bytes);
                 }
             } catch (IOException e) {
-                log.warn("Cannot create the memory cgroup {} ({}); this execution is limited per process only", cgroup,
+                log.warn(
+                        "Cannot create the memory cgroup {} ({}); this execution is limited per process only",
+                        cgroup,
                         e.toString());
                 removeCgroup(cgroup);
                 cgroup = null;
@@ -175,8 +186,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
     }
 
-    private SandboxResult execute(Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace,
-            Duration limit, Path cgroup) throws IOException {
+    private SandboxResult execute(
+            Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace, Duration limit, Path cgroup)
+            throws IOException {
         Path status = execDir.resolve("status.json");
         Path info = execDir.resolve("bwrap-info.json");
         List<String> argv = commandLine(ready, status, info, codeFile, command, workspace.root(), cgroup);
@@ -220,7 +232,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
         Optional<String> limitHit = stoppedBy
                 .or(() -> cgroupOomKills(cgroup) > 0 ? Optional.of(SandboxResult.MEMORY) : Optional.empty())
                 .or(() -> limitFromExit(report, cpuMs, stderr.text()))
-                .or(() -> stdout.truncated() || stderr.truncated() ? Optional.of(SandboxResult.OUTPUT)
+                .or(() -> stdout.truncated() || stderr.truncated()
+                        ? Optional.of(SandboxResult.OUTPUT)
                         : Optional.empty());
         if (workspace.size() > limits.workspaceBytes()) {
             limitHit = Optional.of(SandboxResult.WORKSPACE_SIZE);
@@ -246,8 +259,17 @@ public final class BubblewrapSandbox implements CodeSandbox {
             stderrText += (stderrText.isEmpty() || stderrText.endsWith("\n") ? "" : "\n") + "[sandbox: " + dropped
                     + "; its changes were dropped]\n";
         }
-        return new SandboxResult(TIER, exitCode, stdout.text(), stderrText, Optional.empty(), changes, durationMs,
-                cpuMs, maxRss, limitHit);
+        return new SandboxResult(
+                TIER,
+                exitCode,
+                stdout.text(),
+                stderrText,
+                Optional.empty(),
+                changes,
+                durationMs,
+                cpuMs,
+                maxRss,
+                limitHit);
     }
 
     /** Processes the kernel's OOM killer ended in this execution's memory cgroup. */
@@ -276,7 +298,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
     }
 
     private static long changedBytes(List<FileChange> changes) {
-        return changes.stream().mapToLong(c -> c.getContent() == null ? 0 : c.getContent().remaining()).sum();
+        return changes.stream()
+                .mapToLong(c -> c.getContent() == null ? 0 : c.getContent().remaining())
+                .sum();
     }
 
     private static boolean found(Optional<String> limitHit, String limit) {
@@ -318,23 +342,58 @@ public final class BubblewrapSandbox implements CodeSandbox {
         if (!ready.ready()) {
             return Optional.empty();
         }
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
-                "exec 4<\"$1\" && shift && exec /usr/bin/env -i \"$@\"", "sh", ready.seccompFilter().toString()));
+        List<String> argv = new ArrayList<>(List.of(
+                "/bin/sh",
+                "-c",
+                "exec 4<\"$1\" && shift && exec /usr/bin/env -i \"$@\"",
+                "sh",
+                ready.seccompFilter().toString()));
         if (ready.root()) {
-            argv.addAll(List.of(ready.setpriv(), "--reuid=" + SANDBOX_UID, "--regid=" + SANDBOX_UID, "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--"));
+            argv.addAll(List.of(
+                    ready.setpriv(),
+                    "--reuid=" + SANDBOX_UID,
+                    "--regid=" + SANDBOX_UID,
+                    "--clear-groups",
+                    "--inh-caps=-all",
+                    "--bounding-set=-all",
+                    "--"));
         }
         argv.add(ready.bwrap());
-        argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--uid", "" + SANDBOX_UID,
-                "--gid", "" + SANDBOX_UID, "--cap-drop", "ALL", "--die-with-parent", "--new-session",
-                "--hostname", "sandbox", "--clearenv",
-                "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                "--setenv", "HOME", "/tmp",
-                "--setenv", "LANG", "C.UTF-8"));
+        argv.addAll(List.of(
+                "--unshare-all",
+                "--unshare-user",
+                "--disable-userns",
+                "--uid",
+                "" + SANDBOX_UID,
+                "--gid",
+                "" + SANDBOX_UID,
+                "--cap-drop",
+                "ALL",
+                "--die-with-parent",
+                "--new-session",
+                "--hostname",
+                "sandbox",
+                "--clearenv",
+                "--setenv",
+                "PATH",
+                "/usr/local/bin:/usr/bin:/bin",
+                "--setenv",
+                "HOME",
+                "/tmp",
+                "--setenv",
+                "LANG",
+                "C.UTF-8"));
         argv.addAll(ready.systemMounts());
         // /tmp first, so that class path entries below /tmp are bound on top of it, not hidden by it
-        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev",
-                "--size", Long.toString(limits.workspaceBytes()), "--tmpfs", "/tmp"));
+        argv.addAll(List.of(
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--size",
+                Long.toString(limits.workspaceBytes()),
+                "--tmpfs",
+                "/tmp"));
         for (Path path : readOnlyPaths) {
             Path absolute = path.toAbsolutePath().normalize();
             if (absolute.startsWith("/usr") || !Files.exists(absolute)) {
@@ -344,11 +403,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
             Path source = ready.root() ? staged(ready, absolute) : absolute;
             argv.addAll(List.of("--ro-bind", source.toString(), absolute.toString()));
         }
-        argv.addAll(List.of("--chdir", "/tmp",
-                "--remount-ro", "/dev",
-                "--remount-ro", "/",
-                "--seccomp", "4",
-                "--"));
+        argv.addAll(List.of("--chdir", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/", "--seccomp", "4", "--"));
         argv.addAll(command);
         return Optional.of(argv);
     }
@@ -366,7 +421,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 if (Files.isDirectory(original)) {
                     try (var files = Files.walk(original)) {
                         for (Path file : (Iterable<Path>) files::iterator) {
-                            stageOne(file, target.resolve(original.relativize(file).toString()));
+                            stageOne(
+                                    file,
+                                    target.resolve(original.relativize(file).toString()));
                         }
                     }
                 } else {
@@ -388,8 +445,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
         if (!Files.isRegularFile(file)) {
             return;
         }
-        boolean worldReadable = Files.getPosixFilePermissions(file).contains(
-                java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        boolean worldReadable =
+                Files.getPosixFilePermissions(file).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
         try {
             if (!worldReadable) {
                 throw new IOException("not world-readable: copy it");
@@ -401,45 +458,104 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
     }
 
-    private List<String> commandLine(Setup ready, Path status, Path info, Path codeFile, Command command,
-            Path workspace, Path cgroup) {
+    private List<String> commandLine(
+            Setup ready, Path status, Path info, Path codeFile, Command command, Path workspace, Path cgroup) {
         List<String> argv = new ArrayList<>();
         // sh (as the worker's user) joins the execution's memory cgroup (so every later process is in it), opens the
         // status file as fd 3, the seccomp filter as fd 4 and bwrap's info file (the host pid of the sandbox's PID 1)
         // as fd 5, then execs on with an empty environment
-        argv.addAll(List.of("/bin/sh", "-c",
+        argv.addAll(List.of(
+                "/bin/sh",
+                "-c",
                 "{ [ \"$4\" = - ] || echo $$ > \"$4/cgroup.procs\"; } && exec 3>\"$1\" 4<\"$2\" 5>\"$3\""
-                        + " && shift 4 && exec /usr/bin/env -i \"$@\"", "sh",
-                status.toString(), ready.seccompFilter().toString(), info.toString(),
+                        + " && shift 4 && exec /usr/bin/env -i \"$@\"",
+                "sh",
+                status.toString(),
+                ready.seccompFilter().toString(),
+                info.toString(),
                 cgroup == null ? "-" : cgroup.toString()));
         if (ready.root()) {
-            argv.addAll(List.of(ready.setpriv(), "--reuid=" + SANDBOX_UID, "--regid=" + SANDBOX_UID, "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--"));
+            argv.addAll(List.of(
+                    ready.setpriv(),
+                    "--reuid=" + SANDBOX_UID,
+                    "--regid=" + SANDBOX_UID,
+                    "--clear-groups",
+                    "--inh-caps=-all",
+                    "--bounding-set=-all",
+                    "--"));
         }
         argv.add(ready.bwrap());
-        argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--uid", "" + SANDBOX_UID,
-                "--gid", "" + SANDBOX_UID, "--cap-drop", "ALL", "--die-with-parent", "--new-session",
-                "--hostname", "sandbox", "--clearenv",
-                "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                "--setenv", "HOME", WORKSPACE,
-                "--setenv", "LANG", "C.UTF-8",
-                "--setenv", "TMPDIR", "/tmp",
-                "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-                "--setenv", "PYTHONUNBUFFERED", "1",
-                "--setenv", "PYTHONPATH", WORKSPACE));
+        argv.addAll(List.of(
+                "--unshare-all",
+                "--unshare-user",
+                "--disable-userns",
+                "--uid",
+                "" + SANDBOX_UID,
+                "--gid",
+                "" + SANDBOX_UID,
+                "--cap-drop",
+                "ALL",
+                "--die-with-parent",
+                "--new-session",
+                "--hostname",
+                "sandbox",
+                "--clearenv",
+                "--setenv",
+                "PATH",
+                "/usr/local/bin:/usr/bin:/bin",
+                "--setenv",
+                "HOME",
+                WORKSPACE,
+                "--setenv",
+                "LANG",
+                "C.UTF-8",
+                "--setenv",
+                "TMPDIR",
+                "/tmp",
+                "--setenv",
+                "PYTHONDONTWRITEBYTECODE",
+                "1",
+                "--setenv",
+                "PYTHONUNBUFFERED",
+                "1",
+                "--setenv",
+                "PYTHONPATH",
+                WORKSPACE));
         argv.addAll(ready.systemMounts());
-        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev",
-                "--size", Long.toString(limits.workspaceBytes()), "--tmpfs", "/tmp",
-                "--ro-bind", ready.init().toString(), "/.agentlog/run.py",
-                "--ro-bind", codeFile.toString(), "/.agentlog/" + command.fileName(),
-                "--bind", workspace.toString(), WORKSPACE,
-                "--chdir", WORKSPACE,
+        argv.addAll(List.of(
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--size",
+                Long.toString(limits.workspaceBytes()),
+                "--tmpfs",
+                "/tmp",
+                "--ro-bind",
+                ready.init().toString(),
+                "/.agentlog/run.py",
+                "--ro-bind",
+                codeFile.toString(),
+                "/.agentlog/" + command.fileName(),
+                "--bind",
+                workspace.toString(),
+                WORKSPACE,
+                "--chdir",
+                WORKSPACE,
                 // the root and /dev are bwrap's own tmpfs: read-only, so only /tmp and /workspace take writes
-                "--remount-ro", "/dev",
-                "--remount-ro", "/",
-                "--seccomp", "4",
-                "--info-fd", "5",
-                "--", "/usr/bin/python3", "-I", "-S", "/.agentlog/run.py",
+                "--remount-ro",
+                "/dev",
+                "--remount-ro",
+                "/",
+                "--seccomp",
+                "4",
+                "--info-fd",
+                "5",
+                "--",
+                "/usr/bin/python3",
+                "-I",
+                "-S",
+                "/.agentlog/run.py",
                 Integer.toString(limits.cpuSeconds()),
                 Long.toString(limits.memoryMiB() * 1024L * 1024L),
                 Integer.toString(limits.processes()),
@@ -481,8 +597,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
     private static boolean ownedBySandbox(Setup ready, Path proc) {
         try {
             int uid = (Integer) Files.getAttribute(proc, "unix:uid");
-            return uid == (ready.root() ? SANDBOX_UID : (Integer) Files.getAttribute(Path.of("/proc/self"),
-                    "unix:uid"));
+            return uid
+                    == (ready.root() ? SANDBOX_UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -493,7 +609,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
         try {
             String text = Files.readString(stat);
             int close = text.lastIndexOf(')');
-            return close > 0 && close + 2 < text.length() && text.charAt(close + 2) != 'Z'
+            return close > 0
+                    && close + 2 < text.length()
+                    && text.charAt(close + 2) != 'Z'
                     && text.charAt(close + 2) != 'X';
         } catch (IOException e) {
             return false;
@@ -536,8 +654,11 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 if (!setup.ready()) {
                     log.error("The bubblewrap sandbox cannot run code on this host: {}", setup.unavailable());
                 } else {
-                    log.info("Bubblewrap sandbox ready ({}, worker is root: {}, memory cgroup: {}, limits {})",
-                            setup.bwrap(), setup.root(), setup.memoryCgroups() == null ? "none" : setup.memoryCgroups(),
+                    log.info(
+                            "Bubblewrap sandbox ready ({}, worker is root: {}, memory cgroup: {}, limits {})",
+                            setup.bwrap(),
+                            setup.root(),
+                            setup.memoryCgroups() == null ? "none" : setup.memoryCgroups(),
                             limits);
                 }
             }
@@ -551,7 +672,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
                     run(candidate, Language.BASH, "id -u; test ! -e /root", List.of(), Duration.ofSeconds(30));
             if (result.exitCode() != 0 || !result.stdout().strip().equals(Integer.toString(SANDBOX_UID))) {
                 return candidate.failed("the self-check script did not run as uid " + SANDBOX_UID + " in an empty"
-                        + " root (exit " + result.exitCode() + ", stdout '" + result.stdout().strip() + "', stderr '"
+                        + " root (exit " + result.exitCode() + ", stdout '"
+                        + result.stdout().strip() + "', stderr '"
                         + result.stderr().strip() + "'); check that user namespaces are enabled"
                         + " (sysctl user.max_user_namespaces) and that bwrap works: bwrap --unshare-all --ro-bind /usr"
                         + " /usr true");
@@ -630,14 +752,25 @@ public final class BubblewrapSandbox implements CodeSandbox {
                             + " with scripts/setup.sh): " + failure);
                 }
                 Path memoryCgroups = root ? createMemoryCgroups() : null;
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    new Workspace.Deleter(baseDir).run();
-                    if (memoryCgroups != null) {
-                        removeCgroup(memoryCgroups);
-                    }
-                }, "agentlog-sandbox-cleanup"));
-                return new Setup(null, bwrap.get(), setpriv.orElse(null), root, baseDir, filter, init,
-                        findSystemMounts(), memoryCgroups);
+                Runtime.getRuntime()
+                        .addShutdownHook(new Thread(
+                                () -> {
+                                    new Workspace.Deleter(baseDir).run();
+                                    if (memoryCgroups != null) {
+                                        removeCgroup(memoryCgroups);
+                                    }
+                                },
+                                "agentlog-sandbox-cleanup"));
+                return new Setup(
+                        null,
+                        bwrap.get(),
+                        setpriv.orElse(null),
+                        root,
+                        baseDir,
+                        filter,
+                        init,
+                        findSystemMounts(),
+                        memoryCgroups);
             } catch (IOException e) {
                 return unavailableBecause("cannot prepare the sandbox directory: " + e);
             }
@@ -652,7 +785,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
             if (!Files.isWritable(controller.resolve("cgroup.procs"))) {
                 return null;
             }
-            Path dir = controller.resolve("agentlog-sandbox-" + ProcessHandle.current().pid());
+            Path dir = controller.resolve(
+                    "agentlog-sandbox-" + ProcessHandle.current().pid());
             try {
                 Files.createDirectories(dir);
                 return dir;
@@ -691,7 +825,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 Path path = Path.of(dir);
                 try {
                     if (Files.isSymbolicLink(path)) {
-                        mounts.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), dir));
+                        mounts.addAll(List.of(
+                                "--symlink", Files.readSymbolicLink(path).toString(), dir));
                     } else if (Files.isDirectory(path)) {
                         mounts.addAll(List.of("--ro-bind", dir, dir));
                     }
@@ -699,8 +834,13 @@ public final class BubblewrapSandbox implements CodeSandbox {
                     log.warn("Cannot inspect {} for the sandbox: {}", dir, e.toString());
                 }
             }
-            mounts.addAll(List.of("--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
-                    "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"));
+            mounts.addAll(List.of(
+                    "--ro-bind-try",
+                    "/etc/alternatives",
+                    "/etc/alternatives",
+                    "--ro-bind-try",
+                    "/etc/ld.so.cache",
+                    "/etc/ld.so.cache"));
             return mounts;
         }
 
@@ -728,7 +868,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
             try {
                 return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
             } catch (IOException | UnsupportedOperationException e) {
-                return System.getProperty("user.name", "").toLowerCase(Locale.ROOT).equals("root");
+                return System.getProperty("user.name", "")
+                        .toLowerCase(Locale.ROOT)
+                        .equals("root");
             }
         }
     }

@@ -48,12 +48,14 @@ public final class GraalJsSandbox implements CodeSandbox {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Time a child may take beyond the execution's limit to answer (its own watchdog cancels at the limit). */
     private static final Duration ANSWER_GRACE = Duration.ofSeconds(5);
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final SandboxLimits limits;
     private final Optional<BubblewrapSandbox> confinement;
     /** Idle children, the most recently used first: a lightly used sandbox starts only one JVM. */
     private final BlockingDeque<Slot> slots;
+
     private final List<Slot> all = new ArrayList<>();
     private volatile boolean closed;
 
@@ -117,8 +119,10 @@ public final class GraalJsSandbox implements CodeSandbox {
         if (closed) {
             throw new SandboxUnavailableException("the JavaScript sandbox is closed (the worker is stopping)");
         }
-        Duration limit = timeout == null || timeout.isNegative() || timeout.isZero()
-                || timeout.compareTo(limits.wallClock()) > 0 ? limits.wallClock() : timeout;
+        Duration limit =
+                timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(limits.wallClock()) > 0
+                        ? limits.wallClock()
+                        : timeout;
         long start = System.nanoTime();
         Slot slot = take();
         try {
@@ -162,10 +166,19 @@ public final class GraalJsSandbox implements CodeSandbox {
             }
             stop();
             String classPath = System.getProperty("java.class.path");
-            List<String> command = List.of(javaBinary(), "-Xmx" + limits.jsHeapMiB() + "m", "-Xss2m",
-                    "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-                    "-XX:-UsePerfData", "-Djava.io.tmpdir=/tmp", "-Dpolyglot.engine.WarnInterpreterOnly=false",
-                    "-cp", classPath, GraalJsServer.class.getName());
+            List<String> command = List.of(
+                    javaBinary(),
+                    "-Xmx" + limits.jsHeapMiB() + "m",
+                    "-Xss2m",
+                    "-XX:+UseSerialGC",
+                    "-XX:+ExitOnOutOfMemoryError",
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:-UsePerfData",
+                    "-Djava.io.tmpdir=/tmp",
+                    "-Dpolyglot.engine.WarnInterpreterOnly=false",
+                    "-cp",
+                    classPath,
+                    GraalJsServer.class.getName());
             List<Path> readOnly = new ArrayList<>();
             readOnly.add(Path.of(System.getProperty("java.home")));
             for (String entry : classPath.split(java.io.File.pathSeparator)) {
@@ -175,8 +188,10 @@ public final class GraalJsSandbox implements CodeSandbox {
             }
             Optional<List<String>> confined = confinement.flatMap(sandbox -> sandbox.confine(command, readOnly));
             if (confinement.isPresent() && confined.isEmpty()) {
-                log.warn("GraalJS child {} runs without bubblewrap confinement (bubblewrap unavailable: {}); GraalJS's"
-                        + " CONSTRAINED policy still applies", index,
+                log.warn(
+                        "GraalJS child {} runs without bubblewrap confinement (bubblewrap unavailable: {}); GraalJS's"
+                                + " CONSTRAINED policy still applies",
+                        index,
                         confinement.get().unavailableReason().orElse("unknown"));
             }
             ProcessBuilder builder = new ProcessBuilder(confined.orElse(command));
@@ -184,8 +199,8 @@ public final class GraalJsSandbox implements CodeSandbox {
             try {
                 process = builder.start();
             } catch (IOException e) {
-                throw new SandboxUnavailableException("cannot start the GraalJS child JVM (" + command.get(0) + "): "
-                        + e.getMessage());
+                throw new SandboxUnavailableException(
+                        "cannot start the GraalJS child JVM (" + command.get(0) + "): " + e.getMessage());
             }
             requests = process.getOutputStream();
             answers = new LinkedBlockingQueue<>();
@@ -197,13 +212,18 @@ public final class GraalJsSandbox implements CodeSandbox {
             String ready = poll(START_TIMEOUT);
             if (ready == null || EOF.equals(ready) || !ready.contains("\"ready\"")) {
                 waitQuietly(started, Duration.ofSeconds(1));
-                String why = "the GraalJS child JVM did not get ready (" + (started.isAlive() ? "no answer within "
-                        + START_TIMEOUT.toSeconds() + " s" : "it exited") + "): " + tail(diagnostics.toString());
+                String why = "the GraalJS child JVM did not get ready ("
+                        + (started.isAlive() ? "no answer within " + START_TIMEOUT.toSeconds() + " s" : "it exited")
+                        + "): " + tail(diagnostics.toString());
                 stop();
                 throw new SandboxUnavailableException(why);
             }
-            log.info("GraalJS sandbox child {} started (pid {}, heap {} MiB, {})", index, started.pid(),
-                    limits.jsHeapMiB(), confined.isPresent() ? "confined by bubblewrap" : "not confined by bubblewrap");
+            log.info(
+                    "GraalJS sandbox child {} started (pid {}, heap {} MiB, {})",
+                    index,
+                    started.pid(),
+                    limits.jsHeapMiB(),
+                    confined.isPresent() ? "confined by bubblewrap" : "not confined by bubblewrap");
         }
 
         SandboxResult execute(String code, Duration limit, long startNanos) {
@@ -225,17 +245,27 @@ public final class GraalJsSandbox implements CodeSandbox {
             }
             if (answer == null) {
                 stop();
-                return failure(startNanos, SandboxResult.WALL_CLOCK, "stopped after " + limit.toMillis()
-                        + " ms (the JavaScript sandbox was restarted)");
+                return failure(
+                        startNanos,
+                        SandboxResult.WALL_CLOCK,
+                        "stopped after " + limit.toMillis() + " ms (the JavaScript sandbox was restarted)");
             }
             try {
                 JsonNode response = JSON.readTree(answer);
-                return new SandboxResult(TIER, response.path("exitCode").asInt(1),
-                        response.path("stdout").asText(""), response.path("stderr").asText(""),
-                        response.hasNonNull("value") ? Optional.of(response.get("value").asText())
+                return new SandboxResult(
+                        TIER,
+                        response.path("exitCode").asInt(1),
+                        response.path("stdout").asText(""),
+                        response.path("stderr").asText(""),
+                        response.hasNonNull("value")
+                                ? Optional.of(response.get("value").asText())
                                 : Optional.empty(),
-                        List.of(), elapsedMs(startNanos), OptionalLong.empty(), OptionalLong.empty(),
-                        response.hasNonNull("limitHit") ? Optional.of(response.get("limitHit").asText())
+                        List.of(),
+                        elapsedMs(startNanos),
+                        OptionalLong.empty(),
+                        OptionalLong.empty(),
+                        response.hasNonNull("limitHit")
+                                ? Optional.of(response.get("limitHit").asText())
                                 : Optional.empty());
             } catch (IOException e) {
                 stop();
@@ -250,14 +280,28 @@ public final class GraalJsSandbox implements CodeSandbox {
             String why = diagnostics.toString();
             stop();
             boolean memory = why.contains("OutOfMemoryError") || why.contains("Java heap space");
-            return failure(startNanos, memory ? SandboxResult.MEMORY : null, what
-                    + (memory ? ": the script exhausted the sandbox's " + limits.jsHeapMiB() + " MiB heap" : ": "
-                    + tail(why)) + " (restarted for the next execution)");
+            return failure(
+                    startNanos,
+                    memory ? SandboxResult.MEMORY : null,
+                    what
+                            + (memory
+                                    ? ": the script exhausted the sandbox's " + limits.jsHeapMiB() + " MiB heap"
+                                    : ": " + tail(why))
+                            + " (restarted for the next execution)");
         }
 
         private SandboxResult failure(long startNanos, String limitHit, String message) {
-            return new SandboxResult(TIER, -1, "", message + "\n", Optional.empty(), List.of(), elapsedMs(startNanos),
-                    OptionalLong.empty(), OptionalLong.empty(), Optional.ofNullable(limitHit));
+            return new SandboxResult(
+                    TIER,
+                    -1,
+                    "",
+                    message + "\n",
+                    Optional.empty(),
+                    List.of(),
+                    elapsedMs(startNanos),
+                    OptionalLong.empty(),
+                    OptionalLong.empty(),
+                    Optional.ofNullable(limitHit));
         }
 
         /** The next JSON line of the child, {@link #EOF} when it ended, or null when none came in time. */
@@ -299,8 +343,8 @@ public final class GraalJsSandbox implements CodeSandbox {
         }
 
         private void readDiagnostics(Process child) {
-            try (BufferedReader reader = new BufferedReader(
-                    new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     if (diagnostics.length() < 16_384) {
@@ -317,8 +361,8 @@ public final class GraalJsSandbox implements CodeSandbox {
     private static final String EOF = "\u0000eof";
 
     private static void readLines(Process child, BlockingQueue<String> queue) {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 queue.add(line);

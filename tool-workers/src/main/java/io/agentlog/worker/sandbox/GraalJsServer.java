@@ -46,8 +46,8 @@ public final class GraalJsServer {
     private GraalJsServer() {}
 
     public static void main(String[] args) throws IOException {
-        PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
+        PrintStream protocol =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         // anything else that writes to System.out (e.g. a library) must not corrupt the protocol
         System.setOut(System.err);
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -96,10 +96,13 @@ public final class GraalJsServer {
         int exitCode = 0;
         String value = null;
         Context context = newContext(engine, stdout, stderr, statementLimit);
-        ScheduledFuture<?> cancel = watchdog.schedule(() -> {
-            timedOut.set(true);
-            context.close(true);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> cancel = watchdog.schedule(
+                () -> {
+                    timedOut.set(true);
+                    context.close(true);
+                },
+                timeoutMs,
+                TimeUnit.MILLISECONDS);
         try {
             Value result = context.eval("js", code);
             value = describe(context, result);
@@ -109,7 +112,8 @@ public final class GraalJsServer {
                 limitHit = timedOut.get() ? SandboxResult.WALL_CLOCK : SandboxResult.STATEMENTS;
             } else if (e.isResourceExhausted()) {
                 limitHit = e.getMessage() != null && e.getMessage().contains("tatement")
-                        ? SandboxResult.STATEMENTS : SandboxResult.MEMORY;
+                        ? SandboxResult.STATEMENTS
+                        : SandboxResult.MEMORY;
             }
             stderr.writeText((limitHit == null ? "" : "[" + limitHit + " limit] ") + errorText(e) + "\n");
         } catch (IllegalStateException e) {
@@ -158,7 +162,9 @@ public final class GraalJsServer {
                 .allowNativeAccess(false)
                 .allowEnvironmentAccess(EnvironmentAccess.NONE)
                 .allowPolyglotAccess(PolyglotAccess.NONE)
-                .resourceLimits(ResourceLimits.newBuilder().statementLimit(statementLimit, null).build())
+                .resourceLimits(ResourceLimits.newBuilder()
+                        .statementLimit(statementLimit, null)
+                        .build())
                 .build();
     }
 

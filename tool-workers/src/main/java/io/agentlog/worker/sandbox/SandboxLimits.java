@@ -74,9 +74,17 @@ public record SandboxLimits(
     }
 
     public static SandboxLimits defaults() {
-        return new SandboxLimits(DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_MIB, DEFAULT_PROCESSES, DEFAULT_FILE_SIZE_MIB,
-                DEFAULT_OPEN_FILES, DEFAULT_WALL_CLOCK_SECONDS, DEFAULT_OUTPUT_KIB, DEFAULT_WORKSPACE_MIB,
-                DEFAULT_STATEMENT_LIMIT, DEFAULT_JS_HEAP_MIB);
+        return new SandboxLimits(
+                DEFAULT_CPU_SECONDS,
+                DEFAULT_MEMORY_MIB,
+                DEFAULT_PROCESSES,
+                DEFAULT_FILE_SIZE_MIB,
+                DEFAULT_OPEN_FILES,
+                DEFAULT_WALL_CLOCK_SECONDS,
+                DEFAULT_OUTPUT_KIB,
+                DEFAULT_WORKSPACE_MIB,
+                DEFAULT_STATEMENT_LIMIT,
+                DEFAULT_JS_HEAP_MIB);
     }
 
     /** Reads the limits from {@code AGENTLOG_SANDBOX_*} variables; blank or missing ones keep their default. */
@@ -95,23 +103,59 @@ public record SandboxLimits(
     }
 
     public SandboxLimits withWallClockSeconds(int seconds) {
-        return new SandboxLimits(cpuSeconds, memoryMiB, processes, fileSizeMiB, openFiles, seconds, outputKiB,
-                workspaceMiB, statementLimit, jsHeapMiB);
+        return new SandboxLimits(
+                cpuSeconds,
+                memoryMiB,
+                processes,
+                fileSizeMiB,
+                openFiles,
+                seconds,
+                outputKiB,
+                workspaceMiB,
+                statementLimit,
+                jsHeapMiB);
     }
 
     public SandboxLimits withCpuSeconds(int seconds) {
-        return new SandboxLimits(seconds, memoryMiB, processes, fileSizeMiB, openFiles, wallClockSeconds, outputKiB,
-                workspaceMiB, statementLimit, jsHeapMiB);
+        return new SandboxLimits(
+                seconds,
+                memoryMiB,
+                processes,
+                fileSizeMiB,
+                openFiles,
+                wallClockSeconds,
+                outputKiB,
+                workspaceMiB,
+                statementLimit,
+                jsHeapMiB);
     }
 
     public SandboxLimits withMemoryMiB(int mib) {
-        return new SandboxLimits(cpuSeconds, mib, processes, fileSizeMiB, openFiles, wallClockSeconds, outputKiB,
-                workspaceMiB, statementLimit, jsHeapMiB);
+        return new SandboxLimits(
+                cpuSeconds,
+                mib,
+                processes,
+                fileSizeMiB,
+                openFiles,
+                wallClockSeconds,
+                outputKiB,
+                workspaceMiB,
+                statementLimit,
+                jsHeapMiB);
     }
 
     public SandboxLimits withStatementLimit(long statements) {
-        return new SandboxLimits(cpuSeconds, memoryMiB, processes, fileSizeMiB, openFiles, wallClockSeconds,
-                outputKiB, workspaceMiB, statements, jsHeapMiB);
+        return new SandboxLimits(
+                cpuSeconds,
+                memoryMiB,
+                processes,
+                fileSizeMiB,
+                openFiles,
+                wallClockSeconds,
+                outputKiB,
+                workspaceMiB,
+                statements,
+                jsHeapMiB);
     }
 
     public Duration wallClock() {
@@ -157,8 +201,7 @@ public record SandboxLimits(
 
     private static void requireBetween(int value, int min, int max, String name) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    name + " must be between " + min + " and " + max + ", but was " + value);
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
         }
     }
 }

@@ -90,8 +90,13 @@ public final class SandboxTool implements Tool, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return ToolOutputs.error(name + ": " + e.getMessage());
         }
-        log.debug("{} of session {} ran in {} ms: exit {}, limit {}", name, context.sessionId(), result.durationMs(),
-                result.exitCode(), result.limitHit().orElse("none"));
+        log.debug(
+                "{} of session {} ran in {} ms: exit {}, limit {}",
+                name,
+                context.sessionId(),
+                result.durationMs(),
+                result.exitCode(),
+                result.limitHit().orElse("none"));
         return ToolOutput.newBuilder()
                 .setContent(describe(result, timeout))
                 .setIsError(result.failed())
@@ -102,10 +107,16 @@ public final class SandboxTool implements Tool, AutoCloseable {
     /** The text the model sees: exit code, limit, the value (JavaScript), stdout, stderr, changed files. */
     static String describe(SandboxResult result, Duration timeout) {
         StringBuilder text = new StringBuilder();
-        text.append("exit code: ").append(result.exitCode() == -1 ? "none (stopped)" : result.exitCode()).append('\n');
-        result.limitHit().ifPresent(limit -> text.append("limit hit: ").append(limit)
-                .append(explain(limit, result, timeout)).append('\n'));
-        result.value().ifPresent(value -> text.append("--- value ---\n").append(value).append('\n'));
+        text.append("exit code: ")
+                .append(result.exitCode() == -1 ? "none (stopped)" : result.exitCode())
+                .append('\n');
+        result.limitHit()
+                .ifPresent(limit -> text.append("limit hit: ")
+                        .append(limit)
+                        .append(explain(limit, result, timeout))
+                        .append('\n'));
+        result.value()
+                .ifPresent(value -> text.append("--- value ---\n").append(value).append('\n'));
         text.append("--- stdout ---\n").append(result.stdout());
         if (!result.stdout().isEmpty() && !result.stdout().endsWith("\n")) {
             text.append('\n');
@@ -117,7 +128,8 @@ public final class SandboxTool implements Tool, AutoCloseable {
         if (!result.fileChanges().isEmpty()) {
             text.append("--- files ---\n");
             for (FileChange change : result.fileChanges()) {
-                text.append(change.getContent() == null ? "deleted " : "written ").append(change.getPath())
+                text.append(change.getContent() == null ? "deleted " : "written ")
+                        .append(change.getPath())
                         .append('\n');
             }
         }

@@ -59,8 +59,10 @@ final class Workspace {
                 workspace.createParents(target.getParent());
                 Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException | NotDirectoryException e) {
-                throw new IllegalArgumentException("workspace path '" + file.getPath() + "' clashes with another"
-                        + " file of the call (a path is both a file and a directory, or given twice)", e);
+                throw new IllegalArgumentException(
+                        "workspace path '" + file.getPath() + "' clashes with another"
+                                + " file of the call (a path is both a file and a directory, or given twice)",
+                        e);
             }
             workspace.chown(target);
             workspace.input.put(root.relativize(target).toString(), bytes);

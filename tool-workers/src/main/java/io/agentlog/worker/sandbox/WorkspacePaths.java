@@ -10,7 +10,10 @@ final class WorkspacePaths {
 
     /** The path below {@code root}, or an exception quoting the bad path. */
     static Path resolve(Path root, String relative) {
-        if (relative == null || relative.isEmpty() || relative.startsWith("/") || relative.indexOf('\0') >= 0
+        if (relative == null
+                || relative.isEmpty()
+                || relative.startsWith("/")
+                || relative.indexOf('\0') >= 0
                 || relative.contains("\\")) {
             throw new IllegalArgumentException("workspace path '" + relative + "' must be relative, e.g. src/a.py");
         }

@@ -64,7 +64,9 @@ public final class HttpFetchTool implements Tool {
     public ToolOutput run(ToolInvocation invocation, ToolContext context) {
         String url;
         try {
-            url = ToolArguments.parse(name(), invocation.getArguments()).allowOnly(Set.of("url")).requireString("url");
+            url = ToolArguments.parse(name(), invocation.getArguments())
+                    .allowOnly(Set.of("url"))
+                    .requireString("url");
         } catch (InvalidToolArgumentsException e) {
             return ToolOutputs.error(e.getMessage());
         }
@@ -97,8 +99,8 @@ public final class HttpFetchTool implements Tool {
         } catch (HttpTimeoutException e) {
             return ToolOutputs.error("http_fetch: " + url + " did not answer within " + timeout.toMillis() + " ms");
         } catch (IOException e) {
-            return ToolOutputs.error("http_fetch: cannot fetch " + url + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            return ToolOutputs.error("http_fetch: cannot fetch " + url + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RetryableWorkException("http_fetch of " + url + " was interrupted (the worker is stopping)", e);
@@ -123,7 +125,9 @@ public final class HttpFetchTool implements Tool {
             return null;
         }
         return "http_fetch: " + host + ":" + port + " is not on this worker's allow-list"
-                + (allowList.isEmpty() ? " (the list is empty)" : " " + allowList.stream().sorted().toList())
+                + (allowList.isEmpty()
+                        ? " (the list is empty)"
+                        : " " + allowList.stream().sorted().toList())
                 + "; the operator allows hosts with AGENTLOG_HTTP_ALLOW";
     }
 
@@ -143,7 +147,9 @@ public final class HttpFetchTool implements Tool {
         }
         out.append('\n').append(text);
         if (truncated) {
-            out.append("\n[truncated: the body is longer than ").append(maxBodyBytes).append(" bytes]");
+            out.append("\n[truncated: the body is longer than ")
+                    .append(maxBodyBytes)
+                    .append(" bytes]");
         }
         return out.toString();
     }

@@ -41,8 +41,9 @@ public final class ToolArguments {
 
     /** A required string argument. */
     public String requireString(String name) {
-        return optionalString(name).orElseThrow(() -> new InvalidToolArgumentsException(
-                toolName + " needs the string argument '" + name + "', but it is missing"));
+        return optionalString(name)
+                .orElseThrow(() -> new InvalidToolArgumentsException(
+                        toolName + " needs the string argument '" + name + "', but it is missing"));
     }
 
     public Optional<String> optionalString(String name) {

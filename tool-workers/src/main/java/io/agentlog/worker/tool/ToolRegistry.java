@@ -41,8 +41,12 @@ public final class ToolRegistry implements AutoCloseable {
     public static ToolRegistry builtins(WorkerConfig config) {
         BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(config.sandboxLimits());
         GraalJsSandbox graalJs = GraalJsSandbox.create(config.sandboxLimits(), bubblewrap);
-        return of(new HttpFetchTool(config.httpAllowList()), new NoopTool(), SandboxTool.bash(bubblewrap),
-                SandboxTool.python(bubblewrap), SandboxTool.javascript(graalJs));
+        return of(
+                new HttpFetchTool(config.httpAllowList()),
+                new NoopTool(),
+                SandboxTool.bash(bubblewrap),
+                SandboxTool.python(bubblewrap),
+                SandboxTool.javascript(graalJs));
     }
 
     /** A registry with these tools added; names must not clash. */

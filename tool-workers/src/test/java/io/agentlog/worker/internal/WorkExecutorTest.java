@@ -59,9 +59,13 @@ class WorkExecutorTest {
         }
     };
 
-    private final WorkExecutor executor = new WorkExecutor("worker-1",
+    private final WorkExecutor executor = new WorkExecutor(
+            "worker-1",
             ModelProviders.of(new ScriptedModelProvider(), broken),
-            ToolRegistry.of(new NoopTool(), flaky), 3, Duration.ofMillis(100), Clock.fixed(NOW, ZoneOffset.UTC));
+            ToolRegistry.of(new NoopTool(), flaky),
+            3,
+            Duration.ofMillis(100),
+            Clock.fixed(NOW, ZoneOffset.UTC));
 
     static WorkRequest toolRequest(String tool, ToolSemantics semantics) {
         return WorkRequest.newBuilder()
@@ -84,9 +88,13 @@ class WorkExecutorTest {
                 .setPool("model")
                 .setRequest(ModelCall.newBuilder()
                         .setModel(new ModelSpec(provider, "", null, null, Map.of()))
-                        .setMessages(List.of(Message.newBuilder().setRole(Role.USER).setContent("hi").build()))
+                        .setMessages(List.of(Message.newBuilder()
+                                .setRole(Role.USER)
+                                .setContent("hi")
+                                .build()))
                         .setTurn(turn)
-                        .setScript(List.of(ScriptedTurn.newBuilder().setText("hello").build()))
+                        .setScript(List.of(
+                                ScriptedTurn.newBuilder().setText("hello").build()))
                         .build())
                 .build();
     }
@@ -125,7 +133,10 @@ class WorkExecutorTest {
         WorkResult result = answer(executor.execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 2));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OUTCOME_UNKNOWN);
-        assertThat(result.getError()).contains("at-most-once").contains("delivery 2").contains("s-1/w-1");
+        assertThat(result.getError())
+                .contains("at-most-once")
+                .contains("delivery 2")
+                .contains("s-1/w-1");
         assertThat(result.getDeliveryCount()).isEqualTo(2);
         assertThat(flakyRuns).hasValue(0);
     }
@@ -140,8 +151,13 @@ class WorkExecutorTest {
 
     @Test
     void shouldRetryWithGrowingBackoffWhenTheFailureIsTransient() {
-        WorkExecutor fiveDeliveries = new WorkExecutor("worker-1", ModelProviders.of(new ScriptedModelProvider()),
-                ToolRegistry.of(flaky), 5, Duration.ofMillis(100), Clock.fixed(NOW, ZoneOffset.UTC));
+        WorkExecutor fiveDeliveries = new WorkExecutor(
+                "worker-1",
+                ModelProviders.of(new ScriptedModelProvider()),
+                ToolRegistry.of(flaky),
+                5,
+                Duration.ofMillis(100),
+                Clock.fixed(NOW, ZoneOffset.UTC));
         Execution first = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1);
         Execution second = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
 
@@ -160,7 +176,9 @@ class WorkExecutorTest {
         assertThat(execution).isInstanceOf(Execution.Reject.class);
         Execution.Reject reject = (Execution.Reject) execution;
         assertThat(reject.result().getOutcome()).isEqualTo(WorkOutcome.ERROR);
-        assertThat(reject.result().getError()).contains("the backend is briefly down").contains("delivery 2 of at most 3");
+        assertThat(reject.result().getError())
+                .contains("the backend is briefly down")
+                .contains("delivery 2 of at most 3");
         assertThat(reject.reason()).isEqualTo(reject.result().getError());
         assertThat(flakyRuns).hasValue(1);
     }
@@ -180,7 +198,9 @@ class WorkExecutorTest {
             assertThat(execution).isInstanceOf(Execution.Reject.class);
             Execution.Reject reject = (Execution.Reject) execution;
             assertThat(reject.result().getOutcome()).isEqualTo(WorkOutcome.ERROR);
-            assertThat(reject.reason()).contains("of session s-1").contains("of at most 3")
+            assertThat(reject.reason())
+                    .contains("of session s-1")
+                    .contains("of at most 3")
                     .contains("not run again");
             assertThat(reject.result().getError()).isEqualTo(reject.reason());
         });
@@ -206,11 +226,15 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerErrorWhenTheScriptIsExhaustedOrTheProviderIsUnknownOrBroken() {
-        assertThat(answer(executor.execute(modelRequest("scripted", 1), "model", 1)).getError())
+        assertThat(answer(executor.execute(modelRequest("scripted", 1), "model", 1))
+                        .getError())
                 .contains("the scripted model has no turn 1");
-        assertThat(answer(executor.execute(modelRequest("anthropic", 0), "model", 1)).getError())
+        assertThat(answer(executor.execute(modelRequest("anthropic", 0), "model", 1))
+                        .getError())
                 .isEqualTo("unknown model provider 'anthropic'; this worker has [broken, scripted]");
-        assertThat(answer(executor.execute(modelRequest("broken", 0), "model", 1)).getError())
-                .contains("model provider 'broken' failed").contains("bug in provider");
+        assertThat(answer(executor.execute(modelRequest("broken", 0), "model", 1))
+                        .getError())
+                .contains("model provider 'broken' failed")
+                .contains("bug in provider");
     }
 }

@@ -54,11 +54,16 @@ final class KafkaFixture {
         private final KafkaProducer<byte[], byte[]> producer;
 
         WorkProducer() {
-            producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it-work-" + ProcessHandle.current().pid() + "-"
-                            + TX.incrementAndGet(),
-                    ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+            producer = new KafkaProducer<>(
+                    Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            bootstrap(),
+                            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                            "it-work-" + ProcessHandle.current().pid() + "-" + TX.incrementAndGet(),
+                            ProducerConfig.LINGER_MS_CONFIG,
+                            0),
+                    new ByteArraySerializer(),
+                    new ByteArraySerializer());
             producer.initTransactions();
         }
 
@@ -79,8 +84,10 @@ final class KafkaFixture {
         private void send(boolean commit, WorkRequest... requests) {
             producer.beginTransaction();
             for (WorkRequest request : requests) {
-                producer.send(new ProducerRecord<>(Topics.workTopicName(request.getPool()),
-                        request.getSessionId().getBytes(), REQUESTS.encode(request)));
+                producer.send(new ProducerRecord<>(
+                        Topics.workTopicName(request.getPool()),
+                        request.getSessionId().getBytes(),
+                        REQUESTS.encode(request)));
             }
             if (commit) {
                 producer.commitTransaction();
@@ -98,11 +105,16 @@ final class KafkaFixture {
 
     /** A read_committed consumer of a whole topic, from its current end. */
     static KafkaConsumer<String, byte[]> tail(String topic) {
-        var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         var partitions = consumer.partitionsFor(topic).stream()
                 .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
                 .toList();
@@ -142,7 +154,10 @@ final class KafkaFixture {
                 .setRequestedAt(Instant.now())
                 .setRequest(ModelCall.newBuilder()
                         .setModel(new ModelSpec("scripted", "", null, null, Map.of()))
-                        .setMessages(List.of(Message.newBuilder().setRole(Role.USER).setContent("Say hello").build()))
+                        .setMessages(List.of(Message.newBuilder()
+                                .setRole(Role.USER)
+                                .setContent("Say hello")
+                                .build()))
                         .setTurn(turn)
                         .setScript(script)
                         .build())

@@ -54,9 +54,7 @@ class WorkerIntegrationTest {
         server.createContext("/v1/chat/completions", exchange -> {
             exchange.getRequestBody().readAllBytes();
             boolean fail = CHAT_CALLS.incrementAndGet() == 1;
-            byte[] body = (fail
-                            ? "{\"error\":{\"message\":\"warming up\",\"type\":\"server_error\"}}"
-                            : """
+            byte[] body = (fail ? "{\"error\":{\"message\":\"warming up\",\"type\":\"server_error\"}}" : """
                             {"id":"c1","object":"chat.completion","created":1,"model":"local-model",
                              "choices":[{"index":0,"finish_reason":"stop",
                                "message":{"role":"assistant","content":"Hi from the local model"}}],
@@ -99,7 +97,11 @@ class WorkerIntegrationTest {
         String toolWork = KafkaFixture.id("noop");
         var script = List.of(ScriptedTurn.newBuilder()
                 .setText("")
-                .setToolCalls(List.of(ToolCall.newBuilder().setId("").setName("noop").setArguments("{}").build()))
+                .setToolCalls(List.of(ToolCall.newBuilder()
+                        .setId("")
+                        .setName("noop")
+                        .setArguments("{}")
+                        .build()))
                 .build());
 
         // When
@@ -110,7 +112,8 @@ class WorkerIntegrationTest {
         // Then
         WorkResult model = results.await(modelWork, TIMEOUT);
         assertThat(model.getOutcome()).isEqualTo(WorkOutcome.OK);
-        assertThat(((ModelReply) model.getResult()).getToolCalls()).singleElement()
+        assertThat(((ModelReply) model.getResult()).getToolCalls())
+                .singleElement()
                 .satisfies(call -> assertThat(call.getId()).isEqualTo("call_0_0"));
         assertThat(model.getUsage().getInputTokens()).isEqualTo(3);
         assertThat(model.getWorkerId()).isEqualTo("it-worker");
@@ -129,8 +132,13 @@ class WorkerIntegrationTest {
         String work = KafkaFixture.id("openai");
         var request = KafkaFixture.scriptedModel(Topics.MODEL_POOL, work, 0, List.of());
         var call = (io.agentlog.schemas.avro.ModelCall) request.getRequest();
-        call.setModel(new io.agentlog.schemas.avro.ModelSpec("openai", "local-model", null, null,
-                java.util.Map.of("baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1")));
+        call.setModel(new io.agentlog.schemas.avro.ModelSpec(
+                "openai",
+                "local-model",
+                null,
+                null,
+                java.util.Map.of(
+                        "baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1")));
 
         // When
         producer.commit(request);
@@ -170,7 +178,8 @@ class WorkerIntegrationTest {
             ConsumerRecord<String, byte[]> record = dead.getFirst();
             assertThat(record.value()).isEqualTo(garbage);
             assertThat(DlqHeaders.get(record.headers(), DlqHeaders.REASON)).contains("not an Avro single-object");
-            assertThat(DlqHeaders.get(record.headers(), DlqHeaders.SOURCE_TOPIC)).isEqualTo("agentlog.work.tools");
+            assertThat(DlqHeaders.get(record.headers(), DlqHeaders.SOURCE_TOPIC))
+                    .isEqualTo("agentlog.work.tools");
             assertThat(DlqHeaders.get(record.headers(), DlqHeaders.COMPONENT)).contains("it-worker");
         }
         assertThat(results.await(after, TIMEOUT).getOutcome()).isEqualTo(WorkOutcome.OK);
@@ -180,17 +189,22 @@ class WorkerIntegrationTest {
     void shouldRunSandboxedCodeAndReturnLargeFileChangesWhenTheSandboxPoolServesIt() {
         try (var probe = io.agentlog.worker.sandbox.BubblewrapSandbox.create(
                 io.agentlog.worker.sandbox.SandboxLimits.defaults())) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(probe.unavailableReason().isEmpty(),
-                    () -> "bubblewrap not usable here (run scripts/setup.sh): " + probe.unavailableReason().get());
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    probe.unavailableReason().isEmpty(),
+                    () -> "bubblewrap not usable here (run scripts/setup.sh): "
+                            + probe.unavailableReason().get());
         }
         // Given a bash call with a workspace file, writing a 3 MiB file (more than a producer's default request size)
         String work = KafkaFixture.id("sandbox-bash");
-        var request = KafkaFixture.tool(Topics.SANDBOX_POOL, work, "bash",
+        var request = KafkaFixture.tool(
+                Topics.SANDBOX_POOL,
+                work,
+                "bash",
                 "{\"command\": \"cat in.txt; head -c 3145728 /dev/zero | tr '\\\\0' x > big.txt; rm in.txt\"}",
                 ToolSemantics.IDEMPOTENT);
-        ((io.agentlog.schemas.avro.ToolInvocation) request.getRequest()).setFiles(List.of(
-                new io.agentlog.schemas.avro.FileChange("in.txt",
-                        java.nio.ByteBuffer.wrap("from the workspace".getBytes(StandardCharsets.UTF_8)))));
+        ((io.agentlog.schemas.avro.ToolInvocation) request.getRequest())
+                .setFiles(List.of(new io.agentlog.schemas.avro.FileChange(
+                        "in.txt", java.nio.ByteBuffer.wrap("from the workspace".getBytes(StandardCharsets.UTF_8)))));
 
         // When
         producer.commit(request);
@@ -217,10 +231,18 @@ class WorkerIntegrationTest {
 
         // When
         producer.commit(
-                KafkaFixture.tool(Topics.TOOLS_POOL, allowed, "http_fetch",
-                        "{\"url\":\"http://127.0.0.1:" + port + "/greeting\"}", ToolSemantics.IDEMPOTENT),
-                KafkaFixture.tool(Topics.TOOLS_POOL, refused, "http_fetch",
-                        "{\"url\":\"http://localhost:" + port + "/greeting\"}", ToolSemantics.IDEMPOTENT));
+                KafkaFixture.tool(
+                        Topics.TOOLS_POOL,
+                        allowed,
+                        "http_fetch",
+                        "{\"url\":\"http://127.0.0.1:" + port + "/greeting\"}",
+                        ToolSemantics.IDEMPOTENT),
+                KafkaFixture.tool(
+                        Topics.TOOLS_POOL,
+                        refused,
+                        "http_fetch",
+                        "{\"url\":\"http://localhost:" + port + "/greeting\"}",
+                        ToolSemantics.IDEMPOTENT));
 
         // Then
         ToolOutput fetched = (ToolOutput) results.await(allowed, TIMEOUT).getResult();

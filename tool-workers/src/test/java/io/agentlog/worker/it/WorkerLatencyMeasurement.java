@@ -69,18 +69,22 @@ class WorkerLatencyMeasurement {
                 .build();
         try (var producer = new KafkaFixture.WorkProducer();
                 var results = new ResultCollector();
-                Worker worker = Worker.start(config, ToolRegistry.builtins(config).with(SLOW),
-                        ModelProviders.defaults(config))) {
+                Worker worker = Worker.start(
+                        config, ToolRegistry.builtins(config).with(SLOW), ModelProviders.defaults(config))) {
             // warm up: joins, metadata, JIT
             for (int i = 0; i < 30; i++) {
-                hop(producer, results, KafkaFixture.tool(pool, KafkaFixture.id("warm"), "noop", "{}",
-                        ToolSemantics.IDEMPOTENT));
+                hop(
+                        producer,
+                        results,
+                        KafkaFixture.tool(pool, KafkaFixture.id("warm"), "noop", "{}", ToolSemantics.IDEMPOTENT));
             }
 
             PARTS.clear();
             long[] tool = new long[sequential];
             for (int i = 0; i < sequential; i++) {
-                tool[i] = hop(producer, results,
+                tool[i] = hop(
+                        producer,
+                        results,
                         KafkaFixture.tool(pool, KafkaFixture.id("seq"), "noop", "{}", ToolSemantics.IDEMPOTENT));
             }
             report("noop tool, one at a time", tool);
@@ -89,7 +93,9 @@ class WorkerLatencyMeasurement {
             var script = List.of(ScriptedTurn.newBuilder().setText("hello").build());
             long[] model = new long[sequential];
             for (int i = 0; i < sequential; i++) {
-                model[i] = hop(producer, results,
+                model[i] = hop(
+                        producer,
+                        results,
                         KafkaFixture.scriptedModel(Topics.MODEL_POOL, KafkaFixture.id("model"), 0, script));
             }
             report("scripted model call, one at a time", model);
@@ -120,26 +126,28 @@ class WorkerLatencyMeasurement {
             results.pollOnce(Duration.ofMillis(100));
         }
         var received = results.received(request.getWorkId()).getFirst();
-        long seenWallMicros = (java.time.Instant.now().toEpochMilli() * 1000)
-                - (System.nanoTime() - received.seenAtNanos()) / 1000;
+        long seenWallMicros =
+                (java.time.Instant.now().toEpochMilli() * 1000) - (System.nanoTime() - received.seenAtNanos()) / 1000;
         long completedWallMicros = received.result().getCompletedAt().toEpochMilli() * 1000;
-        PARTS.add(new long[] {(committed - start) / 1000, completedWallMicros - committedWallMicros,
-            seenWallMicros - completedWallMicros});
+        PARTS.add(new long[] {
+            (committed - start) / 1000, completedWallMicros - committedWallMicros, seenWallMicros - completedWallMicros
+        });
         return (received.seenAtNanos() - start) / 1_000;
     }
 
     private static void reportParts(String what) {
         for (int part = 0; part < 3; part++) {
             int p = part;
-            report(what + " / " + new String[] {"commit", "to worker done", "to visible"}[part],
+            report(
+                    what + " / " + new String[] {"commit", "to worker done", "to visible"}[part],
                     PARTS.stream().mapToLong(a -> a[p]).toArray());
         }
         PARTS.clear();
     }
 
     /** Commits {@code count} requests in one transaction; reports per-item latency and the time for all. */
-    private static void burst(KafkaFixture.WorkProducer producer, ResultCollector results, String pool, String tool,
-            int count) {
+    private static void burst(
+            KafkaFixture.WorkProducer producer, ResultCollector results, String pool, String tool, int count) {
         List<WorkRequest> requests = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             requests.add(KafkaFixture.tool(pool, KafkaFixture.id("burst"), tool, "{}", ToolSemantics.IDEMPOTENT));
@@ -157,15 +165,22 @@ class WorkerLatencyMeasurement {
                 .mapToLong(r -> (results.received(r.getWorkId()).getFirst().seenAtNanos() - start) / 1_000)
                 .toArray();
         long allMs = Arrays.stream(latencies).max().orElse(0) / 1_000;
-        report(count + " x " + tool + " committed at once (all done in " + allMs + " ms, "
-                + (count * 1000L / Math.max(1, allMs)) + " items/s)", latencies);
+        report(
+                count + " x " + tool + " committed at once (all done in " + allMs + " ms, "
+                        + (count * 1000L / Math.max(1, allMs)) + " items/s)",
+                latencies);
     }
 
     private static void report(String what, long[] micros) {
         long[] sorted = micros.clone();
         Arrays.sort(sorted);
-        log.info("MEASURE {}: n={} p50={} ms p90={} ms p99={} ms max={} ms", what, sorted.length,
-                ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)),
+        log.info(
+                "MEASURE {}: n={} p50={} ms p90={} ms p99={} ms max={} ms",
+                what,
+                sorted.length,
+                ms(percentile(sorted, 50)),
+                ms(percentile(sorted, 90)),
+                ms(percentile(sorted, 99)),
                 ms(sorted[sorted.length - 1]));
     }
 

@@ -155,7 +155,9 @@ class WorkerRedeliveryIntegrationTest {
                 WorkResult result = results.await(work, TIMEOUT);
                 assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
                 assertThat(result.getDeliveryCount()).isEqualTo(2);
-                assertThat(result.getError()).contains("delivery 2 of at most 2").contains("not run again");
+                assertThat(result.getError())
+                        .contains("delivery 2 of at most 2")
+                        .contains("not run again");
                 assertThat(tool.runs).hasValue(0);
                 List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
                 Awaitility.await("the DLQ record").atMost(TIMEOUT).until(() -> {
@@ -169,7 +171,10 @@ class WorkerRedeliveryIntegrationTest {
                 assertThat(dead).hasSize(1);
                 assertThat(DlqHeaders.get(dead.getFirst().headers(), DlqHeaders.REASON))
                         .isEqualTo(result.getError());
-                assertThat(AvroSerde.of(WorkRequest.class).decode(dead.getFirst().value()).getWorkId()).isEqualTo(work);
+                assertThat(AvroSerde.of(WorkRequest.class)
+                                .decode(dead.getFirst().value())
+                                .getWorkId())
+                        .isEqualTo(work);
                 assertThat(worker.isRunning()).isTrue();
             }
         }
@@ -229,7 +234,8 @@ class WorkerRedeliveryIntegrationTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
             admin.incrementalAlterConfigs(Map.of(
                             new ConfigResource(ConfigResource.Type.GROUP, Topics.shareGroup(pool)),
-                            List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"),
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry("share.record.lock.duration.ms", "15000"),
                                     AlterConfigOp.OpType.SET))))
                     .all()
                     .get(30, TimeUnit.SECONDS);
@@ -248,7 +254,8 @@ class WorkerRedeliveryIntegrationTest {
         try (Worker worker = start(config(pool), slow)) {
             // When
             producer.commit(KafkaFixture.tool(pool, slowWork, "slow_report", "{}", ToolSemantics.AT_MOST_ONCE));
-            assertThat(slow.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(slow.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
             producer.commit(KafkaFixture.tool(pool, quickWork, "noop", "{}", ToolSemantics.IDEMPOTENT));
 
             // Then the quick item does not wait for the slow one

@@ -43,8 +43,10 @@ class OpenAiModelProviderTest {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/chat/completions", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            requests.add(new Recorded(exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), JSON.readTree(body)));
+            requests.add(new Recorded(
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    JSON.readTree(body)));
             byte[] out = responseBody.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, out.length);
@@ -73,12 +75,21 @@ class OpenAiModelProviderTest {
                 .setMessages(List.of(
                         message(Role.SYSTEM, "You are terse."),
                         message(Role.USER, "What does the page say?"),
-                        Message.newBuilder().setRole(Role.ASSISTANT).setContent("")
-                                .setToolCalls(List.of(ToolCall.newBuilder().setId("call_7").setName("http_fetch")
-                                        .setArguments("{\"url\":\"http://127.0.0.1/\"}").build()))
+                        Message.newBuilder()
+                                .setRole(Role.ASSISTANT)
+                                .setContent("")
+                                .setToolCalls(List.of(ToolCall.newBuilder()
+                                        .setId("call_7")
+                                        .setName("http_fetch")
+                                        .setArguments("{\"url\":\"http://127.0.0.1/\"}")
+                                        .build()))
                                 .build(),
-                        Message.newBuilder().setRole(Role.TOOL).setContent("HTTP 200\n\nhello")
-                                .setToolCallId("call_7").setToolName("http_fetch").build()))
+                        Message.newBuilder()
+                                .setRole(Role.TOOL)
+                                .setContent("HTTP 200\n\nhello")
+                                .setToolCallId("call_7")
+                                .setToolName("http_fetch")
+                                .build()))
                 .setTools(List.of(BuiltinTools.find(BuiltinTools.HTTP_FETCH).orElseThrow()))
                 .setTurn(1)
                 .build();
@@ -130,7 +141,8 @@ class OpenAiModelProviderTest {
         assertThat(tool.path("function").path("description").asText()).startsWith("Fetch a URL");
         JsonNode parameters = tool.path("function").path("parameters");
         assertThat(parameters.path("type").asText()).isEqualTo("object");
-        assertThat(parameters.path("properties").path("url").path("type").asText()).isEqualTo("string");
+        assertThat(parameters.path("properties").path("url").path("type").asText())
+                .isEqualTo("string");
         assertThat(parameters.path("properties").path("url").path("description").asText())
                 .isEqualTo("http or https URL");
         assertThat(parameters.path("required").toString()).isEqualTo("[\"url\"]");
@@ -173,8 +185,8 @@ class OpenAiModelProviderTest {
         responseBody = """
                 {"id":"c","object":"chat.completion","created":1,"model":"test-model",
                  "choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok"}}]}""";
-        var provider = new OpenAiModelProvider(Optional.of("http://127.0.0.1:9/v1"), Optional.empty(),
-                Duration.ofSeconds(10));
+        var provider =
+                new OpenAiModelProvider(Optional.of("http://127.0.0.1:9/v1"), Optional.empty(), Duration.ofSeconds(10));
 
         // When
         ModelResult result = provider.complete(conversation(Map.of("baseUrl", baseUrl())));
@@ -223,8 +235,8 @@ class OpenAiModelProviderTest {
         // Given a port that was just freed
         int port = server.getAddress().getPort();
         server.stop(0);
-        var provider = new OpenAiModelProvider(Optional.of("http://127.0.0.1:" + port + "/v1"), Optional.empty(),
-                Duration.ofSeconds(5));
+        var provider = new OpenAiModelProvider(
+                Optional.of("http://127.0.0.1:" + port + "/v1"), Optional.empty(), Duration.ofSeconds(5));
 
         // Then
         assertThatThrownBy(() -> provider.complete(conversation(Map.of())))

@@ -23,8 +23,14 @@ class ScriptedModelProviderTest {
         return ModelCall.newBuilder()
                 .setModel(new ModelSpec("scripted", "", null, null, Map.of()))
                 .setMessages(List.of(
-                        Message.newBuilder().setRole(Role.SYSTEM).setContent("You are terse.").build(),
-                        Message.newBuilder().setRole(Role.USER).setContent("Fetch the page, please").build()))
+                        Message.newBuilder()
+                                .setRole(Role.SYSTEM)
+                                .setContent("You are terse.")
+                                .build(),
+                        Message.newBuilder()
+                                .setRole(Role.USER)
+                                .setContent("Fetch the page, please")
+                                .build()))
                 .setTools(List.of())
                 .setTurn(turn)
                 .setScript(script)
@@ -32,11 +38,18 @@ class ScriptedModelProviderTest {
     }
 
     static ScriptedTurn turn(String text, ToolCall... calls) {
-        return ScriptedTurn.newBuilder().setText(text).setToolCalls(List.of(calls)).build();
+        return ScriptedTurn.newBuilder()
+                .setText(text)
+                .setToolCalls(List.of(calls))
+                .build();
     }
 
     static ToolCall toolCall(String id, String name, String arguments) {
-        return ToolCall.newBuilder().setId(id).setName(name).setArguments(arguments).build();
+        return ToolCall.newBuilder()
+                .setId(id)
+                .setName(name)
+                .setArguments(arguments)
+                .build();
     }
 
     @Test

@@ -35,12 +35,13 @@ class EscapeSuiteTest {
 
     @BeforeAll
     static void startSandbox() {
-        sandbox = BubblewrapSandbox.create(SandboxLimits.defaults()
-                .withCpuSeconds(5)
-                .withWallClockSeconds(20));
+        sandbox = BubblewrapSandbox.create(
+                SandboxLimits.defaults().withCpuSeconds(5).withWallClockSeconds(20));
         var reason = sandbox.unavailableReason();
-        assumeTrue(reason.isEmpty(), () -> "bubblewrap sandbox not usable here, escape suite skipped: " + reason.get()
-                + " (run scripts/setup.sh)");
+        assumeTrue(
+                reason.isEmpty(),
+                () -> "bubblewrap sandbox not usable here, escape suite skipped: " + reason.get()
+                        + " (run scripts/setup.sh)");
     }
 
     @AfterAll
@@ -87,11 +88,22 @@ class EscapeSuiteTest {
         assertThat(result.exitCode()).isZero();
         String[] sections = result.stdout().split("---\n");
         assertThat(sections[0].lines().map(l -> l.substring(0, l.indexOf('='))))
-                .isSubsetOf("PATH", "HOME", "LANG", "TMPDIR", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED",
-                        "PYTHONPATH", "PWD", "SHLVL", "_", "OLDPWD");
+                .isSubsetOf(
+                        "PATH",
+                        "HOME",
+                        "LANG",
+                        "TMPDIR",
+                        "PYTHONDONTWRITEBYTECODE",
+                        "PYTHONUNBUFFERED",
+                        "PYTHONPATH",
+                        "PWD",
+                        "SHLVL",
+                        "_",
+                        "OLDPWD");
         assertThat(sections[1]).isBlank();
         System.getenv().forEach((name, value) -> {
-            if (value.length() >= 6 && !List.of("C.UTF-8", "/usr/local/bin:/usr/bin:/bin").contains(value)) {
+            if (value.length() >= 6
+                    && !List.of("C.UTF-8", "/usr/local/bin:/usr/bin:/bin").contains(value)) {
                 assertThat(result.stdout()).as("host variable %s", name).doesNotContain(name + "=" + value);
             }
         });
@@ -126,7 +138,10 @@ class EscapeSuiteTest {
                     + " cat /proc/net/dev");
 
             // Then nothing connected and no connection reached the host's port
-            assertThat(all(python)).doesNotContain("CONNECTED").doesNotContain("RESOLVED").contains("refused");
+            assertThat(all(python))
+                    .doesNotContain("CONNECTED")
+                    .doesNotContain("RESOLVED")
+                    .contains("refused");
             assertThat(all(bash)).doesNotContain("CONNECTED").doesNotContain("eth0");
             assertThatThrownBy(server::accept).isInstanceOf(SocketTimeoutException.class);
         }
@@ -135,8 +150,8 @@ class EscapeSuiteTest {
     @Test
     void shouldStopAForkBombWithoutHarmingTheHost() {
         // When the code runs a fork bomb
-        SandboxResult result = sandbox.run(Language.BASH, "bomb() { bomb | bomb & }; bomb; sleep 3; echo alive",
-                List.of(), Duration.ofSeconds(8));
+        SandboxResult result = sandbox.run(
+                Language.BASH, "bomb() { bomb | bomb & }; bomb; sleep 3; echo alive", List.of(), Duration.ofSeconds(8));
 
         // Then it hits the process limit or the wall clock, and every one of its processes is gone
         assertThat(result.durationMs()).isLessThan(15_000);
@@ -147,8 +162,11 @@ class EscapeSuiteTest {
     @Test
     void shouldReportMemoryLimitWhenCodeAllocatesWithoutEnd() {
         // When the code allocates far more than its limit
-        SandboxResult result = sandbox.run(Language.PYTHON, "x = []\nwhile True:\n    x.append(bytearray(64 << 20))",
-                List.of(), Duration.ofSeconds(20));
+        SandboxResult result = sandbox.run(
+                Language.PYTHON,
+                "x = []\nwhile True:\n    x.append(bytearray(64 << 20))",
+                List.of(),
+                Duration.ofSeconds(20));
 
         // Then the allocation fails inside the sandbox and the limit is reported
         assertThat(result.exitCode()).isNotZero();
@@ -158,10 +176,12 @@ class EscapeSuiteTest {
 
     @Test
     void shouldStopAMemoryBombSpreadOverManyProcessesWhenTheMemoryCgroupIsAvailable() {
-        assumeTrue(java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/memory/cgroup.procs")),
+        assumeTrue(
+                java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/memory/cgroup.procs")),
                 "no writable memory cgroup (v1) here: memory is limited per process only");
         // Given a 256 MiB limit
-        try (BubblewrapSandbox small = BubblewrapSandbox.create(SandboxLimits.defaults().withMemoryMiB(256))) {
+        try (BubblewrapSandbox small =
+                BubblewrapSandbox.create(SandboxLimits.defaults().withMemoryMiB(256))) {
             // When six processes each fill 150 MiB (each under its own limit, together far over it)
             SandboxResult result = small.run(Language.PYTHON, """
                     import os, time
@@ -183,7 +203,8 @@ class EscapeSuiteTest {
     @Test
     void shouldStopCpuSpinAtTheCpuLimit() {
         // Given a sandbox with a 1 s CPU limit
-        try (BubblewrapSandbox small = BubblewrapSandbox.create(SandboxLimits.defaults().withCpuSeconds(1))) {
+        try (BubblewrapSandbox small =
+                BubblewrapSandbox.create(SandboxLimits.defaults().withCpuSeconds(1))) {
             // When the code spins
             SandboxResult result = small.run(Language.PYTHON, "while True: pass", List.of(), Duration.ofSeconds(20));
 
@@ -212,21 +233,27 @@ class EscapeSuiteTest {
         SandboxLimits limits = new SandboxLimits(10, 1024, 64, 4, 256, 20, 64, 8, 1000, 256);
         try (BubblewrapSandbox small = BubblewrapSandbox.create(limits)) {
             // When one file grows without end
-            SandboxResult oneFile = small.run(Language.BASH, "cat /dev/zero > big; echo done $?", List.of(),
-                    Duration.ofSeconds(20));
+            SandboxResult oneFile =
+                    small.run(Language.BASH, "cat /dev/zero > big; echo done $?", List.of(), Duration.ofSeconds(20));
             // and when many files together outgrow the workspace
-            SandboxResult manyFiles = small.run(Language.BASH,
-                    "for i in $(seq 1 100); do head -c 3000000 /dev/zero > f$i; done; sleep 5", List.of(),
+            SandboxResult manyFiles = small.run(
+                    Language.BASH,
+                    "for i in $(seq 1 100); do head -c 3000000 /dev/zero > f$i; done; sleep 5",
+                    List.of(),
                     Duration.ofSeconds(20));
             // and when /tmp is filled
-            SandboxResult tmp = small.run(Language.BASH,
-                    "for i in $(seq 1 100); do head -c 3000000 /dev/zero > /tmp/f$i || exit 7; done", List.of(),
+            SandboxResult tmp = small.run(
+                    Language.BASH,
+                    "for i in $(seq 1 100); do head -c 3000000 /dev/zero > /tmp/f$i || exit 7; done",
+                    List.of(),
                     Duration.ofSeconds(20));
 
             // Then each is stopped, and no file change is returned for the overfull workspace
             assertThat(oneFile.limitHit()).contains(SandboxResult.FILE_SIZE);
-            assertThat(oneFile.fileChanges()).singleElement().satisfies(change ->
-                    assertThat(change.getContent().remaining()).isEqualTo(4 * 1024 * 1024));
+            assertThat(oneFile.fileChanges())
+                    .singleElement()
+                    .satisfies(change ->
+                            assertThat(change.getContent().remaining()).isEqualTo(4 * 1024 * 1024));
             assertThat(manyFiles.limitHit()).contains(SandboxResult.WORKSPACE_SIZE);
             assertThat(manyFiles.fileChanges()).isEmpty();
             assertThat(tmp.exitCode()).isEqualTo(7);
@@ -290,11 +317,19 @@ class EscapeSuiteTest {
                 + secrets + " d; rm d; mv d2 d; done' </dev/null >/dev/null 2>&1 &); sleep 0.2");
 
         // Then the workspace is read only after that process is gone: no host content comes back
-        assertThat(result.fileChanges()).allSatisfy(change -> assertThat(change.getContent() == null ? ""
-                : StandardCharsets.UTF_8.decode(change.getContent().duplicate()).toString())
-                .doesNotContain("host-secret-1618"));
+        assertThat(result.fileChanges())
+                .allSatisfy(change -> assertThat(
+                                change.getContent() == null
+                                        ? ""
+                                        : StandardCharsets.UTF_8
+                                                .decode(change.getContent().duplicate())
+                                                .toString())
+                        .doesNotContain("host-secret-1618"));
         // the swapping stopped at some point: the real file is at d/f or d2/f
-        assertThat(result.fileChanges()).extracting(FileChange::getPath).containsAnyOf("d/f", "d2/f").hasSize(1);
+        assertThat(result.fileChanges())
+                .extracting(FileChange::getPath)
+                .containsAnyOf("d/f", "d2/f")
+                .hasSize(1);
     }
 
     @Test
@@ -309,7 +344,8 @@ class EscapeSuiteTest {
                     .hasMessageContaining(path);
         }
         // and when a path is both a file and a directory
-        List<FileChange> clash = List.of(new FileChange("a", ByteBuffer.wrap(new byte[] {1})),
+        List<FileChange> clash = List.of(
+                new FileChange("a", ByteBuffer.wrap(new byte[] {1})),
                 new FileChange("a/b", ByteBuffer.wrap(new byte[] {2})));
         assertThatThrownBy(() -> sandbox.run(Language.BASH, "true", clash, Duration.ofSeconds(5)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -348,8 +384,17 @@ class EscapeSuiteTest {
 
         // Then every attempt was denied and the code is still uid 65534 with no capabilities
         String out = result.stdout();
-        for (String call : List.of("unshare-user", "unshare-mount", "unshare-net", "mount", "ptrace", "setuid0",
-                "chroot", "keyctl", "bpf", "personality")) {
+        for (String call : List.of(
+                "unshare-user",
+                "unshare-mount",
+                "unshare-net",
+                "mount",
+                "ptrace",
+                "setuid0",
+                "chroot",
+                "keyctl",
+                "bpf",
+                "personality")) {
             assertThat(out).as(call).containsPattern("(?m)^" + call + " denied");
         }
         assertThat(out).doesNotContainPattern("(?m)^(su|sudo|unshare|mount|newgrp) exit 0");
@@ -359,11 +404,15 @@ class EscapeSuiteTest {
     @Test
     void shouldKillADaemonisedGrandchildWhenTheExecutionEnds() {
         // When the code leaves daemons behind, one past the timeout and one after a normal exit
-        SandboxResult timedOut = sandbox.run(Language.BASH,
+        SandboxResult timedOut = sandbox.run(
+                Language.BASH,
                 "(setsid sleep 397.1 </dev/null >/dev/null 2>&1 &); nohup sleep 397.2 >/dev/null 2>&1 & sleep 100",
-                List.of(), Duration.ofSeconds(1));
-        SandboxResult exited = sandbox.run(Language.BASH,
-                "(setsid sleep 397.3 </dev/null >/dev/null 2>&1 &); disown -a; echo left", List.of(),
+                List.of(),
+                Duration.ofSeconds(1));
+        SandboxResult exited = sandbox.run(
+                Language.BASH,
+                "(setsid sleep 397.3 </dev/null >/dev/null 2>&1 &); disown -a; echo left",
+                List.of(),
                 Duration.ofSeconds(10));
 
         // Then no process of either survives
@@ -395,8 +444,8 @@ class EscapeSuiteTest {
     @Test
     void shouldCapOutputWhenCodeFloodsStdoutAndStderr() {
         // When the code writes hundreds of megabytes to both streams
-        SandboxResult result = bash("head -c 200000000 /dev/zero | tr '\\0' a & head -c 200000000 /dev/zero"
-                + " | tr '\\0' b >&2; wait");
+        SandboxResult result = bash(
+                "head -c 200000000 /dev/zero | tr '\\0' a & head -c 200000000 /dev/zero" + " | tr '\\0' b >&2; wait");
 
         // Then each stream is cut at the limit and the limit is reported
         assertThat(result.stdout().length()).isEqualTo(SandboxLimits.DEFAULT_OUTPUT_KIB * 1024);
@@ -416,21 +465,23 @@ class EscapeSuiteTest {
         // When both run at the same time and search the whole file system for the other's secret
         CompletableFuture<SandboxResult> a = CompletableFuture.supplyAsync(() -> {
             started.incrementAndGet();
-            return sandbox.run(Language.BASH, "echo a > /tmp/mine-a; " + snoop, List.of(secretA),
-                    Duration.ofSeconds(20));
+            return sandbox.run(
+                    Language.BASH, "echo a > /tmp/mine-a; " + snoop, List.of(secretA), Duration.ofSeconds(20));
         });
         CompletableFuture<SandboxResult> b = CompletableFuture.supplyAsync(() -> {
             started.incrementAndGet();
-            return sandbox.run(Language.BASH, "echo b > /tmp/mine-b; " + snoop, List.of(secretB),
-                    Duration.ofSeconds(20));
+            return sandbox.run(
+                    Language.BASH, "echo b > /tmp/mine-b; " + snoop, List.of(secretB), Duration.ofSeconds(20));
         });
 
         // Then each finds only its own
         SandboxResult resultA = a.get();
         SandboxResult resultB = b.get();
-        assertThat(resultA.stdout()).contains("/workspace/secret-a.txt", "/tmp/mine-a")
+        assertThat(resultA.stdout())
+                .contains("/workspace/secret-a.txt", "/tmp/mine-a")
                 .doesNotContain("secret-b", "mine-b");
-        assertThat(resultB.stdout()).contains("/workspace/secret-b.txt", "/tmp/mine-b")
+        assertThat(resultB.stdout())
+                .contains("/workspace/secret-b.txt", "/tmp/mine-b")
                 .doesNotContain("secret-a", "mine-a");
     }
 

@@ -36,13 +36,14 @@ class GraalJsEscapeSuiteTest {
 
     @Test
     void shouldRunTheChildJvmAsTheSandboxUserWhenBubblewrapIsUsable() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(confinement.unavailableReason().isEmpty(),
-                "bubblewrap not usable here (run scripts/setup.sh)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                confinement.unavailableReason().isEmpty(), "bubblewrap not usable here (run scripts/setup.sh)");
         // When a script has run
         assertThat(js("'x'").value()).contains("x");
 
         // Then the child JVM runs as uid 65534 (when the worker is root) in its own namespaces
-        var children = ProcessHandle.current().descendants()
+        var children = ProcessHandle.current()
+                .descendants()
                 .filter(p -> commandLine(p).contains(GraalJsServer.class.getName()))
                 .filter(p -> commandLine(p).startsWith(System.getProperty("java.home")))
                 .toList();
@@ -64,7 +65,8 @@ class GraalJsEscapeSuiteTest {
 
     private static String commandLine(ProcessHandle process) {
         try {
-            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline")).replace('\0', ' ');
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"))
+                    .replace('\0', ' ');
         } catch (java.io.IOException e) {
             return "";
         }
@@ -159,7 +161,8 @@ class GraalJsEscapeSuiteTest {
             assertThat(result.limitHit()).contains(SandboxResult.WALL_CLOCK);
             assertThat(result.durationMs()).isLessThan(8_000);
             // and the next script runs
-            assertThat(slow.run(Language.JAVASCRIPT, "'next'", List.of(), Duration.ofSeconds(5)).value())
+            assertThat(slow.run(Language.JAVASCRIPT, "'next'", List.of(), Duration.ofSeconds(5))
+                            .value())
                     .contains("next");
         }
     }

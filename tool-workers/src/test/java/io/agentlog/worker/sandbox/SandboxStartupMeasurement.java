@@ -29,9 +29,13 @@ class SandboxStartupMeasurement {
         try (BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(SandboxLimits.defaults())) {
             assumeTrue(bubblewrap.unavailableReason().isEmpty(), "bubblewrap unavailable");
             measure("bubblewrap bash", runs, () -> bubblewrap.run(Language.BASH, "echo ok", List.of(), timeout()));
-            measure("bubblewrap python", runs,
+            measure(
+                    "bubblewrap python",
+                    runs,
                     () -> bubblewrap.run(Language.PYTHON, "print('ok')", List.of(), timeout()));
-            measure("bubblewrap node", runs,
+            measure(
+                    "bubblewrap node",
+                    runs,
                     () -> bubblewrap.run(Language.NODE, "console.log('ok')", List.of(), timeout()));
         }
         try (BubblewrapSandbox confinement = BubblewrapSandbox.create(SandboxLimits.defaults());
@@ -40,7 +44,9 @@ class SandboxStartupMeasurement {
             SandboxResult first = graalJs.run(Language.JAVASCRIPT, "console.log('ok')", List.of(), timeout());
             log.info("graaljs first execution (starts a child JVM): {} ms", (System.nanoTime() - start) / 1_000_000);
             assertThat(first.stdout()).isEqualTo("ok\n");
-            measure("graaljs warm", runs,
+            measure(
+                    "graaljs warm",
+                    runs,
                     () -> graalJs.run(Language.JAVASCRIPT, "console.log('ok')", List.of(), timeout()));
         }
     }
@@ -59,8 +65,12 @@ class SandboxStartupMeasurement {
             assertThat(result.stdout()).isEqualTo("ok\n");
         }
         Collections.sort(millis);
-        log.info("{}: n={} median {} ms, min {} ms, max {} ms", tier, runs,
-                String.format("%.1f", millis.get(runs / 2)), String.format("%.1f", millis.get(0)),
+        log.info(
+                "{}: n={} median {} ms, min {} ms, max {} ms",
+                tier,
+                runs,
+                String.format("%.1f", millis.get(runs / 2)),
+                String.format("%.1f", millis.get(0)),
                 String.format("%.1f", millis.get(runs - 1)));
     }
 }

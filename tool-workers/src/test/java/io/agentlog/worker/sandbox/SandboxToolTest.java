@@ -35,8 +35,9 @@ class SandboxToolTest {
 
     private static void assumeBubblewrap() {
         var reason = bubblewrap.unavailableReason();
-        assumeTrue(reason.isEmpty(), () -> "bubblewrap sandbox not usable here, test skipped: " + reason.get()
-                + " (run scripts/setup.sh)");
+        assumeTrue(
+                reason.isEmpty(),
+                () -> "bubblewrap sandbox not usable here, test skipped: " + reason.get() + " (run scripts/setup.sh)");
     }
 
     private static ToolInvocation call(String tool, String arguments, List<FileChange> files) {
@@ -80,12 +81,13 @@ class SandboxToolTest {
                 open('out/sum.txt', 'w').write(str(sum(nums)))
                 print('sum', sum(nums))
                 """;
-        ToolOutput output = SandboxTool.python(bubblewrap).run(call("run_python", arguments("code", code), files),
-                context());
+        ToolOutput output =
+                SandboxTool.python(bubblewrap).run(call("run_python", arguments("code", code), files), context());
 
         // Then the new file comes back and unchanged ones do not
         assertThat(output.getIsError()).isFalse();
-        assertThat(output.getContent()).startsWith("exit code: 0\n--- stdout ---\nsum 7\n--- stderr ---\n")
+        assertThat(output.getContent())
+                .startsWith("exit code: 0\n--- stdout ---\nsum 7\n--- stderr ---\n")
                 .contains("written out/sum.txt");
         assertThat(output.getFileChanges()).singleElement().satisfies(change -> {
             assertThat(change.getPath()).isEqualTo("out/sum.txt");
@@ -100,8 +102,8 @@ class SandboxToolTest {
         List<FileChange> files = List.of(file("old.log", "x"), file("notes.md", "# notes"));
 
         // When bash deletes one and edits the other
-        ToolOutput output = SandboxTool.bash(bubblewrap).run(call("bash",
-                "{\"command\": \"rm old.log && echo more >> notes.md && ls\"}", files), context());
+        ToolOutput output = SandboxTool.bash(bubblewrap)
+                .run(call("bash", "{\"command\": \"rm old.log && echo more >> notes.md && ls\"}", files), context());
 
         // Then the deletion (null content) and the change come back
         assertThat(output.getIsError()).isFalse();
@@ -124,8 +126,8 @@ class SandboxToolTest {
         assertThat(failed.getIsError()).isTrue();
         assertThat(failed.getContent()).isEqualTo("exit code: 3\n--- stdout ---\n--- stderr ---\noops\n");
         assertThat(slow.getIsError()).isTrue();
-        assertThat(slow.getContent()).startsWith("exit code: none (stopped)\nlimit hit: wall_clock (stopped after 1000"
-                + " ms)");
+        assertThat(slow.getContent())
+                .startsWith("exit code: none (stopped)\nlimit hit: wall_clock (stopped after 1000" + " ms)");
     }
 
     @Test
@@ -143,17 +145,18 @@ class SandboxToolTest {
     @Test
     void shouldRefuseToRunWhenBubblewrapIsMissing(@TempDir Path emptyDir) {
         // Given a host without bwrap
-        try (BubblewrapSandbox missing = BubblewrapSandbox.create(SandboxLimits.defaults(),
-                List.of(emptyDir.toString()))) {
+        try (BubblewrapSandbox missing =
+                BubblewrapSandbox.create(SandboxLimits.defaults(), List.of(emptyDir.toString()))) {
             // When bash is called
             ToolOutput output = SandboxTool.bash(missing)
                     .run(call("bash", "{\"command\": \"touch /tmp/should-not-exist\"}", List.of()), context());
 
             // Then it answers an error and runs nothing, sandboxed or not
-            assertThat(missing.unavailableReason()).hasValueSatisfying(why -> assertThat(why).contains("bwrap"));
+            assertThat(missing.unavailableReason())
+                    .hasValueSatisfying(why -> assertThat(why).contains("bwrap"));
             assertThat(output.getIsError()).isTrue();
-            assertThat(output.getContent()).startsWith("bash: sandbox unavailable: bwrap (bubblewrap) is not"
-                    + " installed");
+            assertThat(output.getContent())
+                    .startsWith("bash: sandbox unavailable: bwrap (bubblewrap) is not" + " installed");
             assertThat(Path.of("/tmp/should-not-exist")).doesNotExist();
         }
     }
@@ -161,12 +164,17 @@ class SandboxToolTest {
     @Test
     void shouldReturnPrintedOutputAndValueWhenJavascriptRuns() {
         try (GraalJsSandbox graalJs = GraalJsSandbox.create(SandboxLimits.defaults())) {
-            ToolOutput output = SandboxTool.javascript(graalJs).run(call("run_javascript",
-                    "{\"code\": \"console.log('hi'); 6 * 7\"}", List.of(file("a.txt", "x"))), context());
+            ToolOutput output = SandboxTool.javascript(graalJs)
+                    .run(
+                            call(
+                                    "run_javascript",
+                                    "{\"code\": \"console.log('hi'); 6 * 7\"}",
+                                    List.of(file("a.txt", "x"))),
+                            context());
 
             assertThat(output.getIsError()).isFalse();
-            assertThat(output.getContent()).isEqualTo("exit code: 0\n--- value ---\n42\n--- stdout ---\nhi\n"
-                    + "--- stderr ---\n");
+            assertThat(output.getContent())
+                    .isEqualTo("exit code: 0\n--- value ---\n42\n--- stdout ---\nhi\n" + "--- stderr ---\n");
             assertThat(output.getFileChanges()).isEmpty();
         }
     }

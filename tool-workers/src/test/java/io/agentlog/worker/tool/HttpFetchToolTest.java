@@ -56,7 +56,9 @@ class HttpFetchToolTest {
                 .setIdempotencyKey("s-1/w-1")
                 .setTimeoutMs(5_000)
                 .build();
-        return tool.run(invocation, new ToolContext("s-1", "w-1", "s-1/w-1", Instant.now().plusSeconds(5), "test", 1));
+        return tool.run(
+                invocation,
+                new ToolContext("s-1", "w-1", "s-1/w-1", Instant.now().plusSeconds(5), "test", 1));
     }
 
     private String url(String path) {
@@ -85,14 +87,14 @@ class HttpFetchToolTest {
 
     @Test
     void shouldRefuseWithClearErrorWhenTheHostIsNotAllowed() {
-        ToolOutput output = fetch(new HttpFetchTool(Set.of("127.0.0.1:" + (port + 1))),
-                "{\"url\":\"" + url("/hello") + "\"}");
+        ToolOutput output =
+                fetch(new HttpFetchTool(Set.of("127.0.0.1:" + (port + 1))), "{\"url\":\"" + url("/hello") + "\"}");
 
         assertThat(output.getIsError()).isTrue();
         assertThat(output.getContent()).contains("127.0.0.1:" + port + " is not on this worker's allow-list");
 
-        ToolOutput other = fetch(new HttpFetchTool(Set.of("127.0.0.1")),
-                "{\"url\":\"http://localhost:" + port + "/hello\"}");
+        ToolOutput other =
+                fetch(new HttpFetchTool(Set.of("127.0.0.1")), "{\"url\":\"http://localhost:" + port + "/hello\"}");
         assertThat(other.getIsError()).isTrue();
         assertThat(other.getContent()).contains("localhost:" + port + " is not on");
     }
@@ -113,7 +115,8 @@ class HttpFetchToolTest {
         assertThat(fetch(tool, "{\"url\": 42}").getContent()).contains("argument 'url' must be a string, but was 42");
         assertThat(fetch(tool, "not json").getContent()).contains("are not valid JSON");
         assertThat(fetch(tool, "[\"http://x\"]").getContent()).contains("must be a JSON object");
-        assertThat(fetch(tool, "{\"url\":\"" + url("/hello") + "\",\"method\":\"POST\"}").getContent())
+        assertThat(fetch(tool, "{\"url\":\"" + url("/hello") + "\",\"method\":\"POST\"}")
+                        .getContent())
                 .contains("does not take the argument(s) [method]");
         assertThat(fetch(tool, "{\"url\":\"file:///etc/passwd\"}").getContent())
                 .contains("only http and https URLs can be fetched");
