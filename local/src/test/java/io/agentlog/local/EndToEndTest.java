@@ -1,7 +1,6 @@
 package io.agentlog.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +21,7 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.testkit.SharedBroker;
+import io.agentlog.testkit.TopicRecords;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
 import java.net.InetSocketAddress;
@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,7 +41,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -318,28 +316,12 @@ class EndToEndTest {
     }
 
     private static <V> KafkaConsumer<String, V> consumer(String topic, Deserializer<V> values) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
-        consumer.subscribe(List.of(topic));
-        return consumer;
+        return TopicRecords.readCommitted(SharedBroker.bootstrapServers(), topic, values);
     }
 
     private static <V> List<ConsumerRecord<String, V>> awaitRecords(
             KafkaConsumer<String, V> consumer, String key, int n) {
-        List<ConsumerRecord<String, V>> found = new ArrayList<>();
-        await().atMost(DEADLINE).until(() -> {
-            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                if (key.equals(r.key())) {
-                    found.add(r);
-                }
-            });
-            return found.size() >= n;
-        });
-        return found;
+        return TopicRecords.await(consumer, key, n, DEADLINE);
     }
 
     private static <V> V awaitOne(KafkaConsumer<String, V> consumer, String key) {

@@ -5,7 +5,6 @@ import static io.agentlog.engine.EngineDriver.call;
 import static io.agentlog.engine.EngineDriver.modelReply;
 import static io.agentlog.engine.EngineDriver.toolResult;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.TopicSetup;
@@ -18,14 +17,13 @@ import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.testkit.SharedBroker;
+import io.agentlog.testkit.TopicRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,7 +32,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -177,28 +174,12 @@ class EngineIntegrationTest {
     }
 
     private static <V> KafkaConsumer<String, V> consumer(String topic, Deserializer<V> values) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "engine-it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
-        consumer.subscribe(List.of(topic));
-        return consumer;
+        return TopicRecords.readCommitted(SharedBroker.bootstrapServers(), topic, values);
     }
 
     private static <V> List<ConsumerRecord<String, V>> awaitRecords(
             KafkaConsumer<String, V> consumer, String key, int n) {
-        List<ConsumerRecord<String, V>> found = new ArrayList<>();
-        await().atMost(DEADLINE).until(() -> {
-            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                if (key.equals(r.key())) {
-                    found.add(r);
-                }
-            });
-            return found.size() >= n;
-        });
-        return found;
+        return TopicRecords.await(consumer, key, n, DEADLINE);
     }
 
     private static <V> List<V> awaitAll(KafkaConsumer<String, V> consumer, String key, int n) {
