@@ -348,41 +348,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 "exec 4<\"$1\" && shift && exec /usr/bin/env -i \"$@\"",
                 "sh",
                 ready.seccompFilter().toString()));
-        if (ready.root()) {
-            argv.addAll(List.of(
-                    ready.setpriv(),
-                    "--reuid=" + SANDBOX_UID,
-                    "--regid=" + SANDBOX_UID,
-                    "--clear-groups",
-                    "--inh-caps=-all",
-                    "--bounding-set=-all",
-                    "--"));
-        }
-        argv.add(ready.bwrap());
-        argv.addAll(List.of(
-                "--unshare-all",
-                "--unshare-user",
-                "--disable-userns",
-                "--uid",
-                "" + SANDBOX_UID,
-                "--gid",
-                "" + SANDBOX_UID,
-                "--cap-drop",
-                "ALL",
-                "--die-with-parent",
-                "--new-session",
-                "--hostname",
-                "sandbox",
-                "--clearenv",
-                "--setenv",
-                "PATH",
-                "/usr/local/bin:/usr/bin:/bin",
-                "--setenv",
-                "HOME",
-                "/tmp",
-                "--setenv",
-                "LANG",
-                "C.UTF-8"));
+        argv.addAll(confinement(ready, "/tmp"));
         argv.addAll(ready.systemMounts());
         // /tmp first, so that class path entries below /tmp are bound on top of it, not hidden by it
         argv.addAll(List.of(
@@ -474,41 +440,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 ready.seccompFilter().toString(),
                 info.toString(),
                 cgroup == null ? "-" : cgroup.toString()));
-        if (ready.root()) {
-            argv.addAll(List.of(
-                    ready.setpriv(),
-                    "--reuid=" + SANDBOX_UID,
-                    "--regid=" + SANDBOX_UID,
-                    "--clear-groups",
-                    "--inh-caps=-all",
-                    "--bounding-set=-all",
-                    "--"));
-        }
-        argv.add(ready.bwrap());
+        argv.addAll(confinement(ready, WORKSPACE));
         argv.addAll(List.of(
-                "--unshare-all",
-                "--unshare-user",
-                "--disable-userns",
-                "--uid",
-                "" + SANDBOX_UID,
-                "--gid",
-                "" + SANDBOX_UID,
-                "--cap-drop",
-                "ALL",
-                "--die-with-parent",
-                "--new-session",
-                "--hostname",
-                "sandbox",
-                "--clearenv",
-                "--setenv",
-                "PATH",
-                "/usr/local/bin:/usr/bin:/bin",
-                "--setenv",
-                "HOME",
-                WORKSPACE,
-                "--setenv",
-                "LANG",
-                "C.UTF-8",
                 "--setenv",
                 "TMPDIR",
                 "/tmp",
@@ -873,5 +806,51 @@ public final class BubblewrapSandbox implements CodeSandbox {
                         .equals("root");
             }
         }
+    }
+
+    /**
+     * The confinement every sandboxed process starts in, the same for each tier: as root, drop to the sandbox user
+     * with no capabilities first (setpriv); then bwrap with every namespace unshared, no nested user namespaces, no
+     * capabilities, a new session, dying with its parent, and an environment of PATH, HOME and LANG only (callers
+     * add more variables after it).
+     */
+    private static List<String> confinement(Setup ready, String home) {
+        List<String> argv = new ArrayList<>();
+        if (ready.root()) {
+            argv.addAll(List.of(
+                    ready.setpriv(),
+                    "--reuid=" + SANDBOX_UID,
+                    "--regid=" + SANDBOX_UID,
+                    "--clear-groups",
+                    "--inh-caps=-all",
+                    "--bounding-set=-all",
+                    "--"));
+        }
+        argv.add(ready.bwrap());
+        argv.addAll(List.of(
+                "--unshare-all",
+                "--unshare-user",
+                "--disable-userns",
+                "--uid",
+                "" + SANDBOX_UID,
+                "--gid",
+                "" + SANDBOX_UID,
+                "--cap-drop",
+                "ALL",
+                "--die-with-parent",
+                "--new-session",
+                "--hostname",
+                "sandbox",
+                "--clearenv",
+                "--setenv",
+                "PATH",
+                "/usr/local/bin:/usr/bin:/bin",
+                "--setenv",
+                "HOME",
+                home,
+                "--setenv",
+                "LANG",
+                "C.UTF-8"));
+        return argv;
     }
 }
