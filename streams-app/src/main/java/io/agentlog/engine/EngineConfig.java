@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.schemas.Env;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -86,8 +87,9 @@ public record EngineConfig(
                 DEFAULT_MAX_WORKSPACE_BYTES);
     }
 
+    /** The configuration from {@code AGENTLOG_*} variables; a malformed one fails with a message that quotes it. */
     public static EngineConfig fromEnv(Map<String, String> env) {
-        EnvReader in = new EnvReader(env);
+        Env in = new Env(env);
         return new EngineConfig(
                 in.text("AGENTLOG_BOOTSTRAP_SERVERS", "localhost:9092"),
                 in.text("AGENTLOG_APPLICATION_ID", "agentlog-engine"),
@@ -97,10 +99,10 @@ public record EngineConfig(
                                 .toString())),
                 Duration.ofMillis(in.number("AGENTLOG_COMMIT_INTERVAL_MS", DEFAULT_COMMIT_INTERVAL.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_POLL_MS", DEFAULT_POLL_TIME.toMillis())),
-                (int) in.number("AGENTLOG_STREAM_THREADS", 1),
-                (int) in.number("AGENTLOG_STANDBY_REPLICAS", 0),
+                in.integer("AGENTLOG_STREAM_THREADS", 1),
+                in.integer("AGENTLOG_STANDBY_REPLICAS", 0),
                 Duration.ofMillis(in.number("AGENTLOG_MODEL_TIMEOUT_MS", DEFAULT_MODEL_TIMEOUT.toMillis())),
-                (int) in.number("AGENTLOG_MAX_CONTENT_CHARS", DEFAULT_MAX_CONTENT_CHARS),
+                in.integer("AGENTLOG_MAX_CONTENT_CHARS", DEFAULT_MAX_CONTENT_CHARS),
                 in.number("AGENTLOG_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
                 in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES));
     }
@@ -123,26 +125,6 @@ public record EngineConfig(
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException("invalid engine config: " + message);
-        }
-    }
-
-    private record EnvReader(Map<String, String> env) {
-        String text(String name, String fallback) {
-            String value = env.get(name);
-            return value == null || value.isBlank() ? fallback : value.strip();
-        }
-
-        long number(String name, long fallback) {
-            String value = env.get(name);
-            if (value == null || value.isBlank()) {
-                return fallback;
-            }
-            try {
-                return Long.parseLong(value.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
-                        "invalid engine config: " + name + " must be a whole number, but was '" + value + "'");
-            }
         }
     }
 }

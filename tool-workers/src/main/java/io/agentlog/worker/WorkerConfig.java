@@ -2,13 +2,13 @@ package io.agentlog.worker;
 
 import static java.util.stream.Collectors.toSet;
 
+import io.agentlog.schemas.Env;
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.sandbox.SandboxLimits;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -123,25 +123,26 @@ public record WorkerConfig(
 
     /** Reads the configuration from environment variables (blank values count as unset). */
     public static WorkerConfig fromEnv(Map<String, String> env) {
+        Env in = new Env(env);
         Builder builder = builder();
-        value(env, BOOTSTRAP_SERVERS).ifPresent(builder::bootstrapServers);
-        value(env, POOLS).map(WorkerConfig::commaList).ifPresent(builder::pools);
-        value(env, WORKER_ID).ifPresent(builder::workerId);
-        value(env, HTTP_ALLOW)
-                .map(list -> commaList(list).stream()
+        in.text(BOOTSTRAP_SERVERS).ifPresent(builder::bootstrapServers);
+        in.text(POOLS).map(Env::commaList).ifPresent(builder::pools);
+        in.text(WORKER_ID).ifPresent(builder::workerId);
+        in.text(HTTP_ALLOW)
+                .map(list -> Env.commaList(list).stream()
                         .map(e -> e.toLowerCase(Locale.ROOT))
                         .collect(toSet()))
                 .ifPresent(builder::httpAllowList);
-        builder.openAiBaseUrl(value(env, OPENAI_BASE_URL));
-        builder.openAiApiKey(value(env, OPENAI_API_KEY).or(() -> value(env, OPENAI_API_KEY_FALLBACK)));
-        builder.maxConcurrency(intValue(env, MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
-        if (value(env, CONSUMERS_PER_POOL).isPresent()) {
-            builder.consumersPerPool(intValue(env, CONSUMERS_PER_POOL, DEFAULT_CONSUMERS_PER_POOL));
+        builder.openAiBaseUrl(in.text(OPENAI_BASE_URL));
+        builder.openAiApiKey(in.text(OPENAI_API_KEY).or(() -> in.text(OPENAI_API_KEY_FALLBACK)));
+        builder.maxConcurrency(in.integer(MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
+        if (in.text(CONSUMERS_PER_POOL).isPresent()) {
+            builder.consumersPerPool(in.integer(CONSUMERS_PER_POOL, DEFAULT_CONSUMERS_PER_POOL));
         }
-        builder.maxDeliveries(intValue(env, MAX_DELIVERIES, DEFAULT_MAX_DELIVERIES));
-        builder.retryBackoff(millis(env, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
-        builder.modelTimeout(millis(env, MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
-        builder.shutdownGrace(millis(env, SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
+        builder.maxDeliveries(in.integer(MAX_DELIVERIES, DEFAULT_MAX_DELIVERIES));
+        builder.retryBackoff(in.millis(RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
+        builder.modelTimeout(in.millis(MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
+        builder.shutdownGrace(in.millis(SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
         builder.sandboxLimits(SandboxLimits.fromEnv(env));
         return builder.build();
     }
@@ -284,46 +285,6 @@ public record WorkerConfig(
                 + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + "]";
-    }
-
-    private static Optional<String> value(Map<String, String> env, String name) {
-        String value = env.get(name);
-        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
-    }
-
-    private static List<String> commaList(String value) {
-        List<String> entries = new ArrayList<>();
-        for (String entry : value.split(",")) {
-            if (!entry.isBlank()) {
-                entries.add(entry.strip());
-            }
-        }
-        return entries;
-    }
-
-    private static int intValue(Map<String, String> env, String name, int defaultValue) {
-        Optional<String> text = value(env, name);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(text.get());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, but was '" + text.get() + "'");
-        }
-    }
-
-    private static Duration millis(Map<String, String> env, String name, Duration defaultValue) {
-        Optional<String> text = value(env, name);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Duration.ofMillis(Long.parseLong(text.get()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    name + " must be a whole number of milliseconds, but was '" + text.get() + "'");
-        }
     }
 
     private static String defaultWorkerId() {

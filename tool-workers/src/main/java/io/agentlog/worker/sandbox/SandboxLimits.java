@@ -1,8 +1,8 @@
 package io.agentlog.worker.sandbox;
 
+import io.agentlog.schemas.Env;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The limits of one sandboxed execution, the same for every tier where they apply. Read from {@code AGENTLOG_SANDBOX_*}
@@ -89,17 +89,18 @@ public record SandboxLimits(
 
     /** Reads the limits from {@code AGENTLOG_SANDBOX_*} variables; blank or missing ones keep their default. */
     public static SandboxLimits fromEnv(Map<String, String> env) {
+        Env in = new Env(env);
         return new SandboxLimits(
-                intValue(env, CPU_SECONDS, DEFAULT_CPU_SECONDS),
-                intValue(env, MEMORY_MIB, DEFAULT_MEMORY_MIB),
-                intValue(env, PROCESSES, DEFAULT_PROCESSES),
-                intValue(env, FILE_SIZE_MIB, DEFAULT_FILE_SIZE_MIB),
-                intValue(env, OPEN_FILES, DEFAULT_OPEN_FILES),
-                intValue(env, WALL_CLOCK_SECONDS, DEFAULT_WALL_CLOCK_SECONDS),
-                intValue(env, OUTPUT_KIB, DEFAULT_OUTPUT_KIB),
-                intValue(env, WORKSPACE_MIB, DEFAULT_WORKSPACE_MIB),
-                longValue(env, STATEMENT_LIMIT, DEFAULT_STATEMENT_LIMIT),
-                intValue(env, JS_HEAP_MIB, DEFAULT_JS_HEAP_MIB));
+                in.integer(CPU_SECONDS, DEFAULT_CPU_SECONDS),
+                in.integer(MEMORY_MIB, DEFAULT_MEMORY_MIB),
+                in.integer(PROCESSES, DEFAULT_PROCESSES),
+                in.integer(FILE_SIZE_MIB, DEFAULT_FILE_SIZE_MIB),
+                in.integer(OPEN_FILES, DEFAULT_OPEN_FILES),
+                in.integer(WALL_CLOCK_SECONDS, DEFAULT_WALL_CLOCK_SECONDS),
+                in.integer(OUTPUT_KIB, DEFAULT_OUTPUT_KIB),
+                in.integer(WORKSPACE_MIB, DEFAULT_WORKSPACE_MIB),
+                in.number(STATEMENT_LIMIT, DEFAULT_STATEMENT_LIMIT),
+                in.integer(JS_HEAP_MIB, DEFAULT_JS_HEAP_MIB));
     }
 
     public SandboxLimits withWallClockSeconds(int seconds) {
@@ -168,35 +169,6 @@ public record SandboxLimits(
 
     public long workspaceBytes() {
         return workspaceMiB * 1024L * 1024L;
-    }
-
-    private static int intValue(Map<String, String> env, String name, int defaultValue) {
-        Optional<String> text = value(env, name);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(text.get());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, but was '" + text.get() + "'");
-        }
-    }
-
-    private static long longValue(Map<String, String> env, String name, long defaultValue) {
-        Optional<String> text = value(env, name);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(text.get());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, but was '" + text.get() + "'");
-        }
-    }
-
-    private static Optional<String> value(Map<String, String> env, String name) {
-        String value = env.get(name);
-        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
     }
 
     private static void requireBetween(int value, int min, int max, String name) {
