@@ -8,9 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
-import io.agentlog.engine.EngineConfig;
 import io.agentlog.schemas.DlqHeaders;
-import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
@@ -22,8 +20,6 @@ import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
-import io.agentlog.worker.Worker;
-import io.agentlog.worker.WorkerConfig;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,22 +53,16 @@ class EndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Engine engine;
-    private static Worker worker;
+    private static InProcessStack stack;
     private static AgentlogClient client;
     private static HttpServer modelServer;
     private static final List<JsonNode> modelRequests = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startStack() throws Exception {
-        String bootstrap = SharedBroker.bootstrapServers();
-        TopicSetup.createAll(bootstrap, Topics.DEFAULT_POOLS, (short) 1, Duration.ofSeconds(30));
-        engine = Engine.start(EngineConfig.defaults(bootstrap, Files.createTempDirectory("e2e-engine"))
-                .withApplicationId("e2e-" + UUID.randomUUID()));
-        worker = Worker.start(WorkerConfig.defaults(bootstrap).toBuilder()
-                .openAiApiKey(java.util.Optional.of("test-key"))
-                .build());
-        client = new AgentlogClient(bootstrap);
-        assertThat(engine.awaitRunning(DEADLINE)).as("engine running").isTrue();
+        stack = InProcessStack.start("e2e", DEADLINE);
+        engine = stack.engine;
+        client = stack.client;
         startModelServer();
     }
 
@@ -81,14 +71,8 @@ class EndToEndTest {
         if (modelServer != null) {
             modelServer.stop(0);
         }
-        if (client != null) {
-            client.close();
-        }
-        if (worker != null) {
-            worker.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 

@@ -6,17 +6,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
-import io.agentlog.engine.EngineConfig;
-import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.testkit.SharedBroker;
-import io.agentlog.worker.Worker;
-import io.agentlog.worker.WorkerConfig;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Random;
@@ -49,21 +44,15 @@ class HugeInputTest {
 
     private static Engine engine;
     private static HttpServer modelServer;
-    private static Worker worker;
+    private static InProcessStack stack;
     private static AgentlogClient client;
 
     @BeforeAll
     static void startStack() throws Exception {
-        String bootstrap = SharedBroker.bootstrapServers();
-        TopicSetup.createAll(bootstrap, Topics.DEFAULT_POOLS, (short) 1, Duration.ofSeconds(30));
-        engine = Engine.start(EngineConfig.defaults(bootstrap, Files.createTempDirectory("huge-engine"))
-                .withApplicationId("huge-" + UUID.randomUUID()));
-        worker = Worker.start(WorkerConfig.defaults(bootstrap).toBuilder()
-                .openAiApiKey(java.util.Optional.of("test-key"))
-                .build());
+        stack = InProcessStack.start("huge", DEADLINE);
+        engine = stack.engine;
+        client = stack.client;
         startModelServer();
-        client = new AgentlogClient(bootstrap);
-        assertThat(engine.awaitRunning(DEADLINE)).as("engine running").isTrue();
     }
 
     @AfterAll
@@ -71,14 +60,8 @@ class HugeInputTest {
         if (modelServer != null) {
             modelServer.stop(0);
         }
-        if (client != null) {
-            client.close();
-        }
-        if (worker != null) {
-            worker.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
