@@ -31,7 +31,6 @@ final class WorkerCommand implements Callable<Integer> {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrap.value());
         env.put(WorkerConfig.POOLS, String.join(",", pools.value()));
-        Worker worker = Worker.start(WorkerConfig.fromEnv(env));
-        return ServerRun.untilShutdown("worker", worker);
+        return Worker.start(WorkerConfig.fromEnv(env)).serveUntilShutdown();
     }
 }

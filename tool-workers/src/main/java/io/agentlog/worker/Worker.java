@@ -175,6 +175,32 @@ public final class Worker implements AutoCloseable {
     }
 
     /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did in time. */
+    /**
+     * Serves until the JVM is asked to stop (SIGTERM/SIGINT: a clean close that finishes running items), or until a
+     * pool stops on its own, which closes the worker. Returns the process exit code: 0 after a requested stop, 1
+     * after a pool failure, so a supervisor restarts the process.
+     */
+    public int serveUntilShutdown() throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    close();
+                    closed.countDown();
+                },
+                "agentlog-worker-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (!awaitStopped(Duration.ofMinutes(1))) {
+            log.debug("Worker {} has answered {} work items", config.workerId(), answered());
+        }
+        if (!isClosing()) {
+            log.error("A pool of worker {} stopped on its own; exiting so it is restarted", config.workerId());
+            close();
+            return 1;
+        }
+        closed.await();
+        return 0;
+    }
+
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return anyStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -1,7 +1,5 @@
 package io.agentlog.worker;
 
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +28,9 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
-        Worker worker = Worker.start(config);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            worker.close();
-                            closed.countDown();
-                        },
-                        "agentlog-worker-shutdown"));
-        while (!worker.awaitStopped(Duration.ofMinutes(1))) {
-            log.debug("Worker {} has answered {} work items", config.workerId(), worker.answered());
+        int code = Worker.start(config).serveUntilShutdown();
+        if (code != 0) {
+            System.exit(code);
         }
-        if (!worker.isClosing()) {
-            log.error("A pool of worker {} stopped on its own; exiting so it is restarted", config.workerId());
-            worker.close();
-            System.exit(1);
-        }
-        closed.await();
     }
 }

@@ -6,10 +6,6 @@ import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.ToolRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A worker process of the chaos stack: the usual worker (configured by {@code AGENTLOG_*} variables) whose scripted
@@ -27,7 +23,6 @@ public final class ChaosWorkerMain {
         System.setProperty("agentlog.log.level", System.getenv().getOrDefault("AGENTLOG_LOG_LEVEL", "INFO"));
         System.setProperty(
                 "agentlog.kafka.log.level", System.getenv().getOrDefault("AGENTLOG_KAFKA_LOG_LEVEL", "WARN"));
-        Logger log = LoggerFactory.getLogger(ChaosWorkerMain.class);
         WorkerConfig config = WorkerConfig.fromEnv(System.getenv());
         Path toolLedger = Path.of(required(TOOL_LEDGER_ENV));
         Path modelLedger = Path.of(required(MODEL_LEDGER_ENV));
@@ -35,23 +30,10 @@ public final class ChaosWorkerMain {
                 config,
                 ToolRegistry.builtins(config).with(new LedgerAppendTool(toolLedger)),
                 ModelProviders.of(new LedgerModelProvider(new ScriptedModelProvider(), modelLedger)));
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            worker.close();
-                            closed.countDown();
-                        },
-                        "agentlog-chaos-worker-stop"));
-        while (!worker.awaitStopped(Duration.ofMinutes(1))) {
-            log.debug("Chaos worker {} has answered {} work items", config.workerId(), worker.answered());
+        int code = worker.serveUntilShutdown();
+        if (code != 0) {
+            System.exit(code);
         }
-        if (!worker.isClosing()) {
-            log.error("A pool of chaos worker {} stopped on its own; exiting", config.workerId());
-            worker.close();
-            System.exit(1);
-        }
-        closed.await();
     }
 
     private static String required(String name) {
