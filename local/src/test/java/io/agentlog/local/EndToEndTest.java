@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
@@ -20,8 +19,6 @@ import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +52,7 @@ class EndToEndTest {
     private static Engine engine;
     private static InProcessStack stack;
     private static AgentlogClient client;
-    private static HttpServer modelServer;
+    private static ChatCompletionsServer modelServer;
     private static final List<JsonNode> modelRequests = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -69,7 +66,7 @@ class EndToEndTest {
     @AfterAll
     static void stopStack() {
         if (modelServer != null) {
-            modelServer.stop(0);
+            modelServer.close();
         }
         if (stack != null) {
             stack.close();
@@ -121,7 +118,7 @@ class EndToEndTest {
     void shouldRoundTripThroughAnOpenAiCompatibleServerWithAToolCall() throws Exception {
         // Given an agent on the OpenAI-compatible provider, pointed at a local server
         String name = "e2e-openai-" + UUID.randomUUID();
-        String baseUrl = "http://127.0.0.1:" + modelServer.getAddress().getPort() + "/v1";
+        String baseUrl = modelServer.baseUrl();
         client.putAgent(AgentDefinitions.parse("""
                 name: %s
                 version: 1
@@ -246,14 +243,13 @@ class EndToEndTest {
     // ---- the OpenAI-compatible server ----
 
     private static void startModelServer() throws Exception {
-        modelServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        modelServer.createContext("/v1/chat/completions", exchange -> {
-            JsonNode request = JSON.readTree(exchange.getRequestBody());
+        modelServer = ChatCompletionsServer.start(body -> {
+            JsonNode request = readJson(body);
             modelRequests.add(request);
             JsonNode messages = request.path("messages");
             boolean toolAnswered =
                     messages.get(messages.size() - 1).path("role").asText().equals("tool");
-            String body = toolAnswered ? """
+            return toolAnswered ? """
                     {"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"test-model",
                      "choices":[{"index":0,"message":{"role":"assistant","content":"The tool said ok."},
                      "finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":5,"total_tokens":19}}
@@ -263,13 +259,15 @@ class EndToEndTest {
                        {"id":"call_abc","type":"function","function":{"name":"noop","arguments":"{}"}}]},
                      "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13}}
                     """;
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
         });
-        modelServer.start();
+    }
+
+    private static JsonNode readJson(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ---- helpers ----

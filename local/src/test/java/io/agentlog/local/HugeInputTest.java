@@ -2,7 +2,6 @@ package io.agentlog.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
@@ -10,8 +9,6 @@ import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.testkit.SharedBroker;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Random;
@@ -43,7 +40,7 @@ class HugeInputTest {
     private static final Logger log = LoggerFactory.getLogger(HugeInputTest.class);
 
     private static Engine engine;
-    private static HttpServer modelServer;
+    private static ChatCompletionsServer modelServer;
     private static InProcessStack stack;
     private static AgentlogClient client;
 
@@ -58,7 +55,7 @@ class HugeInputTest {
     @AfterAll
     static void stopStack() {
         if (modelServer != null) {
-            modelServer.stop(0);
+            modelServer.close();
         }
         if (stack != null) {
             stack.close();
@@ -113,7 +110,7 @@ class HugeInputTest {
         // Given an agent whose (OpenAI-compatible) model calls write_file with 1.2 MB of content: the worker accepts
         // results up to MAX_WORK_RECORD_BYTES, agentlog.events and the store changelogs take 1 MiB
         String name = "huge-model-" + UUID.randomUUID();
-        String baseUrl = "http://127.0.0.1:" + modelServer.getAddress().getPort() + "/v1";
+        String baseUrl = modelServer.baseUrl();
         client.putAgent(AgentDefinitions.parse("""
                 name: %s
                 version: 1
@@ -131,13 +128,11 @@ class HugeInputTest {
     }
 
     private static void startModelServer() throws Exception {
-        modelServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         String content = "a".repeat(1_200_000);
-        modelServer.createContext("/v1/chat/completions", exchange -> {
-            String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        modelServer = ChatCompletionsServer.start(request -> {
             boolean toolAnswered = request.contains("\"role\":\"tool\"");
             String arguments = "{\\\"path\\\":\\\"big.txt\\\",\\\"content\\\":\\\"" + content + "\\\"}";
-            String body = toolAnswered ? """
+            return toolAnswered ? """
                     {"id":"c2","object":"chat.completion","created":1,"model":"test-model",
                      "choices":[{"index":0,"message":{"role":"assistant","content":"done"},"finish_reason":"stop"}],
                      "usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}
@@ -147,12 +142,6 @@ class HugeInputTest {
                        {"id":"call_big","type":"function","function":{"name":"write_file","arguments":"%s"}}]},
                      "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}
                     """.formatted(arguments);
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
         });
-        modelServer.start();
     }
 }
