@@ -120,10 +120,22 @@ final class FakeEngine implements AutoCloseable {
             result(sessionId, task, ResultStatus.FAILED, null, error, 0);
             return;
         }
-        event(sessionId, seq++, at, new SessionStarted(task.getAgent(), task.getAgentVersion(), task.getInput(), null));
+        event(
+                sessionId,
+                seq++,
+                at,
+                new SessionStarted(
+                        task.getAgent(),
+                        task.getAgentVersion(),
+                        task.getInput(),
+                        null,
+                        null,
+                        java.time.Instant.EPOCH,
+                        null,
+                        java.time.Instant.EPOCH));
         for (int turn = 0; turn <= steps; turn++) {
             long turnAt = at + turn * STEP_MS;
-            event(sessionId, seq++, turnAt, new ModelRequested("m" + turn, turn));
+            event(sessionId, seq++, turnAt, new ModelRequested("m" + turn, turn, java.time.Instant.EPOCH));
             boolean last = turn == steps;
             String callId = "call_" + turn + "_0";
             List<ToolCall> calls = last ? List.of() : List.of(new ToolCall(callId, BuiltinTools.NOOP, "{}"));
@@ -138,12 +150,18 @@ final class FakeEngine implements AutoCloseable {
                         sessionId,
                         seq++,
                         turnAt + MODEL_HOP_MS,
-                        new ToolRequested("t" + turn, callId, BuiltinTools.NOOP, "{}", Topics.TOOLS_POOL));
+                        new ToolRequested(
+                                "t" + turn,
+                                callId,
+                                BuiltinTools.NOOP,
+                                "{}",
+                                Topics.TOOLS_POOL,
+                                java.time.Instant.EPOCH));
                 event(
                         sessionId,
                         seq++,
                         turnAt + MODEL_HOP_MS + TOOL_HOP_MS,
-                        new ToolCompleted(callId, BuiltinTools.NOOP, WorkOutcome.OK, "ok", false));
+                        new ToolCompleted(callId, BuiltinTools.NOOP, WorkOutcome.OK, "ok", false, null, null));
             }
         }
         long end = at + steps * STEP_MS;

@@ -31,7 +31,8 @@ class EventLinesTest {
 
     @Test
     void shouldShowToolArgumentsAndPoolWhenToolIsRequested() {
-        ToolRequested requested = new ToolRequested("w-2", "call_0_0", "read_file", "{\"path\":\"a.txt\"}", "engine");
+        ToolRequested requested = new ToolRequested(
+                "w-2", "call_0_0", "read_file", "{\"path\":\"a.txt\"}", "engine", java.time.Instant.EPOCH);
 
         assertThat(EventLines.format(event(2, requested)))
                 .isEqualTo("#2   tool call       read_file {\"path\":\"a.txt\"} [call_0_0 on engine]");

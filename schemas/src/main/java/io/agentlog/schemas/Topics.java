@@ -107,6 +107,22 @@ public final class Topics {
     public static final Topic<String, AgentDefinition> AGENTS =
             new Topic<>("agentlog.agents", KEYS, AvroSerde.of(AgentDefinition.class), 1, COMPACTED);
 
+    /**
+     * Workspace file contents too large to travel inline in a {@code FileWritten} journal event, keyed
+     * {@code sessionId/sha256}; compacted, and tombstoned when the session's retention ends. With the
+     * journal they rebuild every workspace.
+     */
+    public static final Topic<String, byte[]> BLOBS = new Topic<>(
+            "agentlog.blobs",
+            KEYS,
+            Serdes.ByteArray(),
+            SESSION_PARTITIONS,
+            Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    String.valueOf(MAX_WORK_RECORD_BYTES)));
+
     /** Records that could not be processed; the original key and value, the reason in headers ({@link DlqHeaders}). */
     public static final Topic<byte[], byte[]> DLQ = new Topic<>(
             "agentlog.dlq",
@@ -152,7 +168,7 @@ public final class Topics {
     /** The topics a stack with the given worker pools needs. */
     public static List<Topic<?, ?>> all(List<String> pools) {
         var topics = new java.util.ArrayList<Topic<?, ?>>(
-                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, DLQ));
+                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, BLOBS, DLQ));
         pools.forEach(pool -> topics.add(work(pool)));
         return List.copyOf(topics);
     }

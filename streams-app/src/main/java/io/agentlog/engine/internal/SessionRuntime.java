@@ -213,7 +213,7 @@ final class SessionRuntime {
                 now() + config.modelTimeout().toMillis());
         state.setSteps(turn + 1);
         Transitions.move(state, SessionStatus.AWAITING_MODEL);
-        emit(state, new ModelRequested(workId, turn));
+        emit(state, new ModelRequested(workId, turn, Instant.EPOCH));
     }
 
     // ---- tool calls ----
@@ -232,14 +232,14 @@ final class SessionRuntime {
         forward(EngineTopology.WORK_SINK, state.getSessionId(), workRequest(state, spec.getPool(), workId, invocation));
         addPending(state, workId, WorkKind.TOOL, toolCallId, spec.getName(), now() + spec.getTimeoutMs());
         state.setToolCalls(state.getToolCalls() + 1);
-        emit(state, new ToolRequested(workId, toolCallId, spec.getName(), arguments, spec.getPool()));
+        emit(state, new ToolRequested(workId, toolCallId, spec.getName(), arguments, spec.getPool(), Instant.EPOCH));
     }
 
     /** Records a tool call's outcome: a journal event and the TOOL message the next model turn sees. */
     void completeTool(
             SessionState state, String toolCallId, String tool, WorkOutcome outcome, String content, boolean isError) {
         String shown = capped(state, content, "tool-" + sanitize(toolCallId));
-        emit(state, new ToolCompleted(toolCallId, tool, outcome, shown, isError));
+        emit(state, new ToolCompleted(toolCallId, tool, outcome, shown, isError, null, null));
         append(
                 state,
                 Message.newBuilder()

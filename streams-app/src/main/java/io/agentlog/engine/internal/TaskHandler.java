@@ -106,7 +106,15 @@ final class TaskHandler {
         String input = runtime.capped(state, task.getInput(), "input");
         runtime.emit(
                 state,
-                new SessionStarted(definition.getName(), definition.getVersion(), input, task.getParentSessionId()));
+                new SessionStarted(
+                        definition.getName(),
+                        definition.getVersion(),
+                        input,
+                        task.getParentSessionId(),
+                        null,
+                        Instant.EPOCH,
+                        null,
+                        Instant.EPOCH));
         Optional<String> badTool = definition.getTools().stream()
                 .filter(t -> !runtime.poolExists(t.getPool()))
                 .map(ToolSpec::getName)

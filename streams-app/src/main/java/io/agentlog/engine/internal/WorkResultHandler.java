@@ -204,7 +204,14 @@ final class WorkResultHandler {
         }
         if (Topics.ENGINE_POOL.equals(tool.getPool())) {
             runtime.emit(
-                    state, new ToolRequested(null, call.getId(), call.getName(), call.getArguments(), tool.getPool()));
+                    state,
+                    new ToolRequested(
+                            null,
+                            call.getId(),
+                            call.getName(),
+                            call.getArguments(),
+                            tool.getPool(),
+                            java.time.Instant.EPOCH));
             InlineTools.Output output = InlineTools.run(runtime, state, call.getName(), args);
             state.setToolCalls(state.getToolCalls() + 1);
             runtime.completeTool(

@@ -81,7 +81,7 @@ final class Workspace {
         }
         files.put(key, content);
         state.setWorkspaceBytes(total);
-        runtime.emit(state, new FileWritten(clean, (long) content.length, false));
+        runtime.emit(state, new FileWritten(clean, (long) content.length, false, null, null));
         return Optional.empty();
     }
 
@@ -95,7 +95,7 @@ final class Workspace {
         }
         files.delete(key);
         state.setWorkspaceBytes(state.getWorkspaceBytes() - old.length);
-        runtime.emit(state, new FileWritten(clean, 0L, true));
+        runtime.emit(state, new FileWritten(clean, 0L, true, null, null));
         return true;
     }
 

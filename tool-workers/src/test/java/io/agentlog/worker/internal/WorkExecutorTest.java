@@ -87,7 +87,7 @@ class WorkExecutorTest {
                 .setSessionId("s-1")
                 .setPool("model")
                 .setRequest(ModelCall.newBuilder()
-                        .setModel(new ModelSpec(provider, "", null, null, Map.of()))
+                        .setModel(new ModelSpec(provider, "", null, null, Map.of(), ""))
                         .setMessages(List.of(Message.newBuilder()
                                 .setRole(Role.USER)
                                 .setContent("hi")

@@ -153,7 +153,7 @@ final class KafkaFixture {
                 .setPool(pool)
                 .setRequestedAt(Instant.now())
                 .setRequest(ModelCall.newBuilder()
-                        .setModel(new ModelSpec("scripted", "", null, null, Map.of()))
+                        .setModel(new ModelSpec("scripted", "", null, null, Map.of(), ""))
                         .setMessages(List.of(Message.newBuilder()
                                 .setRole(Role.USER)
                                 .setContent("Say hello")

@@ -138,7 +138,8 @@ class WorkerIntegrationTest {
                 null,
                 null,
                 java.util.Map.of(
-                        "baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1")));
+                        "baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1"),
+                ""));
 
         // When
         producer.commit(request);

@@ -71,7 +71,7 @@ class OpenAiModelProviderTest {
 
     private static ModelCall conversation(Map<String, String> options) {
         return ModelCall.newBuilder()
-                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, options))
+                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, options, ""))
                 .setMessages(List.of(
                         message(Role.SYSTEM, "You are terse."),
                         message(Role.USER, "What does the page say?"),
