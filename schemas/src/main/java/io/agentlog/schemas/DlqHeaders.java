@@ -22,11 +22,14 @@ public final class DlqHeaders {
     /** Largest key kept in a DLQ record. */
     public static final int MAX_KEY_BYTES = 64 * 1024;
 
+    /** Longest reason kept in the {@link #REASON} header; a reason may quote what it rejects. */
+    public static final int MAX_REASON_CHARS = 8 * 1024;
+
     private DlqHeaders() {}
 
     public static Headers of(String reason, String component, String topic, int partition, long offset) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(REASON, utf8(reason));
+        headers.add(REASON, utf8(shorten(reason)));
         headers.add(COMPONENT, utf8(component));
         headers.add(SOURCE_TOPIC, utf8(topic));
         headers.add(SOURCE_PARTITION, utf8(String.valueOf(partition)));
@@ -66,6 +69,13 @@ public final class DlqHeaders {
     public static String get(Headers headers, String name) {
         var header = headers.lastHeader(name);
         return header == null || header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String shorten(String reason) {
+        return reason == null || reason.length() <= MAX_REASON_CHARS
+                ? reason
+                : reason.substring(0, MAX_REASON_CHARS) + "... [" + (reason.length() - MAX_REASON_CHARS)
+                        + " more characters]";
     }
 
     private static byte[] utf8(String value) {

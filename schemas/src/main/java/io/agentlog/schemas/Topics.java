@@ -92,8 +92,9 @@ public final class Topics {
     public static final Topic<String, SessionEvent> EVENTS =
             new Topic<>("agentlog.events", KEYS, AvroSerde.of(SessionEvent.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
 
-    public static final Topic<String, SessionResult> RESULTS =
-            new Topic<>("agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, DELETE_7_DAYS);
+    /** A terminal record carries the final answer, which may be several times the content cap. */
+    public static final Topic<String, SessionResult> RESULTS = new Topic<>(
+            "agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
 
     /** Token and progress chunks: best effort, not part of any session's state. */
     public static final Topic<String, String> STREAM = new Topic<>(
@@ -172,6 +173,26 @@ public final class Topics {
         pools.forEach(pool -> topics.add(work(pool)));
         return List.copyOf(topics);
     }
+
+    /**
+     * The largest record a topic of the contract accepts (its {@code max.message.bytes}, else the broker's
+     * default); any work topic takes {@link #MAX_WORK_RECORD_BYTES}.
+     */
+    public static int maxRecordBytes(String topic) {
+        if (topic.startsWith("agentlog.work.")) {
+            return MAX_WORK_RECORD_BYTES;
+        }
+        for (Topic<?, ?> known : all(List.of())) {
+            if (known.name().equals(topic)) {
+                String max = known.configs().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                return max == null ? BROKER_DEFAULT_MAX_MESSAGE_BYTES : Integer.parseInt(max);
+            }
+        }
+        return BROKER_DEFAULT_MAX_MESSAGE_BYTES;
+    }
+
+    /** The broker's default {@code message.max.bytes}. */
+    public static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
 
     /** Key of an agent definition on {@link #AGENTS}. */
     public static String agentKey(String name, int version) {

@@ -1,9 +1,17 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.InputPartitions;
+import io.agentlog.engine.internal.ProductionFailures;
+import io.agentlog.engine.internal.ThreadFailures;
 import io.agentlog.engine.internal.WorkPools;
+import io.agentlog.engine.session.StepFaults;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.apache.kafka.streams.Topology;
@@ -15,43 +23,81 @@ public final class Engine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long start-up waits for the cluster to answer the first topic listings. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+    private static final Duration POOLS_REFRESH = Duration.ofSeconds(5);
+    /** Stream thread failures tolerated within the window before the instance shuts down. */
+    private static final int MAX_THREAD_FAILURES = 5;
+
+    private static final Duration THREAD_FAILURE_WINDOW = Duration.ofMinutes(10);
+
+    private final Admin admin;
     private final KafkaStreams streams;
     private final WorkPools pools;
+    private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW);
     private final CountDownLatch running = new CountDownLatch(1);
-    private volatile Throwable failure;
+    private final CountDownLatch failed = new CountDownLatch(1);
 
-    private Engine(EngineConfig config) {
-        this.pools = WorkPools.watching(config.bootstrapServers(), Duration.ofSeconds(5));
-        Topology topology = EngineTopology.build(config, pools);
-        this.streams = new KafkaStreams(topology, StreamsSettings.of(config));
+    private Engine(EngineConfig config, Admin admin, WorkPools pools, InputPartitions partitions, StepFaults faults) {
+        this.admin = admin;
+        this.pools = pools;
+        ProductionFailures failures = new ProductionFailures();
+        Topology topology = EngineTopology.build(config, pools, partitions, failures, faults);
+        this.streams = new KafkaStreams(topology, StreamsSettings.of(config, failures));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);
             if (now == State.RUNNING) {
                 running.countDown();
             }
+            if (now == State.ERROR || now == State.PENDING_ERROR) {
+                failed.countDown();
+            }
         });
-        streams.setUncaughtExceptionHandler(e -> {
-            failure = e;
-            log.error("Engine stream thread failed; replacing it", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-                    .REPLACE_THREAD;
-        });
+        streams.setUncaughtExceptionHandler(threadFailures);
     }
 
     public static Engine start(EngineConfig config) {
+        return start(config, StepFaults.NONE);
+    }
+
+    /** Starts an engine whose steps run through a failure injector (tests of the all-or-nothing step). */
+    public static Engine start(EngineConfig config, StepFaults faults) {
         if (config.standbyReplicas() > 0) {
             StreamsGroupConfig.setStandbyReplicas(config);
         }
-        Engine engine = new Engine(config);
-        engine.streams.start();
-        log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());
-        return engine;
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Admin admin = Admin.create(props);
+        WorkPools pools = null;
+        try {
+            InputPartitions partitions = InputPartitions.lookup(admin, START_TIMEOUT);
+            pools = WorkPools.watching(admin, POOLS_REFRESH, START_TIMEOUT);
+            Engine engine = new Engine(config, admin, pools, partitions, faults);
+            engine.streams.start();
+            log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());
+            return engine;
+        } catch (TimeoutException | RuntimeException e) {
+            if (pools != null) {
+                pools.close();
+            }
+            admin.close(Duration.ofSeconds(5));
+            throw new IllegalStateException("the engine cannot start: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admin.close(Duration.ofSeconds(5));
+            throw new IllegalStateException("interrupted while the engine started", e);
+        }
     }
 
     /** Waits until the engine has its tasks and processes records. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until the engine has shut down on its own after repeated stream thread failures. */
+    public boolean awaitFailure(Duration timeout) throws InterruptedException {
+        return failed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public State state() {
@@ -62,9 +108,9 @@ public final class Engine implements AutoCloseable {
         return streams;
     }
 
-    /** The last stream thread failure, if any (the thread was replaced). */
+    /** The last stream thread failure, if any. */
     public Throwable lastFailure() {
-        return failure;
+        return threadFailures.last();
     }
 
     /** Leaves the group and flushes state (a clean SIGTERM path). */
@@ -72,5 +118,6 @@ public final class Engine implements AutoCloseable {
     public void close() {
         streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
         pools.close();
+        admin.close(Duration.ofSeconds(5));
     }
 }

@@ -1,13 +1,15 @@
 package io.agentlog.engine;
 
 import io.agentlog.schemas.Env;
+import io.agentlog.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
  * Configuration of one engine process, read from {@code AGENTLOG_*} environment variables (or
- * built directly) and validated at start.
+ * built directly) and validated at start: limits that could not fit the topics they end up on are
+ * refused here rather than stalling a partition later.
  *
  * @param bootstrapServers Kafka bootstrap servers ({@code AGENTLOG_BOOTSTRAP_SERVERS}, default localhost:9092)
  * @param applicationId Streams application id, also the group id ({@code AGENTLOG_APPLICATION_ID}, default agentlog-engine)
@@ -16,11 +18,20 @@ import java.util.Map;
  * @param pollTime Streams poll time ({@code AGENTLOG_POLL_MS})
  * @param streamThreads stream threads ({@code AGENTLOG_STREAM_THREADS})
  * @param standbyReplicas standby replicas per task, a streams-group config ({@code AGENTLOG_STANDBY_REPLICAS})
- * @param modelTimeout how long a session waits for a model turn ({@code AGENTLOG_MODEL_TIMEOUT_MS})
+ * @param replicationFactor replication factor of the engine's changelog topics, -1 for the broker's default
+ *     ({@code AGENTLOG_REPLICATION_FACTOR})
+ * @param modelTimeout how long a session waits for a model turn without news from a worker
+ *     ({@code AGENTLOG_MODEL_TIMEOUT_MS})
+ * @param maxWorkDelay the longest a work item may take in all, including the delays its worker reports (rate limits,
+ *     retries, redeliveries) ({@code AGENTLOG_MAX_WORK_DELAY_MS})
+ * @param retention how long an ended session's state, history and workspace are kept ({@code AGENTLOG_RETENTION_MS})
  * @param maxContentChars tool output or model text kept in history and events; the full text goes to the workspace
  *     ({@code AGENTLOG_MAX_CONTENT_CHARS})
  * @param maxFileBytes largest file in a session workspace ({@code AGENTLOG_MAX_FILE_BYTES})
  * @param maxWorkspaceBytes all files of one session workspace ({@code AGENTLOG_MAX_WORKSPACE_BYTES})
+ * @param maxWorkspaceFiles files in one session workspace ({@code AGENTLOG_MAX_WORKSPACE_FILES})
+ * @param inlineFileBytes largest file content a {@code FileWritten} event carries inline; larger ones go to
+ *     {@code agentlog.blobs} ({@code AGENTLOG_INLINE_FILE_BYTES})
  */
 public record EngineConfig(
         String bootstrapServers,
@@ -30,10 +41,15 @@ public record EngineConfig(
         Duration pollTime,
         int streamThreads,
         int standbyReplicas,
+        int replicationFactor,
         Duration modelTimeout,
+        Duration maxWorkDelay,
+        Duration retention,
         int maxContentChars,
         long maxFileBytes,
-        long maxWorkspaceBytes) {
+        long maxWorkspaceBytes,
+        int maxWorkspaceFiles,
+        int inlineFileBytes) {
 
     /**
      * Commit (= EOS transaction) after every poll loop, and poll every 5 ms: measured on a 2-core
@@ -43,10 +59,33 @@ public record EngineConfig(
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ZERO;
 
     public static final Duration DEFAULT_POLL_TIME = Duration.ofMillis(5);
-    public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(5);
+
+    /**
+     * A minute more than a worker's per-attempt model timeout (5 min): the engine must not give up on a call its
+     * worker is still running. Workers report retries and redeliveries, which move the deadline.
+     */
+    public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(6);
+
+    public static final Duration DEFAULT_MAX_WORK_DELAY = Duration.ofMinutes(30);
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
     public static final int DEFAULT_MAX_CONTENT_CHARS = 32 * 1024;
     public static final long DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
     public static final long DEFAULT_MAX_WORKSPACE_BYTES = 16 * 1024 * 1024;
+    public static final int DEFAULT_MAX_WORKSPACE_FILES = 10_000;
+    public static final int DEFAULT_INLINE_FILE_BYTES = 64 * 1024;
+
+    /**
+     * What a record the engine writes may hold in its payload: the work and journal topics' limit less room for
+     * the record's envelope and other fields. A workspace copy, a file or a final answer larger than this could
+     * not be written, so no limit may allow one.
+     */
+    public static final long MAX_PAYLOAD_BYTES = Topics.MAX_WORK_RECORD_BYTES - 1024 * 1024;
+
+    /** UTF-8 takes at most 4 bytes per character (3 per UTF-16 unit, 4 per surrogate pair). */
+    private static final int MAX_UTF8_BYTES_PER_CHAR = 4;
+
+    /** The final answer may be this many times the content cap. */
+    public static final int OUTPUT_FACTOR = 8;
 
     public EngineConfig {
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must not be empty");
@@ -63,13 +102,36 @@ public record EngineConfig(
         require(streamThreads >= 1, "stream threads must be >= 1, but was " + streamThreads);
         require(standbyReplicas >= 0, "standby replicas must be >= 0, but was " + standbyReplicas);
         require(
+                replicationFactor == -1 || replicationFactor >= 1,
+                "replication factor must be -1 (the broker's default) or >= 1, but was " + replicationFactor);
+        require(
                 modelTimeout.toMillis() >= 1000,
                 "model timeout must be >= 1000 ms, but was " + modelTimeout.toMillis());
+        require(
+                maxWorkDelay.compareTo(modelTimeout) >= 0,
+                "max work delay must be >= the model timeout (" + modelTimeout.toMillis() + " ms), but was "
+                        + maxWorkDelay.toMillis() + " ms");
+        require(retention.toMillis() >= 1000, "retention must be >= 1000 ms, but was " + retention.toMillis());
         require(maxContentChars >= 256, "max content chars must be >= 256, but was " + maxContentChars);
+        require(
+                (long) maxContentChars * OUTPUT_FACTOR * MAX_UTF8_BYTES_PER_CHAR <= MAX_PAYLOAD_BYTES,
+                "max content chars must be <= " + MAX_PAYLOAD_BYTES / OUTPUT_FACTOR / MAX_UTF8_BYTES_PER_CHAR
+                        + " (a final answer of " + OUTPUT_FACTOR + " times it must fit one record), but was "
+                        + maxContentChars);
         require(maxFileBytes >= 1, "max file bytes must be >= 1, but was " + maxFileBytes);
         require(
                 maxWorkspaceBytes >= maxFileBytes,
                 "max workspace bytes must be >= max file bytes (" + maxFileBytes + "), but was " + maxWorkspaceBytes);
+        require(
+                maxWorkspaceBytes <= MAX_PAYLOAD_BYTES,
+                "max workspace bytes must be <= " + MAX_PAYLOAD_BYTES + " (a copy of the workspace travels in one"
+                        + " work record of at most " + Topics.MAX_WORK_RECORD_BYTES + " bytes), but was "
+                        + maxWorkspaceBytes);
+        require(maxWorkspaceFiles >= 1, "max workspace files must be >= 1, but was " + maxWorkspaceFiles);
+        require(
+                inlineFileBytes >= 0 && inlineFileBytes <= maxFileBytes,
+                "inline file bytes must be between 0 and max file bytes (" + maxFileBytes + "), but was "
+                        + inlineFileBytes);
     }
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
@@ -81,10 +143,15 @@ public record EngineConfig(
                 DEFAULT_POLL_TIME,
                 1,
                 0,
+                -1,
                 DEFAULT_MODEL_TIMEOUT,
+                DEFAULT_MAX_WORK_DELAY,
+                DEFAULT_RETENTION,
                 DEFAULT_MAX_CONTENT_CHARS,
                 DEFAULT_MAX_FILE_BYTES,
-                DEFAULT_MAX_WORKSPACE_BYTES);
+                DEFAULT_MAX_WORKSPACE_BYTES,
+                DEFAULT_MAX_WORKSPACE_FILES,
+                DEFAULT_INLINE_FILE_BYTES);
     }
 
     /** The configuration from {@code AGENTLOG_*} variables; a malformed one fails with a message that quotes it. */
@@ -101,30 +168,148 @@ public record EngineConfig(
                 Duration.ofMillis(in.number("AGENTLOG_POLL_MS", DEFAULT_POLL_TIME.toMillis())),
                 in.integer("AGENTLOG_STREAM_THREADS", 1),
                 in.integer("AGENTLOG_STANDBY_REPLICAS", 0),
+                in.integer("AGENTLOG_REPLICATION_FACTOR", -1),
                 Duration.ofMillis(in.number("AGENTLOG_MODEL_TIMEOUT_MS", DEFAULT_MODEL_TIMEOUT.toMillis())),
+                Duration.ofMillis(in.number("AGENTLOG_MAX_WORK_DELAY_MS", DEFAULT_MAX_WORK_DELAY.toMillis())),
+                Duration.ofMillis(in.number("AGENTLOG_RETENTION_MS", DEFAULT_RETENTION.toMillis())),
                 in.integer("AGENTLOG_MAX_CONTENT_CHARS", DEFAULT_MAX_CONTENT_CHARS),
                 in.number("AGENTLOG_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
-                in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES));
+                in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES),
+                in.integer("AGENTLOG_MAX_WORKSPACE_FILES", DEFAULT_MAX_WORKSPACE_FILES),
+                in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES));
     }
 
     public EngineConfig withApplicationId(String id) {
-        return new EngineConfig(
-                bootstrapServers,
-                id,
-                stateDir,
-                commitInterval,
-                pollTime,
-                streamThreads,
-                standbyReplicas,
-                modelTimeout,
-                maxContentChars,
-                maxFileBytes,
-                maxWorkspaceBytes);
+        return new Builder(this).applicationId(id).build();
+    }
+
+    /** A copy to change one or a few settings (tests, embedding). */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException("invalid engine config: " + message);
+        }
+    }
+
+    /** Builds a config from another one; {@link #build()} validates. */
+    public static final class Builder {
+        private String bootstrapServers;
+        private String applicationId;
+        private Path stateDir;
+        private Duration commitInterval;
+        private Duration pollTime;
+        private int streamThreads;
+        private int standbyReplicas;
+        private int replicationFactor;
+        private Duration modelTimeout;
+        private Duration maxWorkDelay;
+        private Duration retention;
+        private int maxContentChars;
+        private long maxFileBytes;
+        private long maxWorkspaceBytes;
+        private int maxWorkspaceFiles;
+        private int inlineFileBytes;
+
+        private Builder(EngineConfig from) {
+            bootstrapServers = from.bootstrapServers;
+            applicationId = from.applicationId;
+            stateDir = from.stateDir;
+            commitInterval = from.commitInterval;
+            pollTime = from.pollTime;
+            streamThreads = from.streamThreads;
+            standbyReplicas = from.standbyReplicas;
+            replicationFactor = from.replicationFactor;
+            modelTimeout = from.modelTimeout;
+            maxWorkDelay = from.maxWorkDelay;
+            retention = from.retention;
+            maxContentChars = from.maxContentChars;
+            maxFileBytes = from.maxFileBytes;
+            maxWorkspaceBytes = from.maxWorkspaceBytes;
+            maxWorkspaceFiles = from.maxWorkspaceFiles;
+            inlineFileBytes = from.inlineFileBytes;
+        }
+
+        public Builder applicationId(String value) {
+            applicationId = value;
+            return this;
+        }
+
+        public Builder commitInterval(Duration value) {
+            commitInterval = value;
+            return this;
+        }
+
+        public Builder standbyReplicas(int value) {
+            standbyReplicas = value;
+            return this;
+        }
+
+        public Builder replicationFactor(int value) {
+            replicationFactor = value;
+            return this;
+        }
+
+        public Builder modelTimeout(Duration value) {
+            modelTimeout = value;
+            return this;
+        }
+
+        public Builder maxWorkDelay(Duration value) {
+            maxWorkDelay = value;
+            return this;
+        }
+
+        public Builder retention(Duration value) {
+            retention = value;
+            return this;
+        }
+
+        public Builder maxContentChars(int value) {
+            maxContentChars = value;
+            return this;
+        }
+
+        public Builder maxFileBytes(long value) {
+            maxFileBytes = value;
+            return this;
+        }
+
+        public Builder maxWorkspaceBytes(long value) {
+            maxWorkspaceBytes = value;
+            return this;
+        }
+
+        public Builder maxWorkspaceFiles(int value) {
+            maxWorkspaceFiles = value;
+            return this;
+        }
+
+        public Builder inlineFileBytes(int value) {
+            inlineFileBytes = value;
+            return this;
+        }
+
+        public EngineConfig build() {
+            return new EngineConfig(
+                    bootstrapServers,
+                    applicationId,
+                    stateDir,
+                    commitInterval,
+                    pollTime,
+                    streamThreads,
+                    standbyReplicas,
+                    replicationFactor,
+                    modelTimeout,
+                    maxWorkDelay,
+                    retention,
+                    maxContentChars,
+                    maxFileBytes,
+                    maxWorkspaceBytes,
+                    maxWorkspaceFiles,
+                    inlineFileBytes);
         }
     }
 }

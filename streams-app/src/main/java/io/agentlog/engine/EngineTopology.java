@@ -1,14 +1,16 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.AgentStoreUpdater;
-import io.agentlog.engine.internal.AnyRecordSerializer;
+import io.agentlog.engine.internal.InputPartitions;
+import io.agentlog.engine.internal.OutputRecord;
+import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.SessionProcessor;
 import io.agentlog.engine.internal.WorkPools;
+import io.agentlog.engine.session.StepFaults;
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.SessionState;
-import io.agentlog.schemas.avro.WorkRequest;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -19,14 +21,18 @@ import org.apache.kafka.streams.state.Stores;
  * The engine's topology, every node and store name in one place.
  *
  * <p>Design: the three input topics (tasks, control, work results) are co-partitioned by session
- * id and feed one processor, {@link SessionProcessor}, which owns the session state machine and
- * the stores. Per session it keeps a small {@code sessions} record, the conversation as one
- * {@code history} entry per message (key {@code sessionId/seq}, read by prefix scan, so no record
- * grows without bound), the durable {@code workspace} files and {@code timers} keyed by deadline
- * for a wall-clock punctuator. Agent definitions come from the compacted agents topic into a
- * global store. Everything the processor emits (journal events, terminal results, work requests
- * to {@code agentlog.work.<pool>}, DLQ records) is written in the same exactly-once transaction
- * as the store changes and the input offsets, so a crash anywhere replays to the same state.
+ * id and feed one processor, {@link SessionProcessor}. Each input record is one step of one
+ * session: decided on a buffered model of the session (journal events folded as they are emitted,
+ * see {@code io.agentlog.engine.session}) and then applied all at once — store writes, journal
+ * events, work requests, results — or not at all. Per session the stores keep a small
+ * {@code sessions} record, the conversation as one {@code history} entry per message (key
+ * {@code sessionId/seq}, read by prefix scan, so no record grows without bound), the durable
+ * {@code workspace} files, references to large file contents kept on {@code agentlog.blobs}
+ * ({@code blobs}) and {@code timers} keyed by deadline, derived from the state, for a wall-clock
+ * punctuator. Agent definitions come from the compacted agents topic into a global store. Every
+ * record the processor emits goes through one sink, encoded and size-checked beforehand, in the
+ * same exactly-once transaction as the store changes and the input offsets, so a crash anywhere
+ * replays to the same state.
  */
 public final class EngineTopology {
 
@@ -38,16 +44,13 @@ public final class EngineTopology {
     public static final String SESSION_PROCESSOR = "session-processor";
     public static final String AGENTS_UPDATER = "agents-updater";
 
-    public static final String EVENTS_SINK = "events-sink";
-    public static final String RESULTS_SINK = "results-sink";
-    public static final String WORK_SINK = "work-sink";
-    public static final String TASKS_SINK = "tasks-sink";
-    public static final String CONTROL_SINK = "control-sink";
-    public static final String DLQ_SINK = "dlq-sink";
+    /** Events, results, work requests, blobs, DLQ records and records written back to an input topic. */
+    public static final String OUTPUT_SINK = "output-sink";
 
     public static final String SESSIONS_STORE = "sessions";
     public static final String HISTORY_STORE = "history";
     public static final String WORKSPACE_STORE = "workspace";
+    public static final String BLOBS_STORE = "blobs";
     public static final String TIMERS_STORE = "timers";
     public static final String AGENTS_STORE = "agents";
 
@@ -60,7 +63,16 @@ public final class EngineTopology {
 
     private EngineTopology() {}
 
-    public static Topology build(EngineConfig config, WorkPools pools) {
+    public static Topology build(EngineConfig config, WorkPools pools, InputPartitions partitions) {
+        return build(config, pools, partitions, new ProductionFailures(), StepFaults.NONE);
+    }
+
+    public static Topology build(
+            EngineConfig config,
+            WorkPools pools,
+            InputPartitions partitions,
+            ProductionFailures failures,
+            StepFaults faults) {
         var keys = Serdes.String();
         Topology topology = new Topology();
 
@@ -76,7 +88,7 @@ public final class EngineTopology {
 
         topology.addProcessor(
                 SESSION_PROCESSOR,
-                () -> new SessionProcessor(config, pools),
+                () -> new SessionProcessor(config, pools, partitions, failures, faults),
                 TASKS_SOURCE,
                 CONTROL_SOURCE,
                 WORK_RESULTS_SOURCE);
@@ -96,6 +108,9 @@ public final class EngineTopology {
                         .withLoggingEnabled(LARGE_CHANGELOG),
                 SESSION_PROCESSOR);
         topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BLOBS_STORE), keys, Serdes.ByteArray()),
+                SESSION_PROCESSOR);
+        topology.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), keys, keys),
                 SESSION_PROCESSOR);
 
@@ -110,36 +125,11 @@ public final class EngineTopology {
                 AgentStoreUpdater::new);
 
         topology.addSink(
-                EVENTS_SINK,
-                Topics.EVENTS.name(),
+                OUTPUT_SINK,
+                (key, value, context) -> value.topic(),
                 keys.serializer(),
-                Topics.EVENTS.valueSerde().serializer(),
+                new OutputRecord.ValueSerializer(),
                 SESSION_PROCESSOR);
-        topology.addSink(
-                RESULTS_SINK,
-                Topics.RESULTS.name(),
-                keys.serializer(),
-                Topics.RESULTS.valueSerde().serializer(),
-                SESSION_PROCESSOR);
-        topology.addSink(
-                WORK_SINK,
-                (key, value, context) -> Topics.workTopicName(((WorkRequest) value).getPool()),
-                keys.serializer(),
-                AvroSerde.of(WorkRequest.class).serializer(),
-                SESSION_PROCESSOR);
-        topology.addSink(
-                TASKS_SINK,
-                Topics.TASKS.name(),
-                keys.serializer(),
-                Topics.TASKS.valueSerde().serializer(),
-                SESSION_PROCESSOR);
-        topology.addSink(
-                CONTROL_SINK,
-                Topics.CONTROL.name(),
-                keys.serializer(),
-                Topics.CONTROL.valueSerde().serializer(),
-                SESSION_PROCESSOR);
-        topology.addSink(DLQ_SINK, Topics.DLQ.name(), keys.serializer(), new AnyRecordSerializer(), SESSION_PROCESSOR);
         return topology;
     }
 }

@@ -1,6 +1,8 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.DeadLetterDeserializationHandler;
+import io.agentlog.engine.internal.ProductionFailureHandler;
+import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.schemas.Topics;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -13,6 +15,10 @@ final class StreamsSettings {
     private StreamsSettings() {}
 
     static Properties of(EngineConfig config) {
+        return of(config, new ProductionFailures());
+    }
+
+    static Properties of(EngineConfig config, ProductionFailures failures) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -35,6 +41,13 @@ final class StreamsSettings {
         props.put(
                 StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterDeserializationHandler.class.getName());
+        // A record the producer cannot write (a topic with a lower limit than the engine's) fails the
+        // transaction, as exactly-once must; the handler notes its session so the replayed input ends that
+        // session FAILED instead of failing the same way forever.
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailureHandler.class.getName());
+        props.put(ProductionFailures.CONFIG, failures);
+        // Changelogs as durable as the cluster allows (-1 = the broker's default.replication.factor).
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         // The engine only ever reads committed work results and tasks.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         // No record cache: every transition is forwarded at once (the stores are written through).

@@ -1,6 +1,9 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.InputPartitions;
+import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.WorkPools;
+import io.agentlog.engine.session.StepFaults;
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.Topics;
@@ -37,6 +40,8 @@ import org.apache.kafka.streams.test.TestRecord;
 /** The engine topology in a {@link TopologyTestDriver}, with typed topics and small builders for tests. */
 final class EngineDriver implements AutoCloseable {
 
+    static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
     final TopologyTestDriver driver;
     final TestInputTopic<String, AgentDefinition> agents;
     final TestInputTopic<String, TaskSubmitted> tasks;
@@ -56,12 +61,16 @@ final class EngineDriver implements AutoCloseable {
     }
 
     EngineDriver(EngineConfig config) {
+        this(config, WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS)), StepFaults.NONE);
+    }
+
+    EngineDriver(EngineConfig config, WorkPools pools, StepFaults faults) {
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         driver = new TopologyTestDriver(
-                EngineTopology.build(config, WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS))),
+                EngineTopology.build(config, pools, new InputPartitions(Map.of()), new ProductionFailures(), faults),
                 props,
-                Instant.parse("2026-01-01T00:00:00Z"));
+                START);
         var keys = Serdes.String();
         agents = driver.createInputTopic(
                 Topics.AGENTS.name(),

@@ -11,6 +11,7 @@ import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.WorkRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,18 +20,11 @@ class LimitsTest {
 
     private static EngineConfig withContentCap(int chars) throws Exception {
         EngineConfig d = EngineConfig.defaults("unused:9092", EngineDriver.tempDir());
-        return new EngineConfig(
-                d.bootstrapServers(),
-                d.applicationId(),
-                d.stateDir(),
-                d.commitInterval(),
-                d.pollTime(),
-                1,
-                0,
-                d.modelTimeout(),
-                chars,
-                16 * 1024 * 1024,
-                64 * 1024 * 1024);
+        return d.toBuilder()
+                .maxContentChars(chars)
+                .maxFileBytes(16 * 1024 * 1024)
+                .maxWorkspaceBytes(EngineConfig.MAX_PAYLOAD_BYTES)
+                .build();
     }
 
     @Test
@@ -89,19 +83,29 @@ class LimitsTest {
 
     @Test
     void shouldFailTheSessionClearlyWhenTheConversationOutgrowsOneRequest() throws Exception {
-        try (EngineDriver engine = new EngineDriver(withContentCap(12_000_000))) {
+        // Given the largest content cap a valid config allows (each tool result up to 600,000 characters)
+        try (EngineDriver engine = new EngineDriver(withContentCap(600_000))) {
             engine.register(agent("helper", List.of("noop")));
             engine.tasks.pipeInput("s1", task("s1", "helper", "x"));
-            engine.workResults.pipeInput(
-                    "s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}"), call("b", "noop", "{}")));
-            List<WorkRequest> tools = engine.toolWork.readValuesToList();
 
-            engine.workResults.pipeInput("s1", toolResult(tools.get(0), "x".repeat(10_000_000)));
-            engine.workResults.pipeInput("s1", toolResult(tools.get(1), "y".repeat(10_000_000)));
+            // When two turns of 16 tool calls each answer with 600,000 two-byte characters (1.2 MB each)
+            String big = "\u00e9".repeat(600_000);
+            for (int turn = 0; turn < 2 && engine.results.isEmpty(); turn++) {
+                ToolCall[] calls = new ToolCall[16];
+                for (int i = 0; i < calls.length; i++) {
+                    calls[i] = call("c" + turn + "_" + i, "noop", "{}");
+                }
+                engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", calls));
+                for (WorkRequest tool : engine.toolWork.readValuesToList()) {
+                    engine.workResults.pipeInput("s1", toolResult(tool, big));
+                }
+            }
 
+            // Then the first turn's results still fit one model request, the second's do not: a clear failure
             SessionResult result = engine.results.readValue();
             assertThat(result.getStatus()).isEqualTo(ResultStatus.FAILED);
             assertThat(result.getError()).contains("too large for one model request");
+            assertThat(result.getSteps()).isEqualTo(2);
             assertThat(engine.modelWork.isEmpty()).isTrue();
         }
     }

@@ -17,18 +17,7 @@ class StreamsGroupConfigTest {
     void shouldSetStandbyReplicasOnTheStreamsGroup() throws Exception {
         EngineConfig config = EngineConfig.defaults(SharedBroker.bootstrapServers(), Path.of("unused"))
                 .withApplicationId("standby-test");
-        config = new EngineConfig(
-                config.bootstrapServers(),
-                config.applicationId(),
-                config.stateDir(),
-                config.commitInterval(),
-                config.pollTime(),
-                1,
-                1,
-                config.modelTimeout(),
-                config.maxContentChars(),
-                config.maxFileBytes(),
-                config.maxWorkspaceBytes());
+        config = config.toBuilder().standbyReplicas(1).build();
 
         StreamsGroupConfig.setStandbyReplicas(config);
 

@@ -1,8 +1,13 @@
 package io.agentlog.engine.internal;
 
+import io.agentlog.engine.session.Definitions;
 import io.agentlog.schemas.AvroSerde;
+import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.UndecodableRecordException;
 import io.agentlog.schemas.avro.AgentDefinition;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -10,29 +15,46 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Looks agent definitions up in the global store, keyed {@code name@version}. */
-final class AgentCatalog {
+/**
+ * Agent definitions from the global store, keyed {@code name@version}. Sessions reference a definition instead of
+ * copying it, so it is read on every model turn: decoded definitions are kept in a small cache, reused while the
+ * stored bytes are the same.
+ */
+final class AgentCatalog implements Definitions {
 
     private static final Logger log = LoggerFactory.getLogger(AgentCatalog.class);
     private static final AvroSerde<AgentDefinition> SERDE = AvroSerde.of(AgentDefinition.class);
+    private static final int CACHE_SIZE = 256;
 
     private final ReadOnlyKeyValueStore<String, byte[]> store;
+
+    private record Decoded(byte[] bytes, AgentDefinition definition) {}
+
+    private final Map<String, Decoded> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Decoded> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
 
     AgentCatalog(ReadOnlyKeyValueStore<String, byte[]> store) {
         this.store = store;
     }
 
-    /** The given version, or the newest valid one when {@code version} is null. */
-    Optional<AgentDefinition> find(String name, Integer version) {
+    @Override
+    public Optional<AgentDefinition> find(String name, Integer version) {
         if (version != null) {
-            return decode(name + "@" + version, store.get(name + "@" + version));
+            String key = Topics.agentKey(name, version);
+            return decode(key, store.get(key));
         }
         AgentDefinition newest = null;
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(name + "@", new StringSerializer())) {
             while (it.hasNext()) {
                 var entry = it.next();
                 Optional<AgentDefinition> candidate = decode(entry.key, entry.value);
-                if (candidate.isPresent() && (newest == null || candidate.get().getVersion() > newest.getVersion())) {
+                if (candidate.isPresent()
+                        && candidate.get().getName().equals(name)
+                        && (newest == null || candidate.get().getVersion() > newest.getVersion())) {
                     newest = candidate.get();
                 }
             }
@@ -40,12 +62,19 @@ final class AgentCatalog {
         return Optional.ofNullable(newest);
     }
 
-    private static Optional<AgentDefinition> decode(String key, byte[] bytes) {
+    private Optional<AgentDefinition> decode(String key, byte[] bytes) {
         if (bytes == null) {
+            cache.remove(key);
             return Optional.empty();
         }
+        Decoded cached = cache.get(key);
+        if (cached != null && Arrays.equals(cached.bytes(), bytes)) {
+            return Optional.of(cached.definition());
+        }
         try {
-            return Optional.of(SERDE.decode(bytes));
+            AgentDefinition definition = SERDE.decode(bytes);
+            cache.put(key, new Decoded(bytes, definition));
+            return Optional.of(definition);
         } catch (UndecodableRecordException e) {
             log.warn("Ignoring undecodable agent definition {}: {}", key, e.getMessage());
             return Optional.empty();

@@ -1,11 +1,14 @@
 package io.agentlog.engine.internal;
 
-/** Store keys. Session ids ({@link io.agentlog.schemas.SessionIds#VALID}) never contain '/', so {@code sessionId + "/"} is a safe prefix. */
+/**
+ * Store keys. Session ids ({@link io.agentlog.schemas.SessionIds#VALID}) never contain '/', so
+ * {@code sessionId + "/"} is a safe prefix of everything a session keeps.
+ */
 final class Keys {
 
     private Keys() {}
 
-    static String historyPrefix(String sessionId) {
+    static String sessionPrefix(String sessionId) {
         return sessionId + "/";
     }
 
@@ -13,17 +16,22 @@ final class Keys {
         return String.format("%s/%012d", sessionId, seq);
     }
 
-    static String workspacePrefix(String sessionId) {
-        return sessionId + "/";
-    }
-
     static String workspace(String sessionId, String path) {
         return sessionId + "/" + path;
     }
 
+    /** A workspace content kept on agentlog.blobs: the blob record's key and its reference in the blobs store. */
+    static String blob(String sessionId, String hash) {
+        return sessionId + "/" + hash;
+    }
+
     /** Timer keys sort by deadline: {@code 0001700000000000/sessionId/id}. */
     static String timer(long deadlineMs, String sessionId, String id) {
-        return String.format("%016d/%s/%s", deadlineMs, sessionId, id);
+        return String.format("%016d/%s/%s", Math.max(deadlineMs, 0), sessionId, id);
+    }
+
+    static String timersFrom() {
+        return timer(0, "", "");
     }
 
     static String timersUpTo(long nowMs) {

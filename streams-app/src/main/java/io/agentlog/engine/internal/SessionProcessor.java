@@ -1,96 +1,212 @@
 package io.agentlog.engine.internal;
 
 import io.agentlog.engine.EngineConfig;
+import io.agentlog.engine.EngineTopology;
+import io.agentlog.engine.session.InputRouting;
+import io.agentlog.engine.session.SessionDecider;
+import io.agentlog.engine.session.Step;
+import io.agentlog.engine.session.StepFaults;
+import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.WorkResult;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The session state machine's one processor: dispatches each input to its handler and runs the
- * timers. A handler failing on one record must not stall the partition: the record goes to the
- * DLQ with the error and processing goes on. Kafka's own exceptions are rethrown so Streams can
- * handle fencing and rebalances.
+ * The session state machine's one processor. Each input record (and each due timer) is one step of one session:
+ * the {@link SessionDecider} decides it on a buffered model of the session, then {@link StepWriter} applies it —
+ * stores, journal events, work requests, results — or nothing of it when the decision throws. A failed step sends
+ * its input to the DLQ with the reason and ends the session FAILED, so no session waits on a step that never
+ * happened and no partition stalls. Records on another partition than their key's (clients with another
+ * partitioner) are written back to the right one first. Streams' own exceptions are rethrown so Streams handles
+ * fencing and rebalances.
  */
-public final class SessionProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+public final class SessionProcessor implements Processor<String, SpecificRecord, String, OutputRecord> {
 
     private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
+
     static final Duration TIMER_INTERVAL = Duration.ofSeconds(1);
+    /** Due timers one punctuation handles at most; the rest wait for the next one. */
+    static final int MAX_TIMERS_PER_PUNCTUATION = 1000;
+    /** How long one punctuation may work on timers before the thread goes back to its records. */
+    static final Duration MAX_PUNCTUATION_WORK = Duration.ofMillis(200);
 
     private final EngineConfig config;
     private final WorkPools pools;
-    private SessionRuntime runtime;
-    private TaskHandler tasks;
-    private ControlHandler control;
-    private WorkResultHandler results;
-    private TimerHandler timers;
+    private final InputPartitions partitions;
+    private final ProductionFailures failures;
+    private final StepFaults faults;
+
+    private ProcessorContext<String, OutputRecord> context;
+    private SessionStores stores;
+    private SessionDecider decider;
+    private StepWriter writer;
     private Cancellable punctuator;
 
-    public SessionProcessor(EngineConfig config, WorkPools pools) {
+    public SessionProcessor(
+            EngineConfig config,
+            WorkPools pools,
+            InputPartitions partitions,
+            ProductionFailures failures,
+            StepFaults faults) {
         this.config = config;
         this.pools = pools;
+        this.partitions = partitions;
+        this.failures = failures;
+        this.faults = faults;
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
-        runtime = new SessionRuntime(context, config, pools);
-        tasks = new TaskHandler(runtime);
-        control = new ControlHandler(runtime);
-        results = new WorkResultHandler(runtime);
-        timers = new TimerHandler(runtime);
-        punctuator = context.schedule(
-                TIMER_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> guarded(null, null, () -> timers.fire()));
+    public void init(ProcessorContext<String, OutputRecord> context) {
+        this.context = context;
+        this.stores = new SessionStores(context);
+        this.decider =
+                new SessionDecider(config, new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE)), pools);
+        this.writer = new StepWriter(context, stores, config);
+        this.punctuator = context.schedule(TIMER_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
     }
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
         String key = record.key();
         SpecificRecord value = record.value();
-        guarded(key, value, () -> {
-            switch (value) {
-                case TaskSubmitted task -> tasks.handle(key, task);
-                case ControlCommand command -> control.handle(key, command);
-                case WorkResult result -> results.handle(key, result);
-                case null -> runtime.deadLetter(key, null, "empty record (null value) for key '" + key + "'");
-                default ->
-                    runtime.deadLetter(
-                            key,
-                            value,
-                            "unexpected record type " + value.getClass().getSimpleName());
+        RecordMetadata metadata = context.recordMetadata().orElse(null);
+        String topic = metadata == null ? "" : metadata.topic();
+        Origin.Input input = new Origin.Input(
+                key,
+                value,
+                topic,
+                metadata == null ? -1 : metadata.partition(),
+                metadata == null ? -1 : metadata.offset());
+        if (value != null && metadata != null && partitions.misplaced(topic, metadata.partition(), key)) {
+            log.debug(
+                    "Record for session {} on {}-{} belongs to another partition; writing it there",
+                    key,
+                    topic,
+                    metadata.partition());
+            writer.resubmit(topic, key, encode(topic, value));
+            return;
+        }
+        switch (InputRouting.of(key, value)) {
+            case InputRouting.Route.Reject reject -> {
+                writer.deadLetter(input, reject.reason());
+                log.info("Rejected a record for session {} to {}: {}", key, Topics.DLQ.name(), reject.reason());
             }
-        });
+            case InputRouting.Route.Resubmit resubmit ->
+                writer.resubmit(topic, resubmit.key(), encode(topic, resubmit.value()));
+            case InputRouting.Route.ToSession session -> run(session.sessionId(), input, step -> decide(step, value));
+        }
     }
 
-    private void guarded(String key, SpecificRecord value, Runnable work) {
-        if (key != null) {
-            MDC.put("sessionId", key);
+    private void decide(Step step, SpecificRecord value) {
+        switch (value) {
+            case TaskSubmitted task -> decider.task(step, task);
+            case ControlCommand command -> decider.control(step, command);
+            case WorkResult result -> decider.workResult(step, result);
+            default ->
+                throw new IllegalArgumentException(
+                        "no decision for " + value.getClass().getSimpleName());
         }
-        try {
-            work.run();
-        } catch (KafkaException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            if (e.getCause() instanceof StreamsException streams) {
-                throw streams;
+    }
+
+    /** Handles the timers due now, each as its own step, within a bound of count and time. */
+    private void fireTimers(long now) {
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = stores.timers.range(Keys.timersFrom(), Keys.timersUpTo(now))) {
+            while (it.hasNext() && due.size() < MAX_TIMERS_PER_PUNCTUATION) {
+                due.add(it.next().key);
             }
-            log.error("Internal error on a record for session {}; sending it to the DLQ", key, e);
-            if (value != null) {
-                runtime.deadLetter(key, value, "internal engine error: " + e);
+        }
+        long stopAt = System.nanoTime() + MAX_PUNCTUATION_WORK.toNanos();
+        for (String key : due) {
+            if (System.nanoTime() - stopAt > 0) {
+                log.debug("Timer work of this punctuation is used up; the other due timers fire next time");
+                break;
+            }
+            String[] parts = Keys.timerParts(key);
+            run(parts[0], new Origin.Timer(key, parts[0], parts[1]), step -> decider.timer(step, parts[1]));
+        }
+    }
+
+    /** One step of one session: decided and applied, or (when that fails) the session failed cleanly. */
+    private void run(String sessionId, Origin origin, Consumer<Step> decision) {
+        MDC.put("sessionId", sessionId);
+        try {
+            var unwritable = failures.take(sessionId);
+            if (unwritable.isPresent()) {
+                fail(sessionId, origin, unwritable.get());
+                return;
+            }
+            StoreSessionModel model = StoreSessionModel.load(stores, sessionId);
+            Step step = new Step(model, context.currentSystemTimeMs(), faults);
+            try {
+                decision.accept(step);
+                writer.apply(step, model, origin);
+            } catch (StreamsException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("Session {}: a step failed and was not applied; ending the session", sessionId, e);
+                fail(sessionId, origin, "internal engine error: " + e);
             }
         } finally {
             MDC.remove("sessionId");
         }
+    }
+
+    /**
+     * After a step that could not be decided or written: its input to the DLQ and the session FAILED, as a step of
+     * its own on the session as it was. If even that cannot be written, the input still goes to the DLQ (and a
+     * timer is dropped), so nothing is retried forever.
+     */
+    private void fail(String sessionId, Origin origin, String reason) {
+        try {
+            StoreSessionModel model = StoreSessionModel.load(stores, sessionId);
+            Step step = new Step(model, context.currentSystemTimeMs(), StepFaults.NONE);
+            if (origin instanceof Origin.Input input && input.value() instanceof TaskSubmitted task) {
+                decider.failTask(step, task, reason);
+            } else {
+                decider.fail(step, reason);
+            }
+            step.reject(reason);
+            writer.apply(step, model, origin);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            log.error(
+                    "Session {}: cannot even end the session after a failed step; dead-lettering the input",
+                    sessionId,
+                    e);
+            writer.deadLetter(origin, reason + "; ending the session failed too: " + e);
+            if (origin instanceof Origin.Timer timer) {
+                stores.timers.delete(timer.key());
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static byte[] encode(String topic, SpecificRecord value) {
+        Serializer serializer = topic.equals(Topics.CONTROL.name())
+                ? Topics.CONTROL.valueSerde().serializer()
+                : topic.equals(Topics.TASKS.name())
+                        ? Topics.TASKS.valueSerde().serializer()
+                        : Topics.WORK_RESULTS.valueSerde().serializer();
+        return serializer.serialize(topic, value);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.agentlog.engine.internal;
+package io.agentlog.engine.session;
 
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.Role;

@@ -1,4 +1,4 @@
-package io.agentlog.engine.internal;
+package io.agentlog.engine.session;
 
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_MODEL;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_TOOLS;
