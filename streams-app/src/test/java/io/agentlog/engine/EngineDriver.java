@@ -42,6 +42,7 @@ final class EngineDriver implements AutoCloseable {
 
     static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
+    final EngineConfig config;
     final TopologyTestDriver driver;
     final TestInputTopic<String, AgentDefinition> agents;
     final TestInputTopic<String, TaskSubmitted> tasks;
@@ -65,6 +66,7 @@ final class EngineDriver implements AutoCloseable {
     }
 
     EngineDriver(EngineConfig config, WorkPools pools, StepFaults faults) {
+        this.config = config;
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         driver = new TopologyTestDriver(

@@ -278,7 +278,7 @@ final class Turns {
         String path = OUTPUTS_DIR + name + ".txt";
         byte[] full = text.getBytes(StandardCharsets.UTF_8);
         boolean fits = workspace
-                .refusal(step.model(), step.requireState(), WorkspaceFiles.normalize(path), full.length)
+                .refusal(step.model(), WorkspaceFiles.normalize(path), full.length)
                 .isEmpty();
         String where = fits ? "the full text is in workspace file " + path : "the full text was too large to keep";
         String shown = text.substring(0, limit) + "\n[truncated: " + (text.length() - limit) + " more characters; "

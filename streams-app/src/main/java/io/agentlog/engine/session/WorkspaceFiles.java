@@ -63,20 +63,25 @@ final class WorkspaceFiles {
         return model.file(normalize(path));
     }
 
-    /** Why writing {@code size} bytes to the (normalised) path would be refused, if it would. */
-    Optional<String> refusal(SessionModel model, SessionState state, String clean, long size) {
+    /**
+     * Why writing {@code size} bytes to the (normalised) path would be refused, if it would. A session that has not
+     * started yet has an empty workspace.
+     */
+    Optional<String> refusal(SessionModel model, String clean, long size) {
+        long bytes = model.state().map(SessionState::getWorkspaceBytes).orElse(0L);
+        int count = model.state().map(SessionState::getWorkspaceFiles).orElse(0);
         if (size > config.maxFileBytes()) {
             return Optional.of(
                     "file " + clean + " would be " + size + " bytes; the limit per file is " + config.maxFileBytes());
         }
         Optional<byte[]> old = model.file(clean);
-        long total = state.getWorkspaceBytes() - old.map(b -> (long) b.length).orElse(0L) + size;
+        long total = bytes - old.map(b -> (long) b.length).orElse(0L) + size;
         if (total > config.maxWorkspaceBytes()) {
             return Optional.of("the workspace would hold " + total + " bytes; the limit per session is "
                     + config.maxWorkspaceBytes());
         }
-        if (old.isEmpty() && state.getWorkspaceFiles() >= config.maxWorkspaceFiles()) {
-            return Optional.of("the workspace holds " + state.getWorkspaceFiles() + " files, the limit per session");
+        if (old.isEmpty() && count >= config.maxWorkspaceFiles()) {
+            return Optional.of("the workspace holds " + count + " files, the limit per session");
         }
         return Optional.empty();
     }
@@ -84,7 +89,7 @@ final class WorkspaceFiles {
     /** Writes a file; returns the reason when a limit refuses it (then nothing changes). */
     Optional<String> write(Step step, String path, byte[] content) {
         String clean = normalize(path);
-        Optional<String> refused = refusal(step.model(), step.requireState(), clean, content.length);
+        Optional<String> refused = refusal(step.model(), clean, content.length);
         if (refused.isPresent()) {
             return refused;
         }
