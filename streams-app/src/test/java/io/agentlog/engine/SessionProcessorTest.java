@@ -237,6 +237,18 @@ class SessionProcessorTest {
         assertThat(rekeyed).hasSize(2);
         assertThat(rekeyed.get(0).key).isEqualTo(rekeyed.get(1).key).isNotBlank();
         assertThat(rekeyed.get(0).value.getSessionId()).isEqualTo(rekeyed.get(0).key);
+
+        // one key, one session: the two keyed tasks (read back by the engine) start it once
+        String sessionId = rekeyed.get(0).key;
+        assertThat(engine.modelWork.readValuesToList())
+                .singleElement()
+                .extracting(WorkRequest::getSessionId)
+                .isEqualTo(sessionId);
+        assertThat(engine.allEvents())
+                .filteredOn(e -> e.getEvent() instanceof io.agentlog.schemas.avro.SessionStarted)
+                .singleElement()
+                .extracting(SessionEvent::getSessionId)
+                .isEqualTo(sessionId);
     }
 
     @Test

@@ -30,6 +30,7 @@ public class WorkPools implements Pools, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkPools.class);
     private static final String PREFIX = "agentlog.work.";
     private static final Duration FIRST_LISTING_RETRY = Duration.ofSeconds(1);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final Admin admin;
     private final ScheduledExecutorService refresher;
@@ -121,7 +122,7 @@ public class WorkPools implements Pools, AutoCloseable {
 
     /** Pool name to its work topic's {@code max.message.bytes}. */
     private Map<String, Integer> list() throws Exception {
-        Set<String> names = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+        Set<String> names = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         List<String> topics = names.stream()
                 .filter(n -> n.startsWith(PREFIX) && !n.equals(Topics.WORK_RESULTS.name()))
                 .sorted()
@@ -133,7 +134,7 @@ public class WorkPools implements Pools, AutoCloseable {
                         .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
                         .toList())
                 .all()
-                .get(10, TimeUnit.SECONDS);
+                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Map<String, Integer> out = new HashMap<>();
         configs.forEach((resource, config) -> {
             var max = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
