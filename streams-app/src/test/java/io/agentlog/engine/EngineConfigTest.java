@@ -32,4 +32,31 @@ class EngineConfigTest {
         assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_STREAM_THREADS", "0")))
                 .hasMessage("invalid engine config: stream threads must be >= 1, but was 0");
     }
+
+    @Test
+    void shouldRefuseLimitsThatCouldNotFitARecord() {
+        // a workspace copy travels in one work record of 20 MiB
+        assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_MAX_WORKSPACE_BYTES", "67108864")))
+                .hasMessageContaining("max workspace bytes must be <= 19922944")
+                .hasMessageContaining("but was 67108864");
+        // a final answer of 8 times the content cap must fit one record
+        assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_MAX_CONTENT_CHARS", "1000000")))
+                .hasMessageContaining("max content chars must be <= 622592");
+        assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_INLINE_FILE_BYTES", "2000000")))
+                .hasMessageContaining("inline file bytes must be between 0 and max file bytes");
+        assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_MAX_WORK_DELAY_MS", "60000")))
+                .hasMessageContaining("max work delay must be >= the model timeout");
+        assertThatThrownBy(() -> EngineConfig.fromEnv(Map.of("AGENTLOG_RETENTION_MS", "0")))
+                .hasMessageContaining("retention must be >= 1000 ms");
+    }
+
+    @Test
+    void shouldKeepEndedSessionsAWeekAndWaitLongerForAModelThanAWorkerDoes() {
+        EngineConfig config = EngineConfig.fromEnv(Map.of());
+
+        assertThat(config.retention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.modelTimeout()).isGreaterThan(Duration.ofMinutes(5));
+        assertThat(config.maxWorkDelay()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.replicationFactor()).isEqualTo(-1);
+    }
 }
