@@ -129,6 +129,7 @@ public final class EngineTopology {
                 (key, value, context) -> value.topic(),
                 keys.serializer(),
                 new OutputRecord.ValueSerializer(),
+                new OutputRecord.Partitioner(),
                 SESSION_PROCESSOR);
         return topology;
     }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,13 +56,17 @@ public final class InputPartitions {
         }
     }
 
-    /** Whether a record with this key sits on another partition than its key's. */
-    boolean misplaced(String topic, int partition, String key) {
+    /**
+     * The partition a record with this key belongs on, when it sits on another one; empty when it is where it
+     * belongs (or the topic or key is not one the engine routes).
+     */
+    OptionalInt misplaced(String topic, int partition, String key) {
         Integer count = counts.get(topic);
         if (count == null || key == null || partition < 0) {
-            return false;
+            return OptionalInt.empty();
         }
-        return partition != partitionOf(key, count);
+        int right = partitionOf(key, count);
+        return right == partition ? OptionalInt.empty() : OptionalInt.of(right);
     }
 
     static int partitionOf(String key, int partitions) {

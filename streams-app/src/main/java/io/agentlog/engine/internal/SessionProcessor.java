@@ -13,6 +13,7 @@ import io.agentlog.schemas.avro.WorkResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
@@ -94,13 +95,17 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 topic,
                 metadata == null ? -1 : metadata.partition(),
                 metadata == null ? -1 : metadata.offset());
-        if (value != null && metadata != null && partitions.misplaced(topic, metadata.partition(), key)) {
+        OptionalInt right = value == null || metadata == null
+                ? OptionalInt.empty()
+                : partitions.misplaced(topic, metadata.partition(), key);
+        if (right.isPresent()) {
             log.debug(
-                    "Record for session {} on {}-{} belongs to another partition; writing it there",
+                    "Record for session {} on {}-{} belongs on partition {}; writing it there",
                     key,
                     topic,
-                    metadata.partition());
-            writer.resubmit(topic, key, encode(topic, value));
+                    metadata.partition(),
+                    right.getAsInt());
+            writer.resubmit(topic, key, encode(topic, value), right.getAsInt());
             return;
         }
         switch (InputRouting.of(key, value)) {
@@ -109,7 +114,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 log.info("Rejected a record for session {} to {}: {}", key, Topics.DLQ.name(), reject.reason());
             }
             case InputRouting.Route.Resubmit resubmit ->
-                writer.resubmit(topic, resubmit.key(), encode(topic, resubmit.value()));
+                writer.resubmit(topic, resubmit.key(), encode(topic, resubmit.value()), -1);
             case InputRouting.Route.ToSession session -> run(session.sessionId(), input, step -> decide(step, value));
         }
     }

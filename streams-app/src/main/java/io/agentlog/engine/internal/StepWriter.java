@@ -72,7 +72,14 @@ final class StepWriter {
         String sessionId = model.sessionId();
         List<String> purgedBlobs = model.purged() ? blobKeys(sessionId) : List.of();
         List<Outgoing> out = encode(step, origin, purgedBlobs);
-        writeStores(model, origin, purgedBlobs);
+        if (step.events().isEmpty() && !model.purged()) {
+            // only the fold changes a session, and it ran on no event: nothing to write but a fired timer's end
+            if (origin instanceof Origin.Timer timer) {
+                stores.timers.delete(timer.key());
+            }
+        } else {
+            writeStores(model, origin, purgedBlobs);
+        }
         long now = step.now();
         for (Outgoing record : out) {
             context.forward(
@@ -93,10 +100,13 @@ final class StepWriter {
                 EngineTopology.OUTPUT_SINK);
     }
 
-    /** Writes a record as it is to a topic under its key (a record on the wrong partition, or one given its key). */
-    void resubmit(String topic, String key, byte[] value) {
+    /**
+     * Writes a record back to an input topic under its key: to the given partition (a record that was on the wrong
+     * one), or where the producer puts the key ({@code partition} -1, a record just given its key).
+     */
+    void resubmit(String topic, String key, byte[] value, int partition) {
         context.forward(
-                new Record<>(key, new OutputRecord(topic, value), context.currentSystemTimeMs()),
+                new Record<>(key, new OutputRecord(topic, value, partition), context.currentSystemTimeMs()),
                 EngineTopology.OUTPUT_SINK);
     }
 
