@@ -162,14 +162,7 @@ class AgentlogClientTest {
 
     /** Every record of {@code key} on agentlog.agents, read_committed, up to the end offsets at the time of the call. */
     private static List<AgentDefinition> agentRecords(String key) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed"),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommittedConsumer()) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.AGENTS.name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();
@@ -399,15 +392,19 @@ class AgentlogClientTest {
                 new ByteArraySerializer());
     }
 
-    private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+    private static KafkaConsumer<String, byte[]> readCommittedConsumer() {
+        return new KafkaConsumer<>(
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrap,
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                         "read_committed"),
                 new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer());
+    }
+
+    private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommittedConsumer()) {
             TopicPartition partition = new TopicPartition(topic, SessionIds.partition(key, Topics.SESSION_PARTITIONS));
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));

@@ -165,20 +165,11 @@ sealed interface GroupMemoryLimit {
 
         @Override
         public Optional<ExecutionGroup> open(String name, long memoryBytes, int processes) throws IOException {
-            Path dir = parent.resolve(name);
-            fs.mkdir(dir);
-            ExecutionGroup group = new ExecutionGroup(dir, "memory.oom_control", fs);
-            try {
+            return openGroup(fs, parent.resolve(name), "memory.oom_control", dir -> {
                 fs.write(dir.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
-                Path swap = dir.resolve("memory.memsw.limit_in_bytes"); // memory + swap: the same, so no swap
-                if (Files.exists(swap)) {
-                    fs.write(swap, Long.toString(memoryBytes));
-                }
-                return Optional.of(group);
-            } catch (IOException e) {
-                group.close();
-                throw e;
-            }
+                // memory + swap: the same, so no swap
+                writeIfPresent(fs, dir.resolve("memory.memsw.limit_in_bytes"), Long.toString(memoryBytes));
+            });
         }
 
         @Override
@@ -274,24 +265,11 @@ sealed interface GroupMemoryLimit {
 
         @Override
         public Optional<ExecutionGroup> open(String name, long memoryBytes, int processes) throws IOException {
-            Path dir = parent.resolve(name);
-            fs.mkdir(dir);
-            ExecutionGroup group = new ExecutionGroup(dir, "memory.events", fs);
-            try {
+            return openGroup(fs, parent.resolve(name), "memory.events", dir -> {
                 fs.write(dir.resolve("memory.max"), Long.toString(memoryBytes));
-                writeIfPresent(dir.resolve("memory.swap.max"), "0"); // absent without swap accounting
-                writeIfPresent(dir.resolve("pids.max"), Integer.toString(processes + LAUNCHER_TASKS));
-                return Optional.of(group);
-            } catch (IOException e) {
-                group.close();
-                throw e;
-            }
-        }
-
-        private void writeIfPresent(Path file, String value) throws IOException {
-            if (Files.exists(file)) {
-                fs.write(file, value);
-            }
+                writeIfPresent(fs, dir.resolve("memory.swap.max"), "0"); // absent without swap accounting
+                writeIfPresent(fs, dir.resolve("pids.max"), Integer.toString(processes + LAUNCHER_TASKS));
+            });
         }
 
         @Override
@@ -342,6 +320,33 @@ sealed interface GroupMemoryLimit {
 
         @Override
         public void close() {}
+    }
+
+    /** Writes the limits of a new group. */
+    @FunctionalInterface
+    interface LimitWriter {
+        void write(Path group) throws IOException;
+    }
+
+    /** Makes the group {@code dir} and writes its limits; removes it again when they cannot be written. */
+    private static Optional<ExecutionGroup> openGroup(CgroupFs fs, Path dir, String oomFile, LimitWriter limits)
+            throws IOException {
+        fs.mkdir(dir);
+        ExecutionGroup group = new ExecutionGroup(dir, oomFile, fs);
+        try {
+            limits.write(dir);
+            return Optional.of(group);
+        } catch (IOException e) {
+            group.close();
+            throw e;
+        }
+    }
+
+    /** Writes an interface file the kernel offers only in some setups (swap accounting, the pids controller). */
+    private static void writeIfPresent(CgroupFs fs, Path file, String value) throws IOException {
+        if (Files.exists(file)) {
+            fs.write(file, value);
+        }
     }
 
     private static void removeParent(CgroupFs fs, Path parent) {

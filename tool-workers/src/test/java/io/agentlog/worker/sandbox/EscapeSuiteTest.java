@@ -211,7 +211,9 @@ class EscapeSuiteTest {
 
             // Then the kernel stops it at the CPU limit, long before the wall clock
             assertThat(result.limitHit()).contains(SandboxResult.CPU);
-            assertThat(result.cpuMs().orElse(-1)).isBetween(900L, 3000L);
+            // (the CPU time wait4 reports can fall short of what the kernel counted against the limit: seen 866 and
+            // 897 ms for this 1 s limit at load average 11-13)
+            assertThat(result.cpuMs().orElse(-1)).isBetween(750L, 3000L);
             assertThat(result.durationMs()).isLessThan(10_000);
         }
     }
