@@ -72,6 +72,9 @@ public final class AgentlogClient implements AutoCloseable {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int MAX_REMEMBERED_SESSIONS = 10_000;
+    /** The control commands the engine acts on; the schema's others wait for tool approval. */
+    private static final Set<ControlType> SUPPORTED_CONTROL =
+            java.util.EnumSet.of(ControlType.CANCEL, ControlType.STEER);
 
     private final String bootstrapServers;
     private final Map<String, Object> overrides;
@@ -197,8 +200,59 @@ public final class AgentlogClient implements AutoCloseable {
         return end.orElseThrow(() -> new ResultTimeoutException(sessionId, "end event", timeout));
     }
 
-    /** Registers (or replaces) an agent definition on {@code agentlog.agents}; returns its key {@code name@version}. */
-    public String putAgent(AgentDefinition definition) {
+    /**
+     * Registers an agent definition on {@code agentlog.agents} under {@code name@version}. A registered version never
+     * changes: when the key already holds the same definition (apart from {@code createdAt}) nothing is written and
+     * the answer says it was already registered (with its first {@code createdAt}); when it holds another one, nothing
+     * is written and {@link AgentVersionConflictException} says to raise the version.
+     *
+     * <p>The check reads the compacted topic (read_committed) from its beginning to the end offsets it had when the
+     * put began. Two clients putting different definitions under one new key at the same moment can both pass it;
+     * the newer record then wins.
+     *
+     * @throws AgentVersionConflictException when {@code name@version} holds another definition
+     */
+    public AgentRegistration putAgent(AgentDefinition definition) {
+        return putAgents(List.of(definition)).get(0);
+    }
+
+    /**
+     * {@link #putAgent} for several definitions, all checked before any is written: when one of them conflicts with a
+     * registered version (or with another of them), none is registered.
+     */
+    public List<AgentRegistration> putAgents(List<AgentDefinition> definitions) {
+        definitions.forEach(AgentlogClient::requireValidKey);
+        requireTopics(Topics.AGENTS.name());
+        Map<String, AgentDefinition> registered = registeredAgents();
+        Map<String, AgentDefinition> toWrite = new LinkedHashMap<>();
+        List<AgentRegistration> registrations = new ArrayList<>(definitions.size());
+        for (AgentDefinition definition : definitions) {
+            String key = Topics.agentKey(definition.getName(), definition.getVersion());
+            AgentDefinition existing = toWrite.containsKey(key) ? toWrite.get(key) : registered.get(key);
+            if (existing != null) {
+                List<String> differing = differingFields(existing, definition);
+                if (!differing.isEmpty()) {
+                    throw new AgentVersionConflictException(
+                            key, differing, nextVersion(definition.getName(), registered, toWrite));
+                }
+                registrations.add(new AgentRegistration(key, true, existing.getCreatedAt()));
+                continue;
+            }
+            AgentDefinition toSend = AgentDefinition.newBuilder(definition).build();
+            if (toSend.getCreatedAt() == null || toSend.getCreatedAt().equals(Instant.EPOCH)) {
+                toSend.setCreatedAt(Instant.now());
+            }
+            toWrite.put(key, toSend);
+            registrations.add(new AgentRegistration(key, false, toSend.getCreatedAt()));
+        }
+        toWrite.forEach((key, toSend) -> {
+            send(Topics.AGENTS, key, toSend);
+            log.debug("Registered agent {}", key);
+        });
+        return List.copyOf(registrations);
+    }
+
+    private static void requireValidKey(AgentDefinition definition) {
         Objects.requireNonNull(definition, "definition");
         if (definition.getName() == null
                 || !AgentDefinitions.AGENT_NAME.matcher(definition.getName()).matches()) {
@@ -209,20 +263,41 @@ public final class AgentlogClient implements AutoCloseable {
             throw new IllegalArgumentException("agent '" + definition.getName() + "' has version "
                     + definition.getVersion() + "; versions start at 1");
         }
-        AgentDefinition toSend = AgentDefinition.newBuilder(definition).build();
-        if (toSend.getCreatedAt() == null || toSend.getCreatedAt().equals(Instant.EPOCH)) {
-            toSend.setCreatedAt(Instant.now());
-        }
-        String key = Topics.agentKey(toSend.getName(), toSend.getVersion());
-        requireTopics(Topics.AGENTS.name());
-        send(Topics.AGENTS, key, toSend);
-        log.debug("Registered agent {}", key);
-        return key;
+    }
+
+    /** The fields in which two definitions differ, {@code createdAt} aside. */
+    private static List<String> differingFields(AgentDefinition registered, AgentDefinition candidate) {
+        return AgentDefinition.getClassSchema().getFields().stream()
+                .filter(field -> !field.name().equals("createdAt"))
+                .filter(field -> !Objects.equals(registered.get(field.pos()), candidate.get(field.pos())))
+                .map(org.apache.avro.Schema.Field::name)
+                .toList();
+    }
+
+    /** One above the highest version of {@code name} registered or about to be. */
+    private static int nextVersion(
+            String name, Map<String, AgentDefinition> registered, Map<String, AgentDefinition> toWrite) {
+        return java.util.stream.Stream.concat(registered.values().stream(), toWrite.values().stream())
+                        .filter(a -> a.getName().equals(name))
+                        .mapToInt(AgentDefinition::getVersion)
+                        .max()
+                        .orElse(0)
+                + 1;
     }
 
     /** Every agent definition on {@code agentlog.agents} (the newest record of each name@version), sorted. */
     public List<AgentDefinition> agents() {
         requireTopics(Topics.AGENTS.name());
+        return registeredAgents().values().stream()
+                .sorted(Comparator.comparing(AgentDefinition::getName).thenComparing(AgentDefinition::getVersion))
+                .toList();
+    }
+
+    /**
+     * The newest definition of each key on {@code agentlog.agents}: every partition read (read_committed) from its
+     * beginning to the end offset it had when reading began.
+     */
+    private Map<String, AgentDefinition> registeredAgents() {
         Map<String, AgentDefinition> byKey = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-agents")) {
             List<TopicPartition> partitions = partitions(Topics.AGENTS.name());
@@ -236,6 +311,9 @@ public final class AgentlogClient implements AutoCloseable {
                             + Durations.format(requestTimeout) + " from " + bootstrapServers);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
+                        continue; // written after this read began
+                    }
                     if (record.value() == null) {
                         byKey.remove(record.key());
                         continue;
@@ -244,12 +322,14 @@ public final class AgentlogClient implements AutoCloseable {
                 }
             }
         }
-        return byKey.values().stream()
-                .sorted(Comparator.comparing(AgentDefinition::getName).thenComparing(AgentDefinition::getVersion))
-                .toList();
+        return byKey;
     }
 
-    /** Sends a control command (cancel, steer, approve, deny, resume) to {@code agentlog.control}. */
+    /**
+     * Sends a control command to {@code agentlog.control}: {@code CANCEL} or {@code STEER}, the commands the engine
+     * acts on. {@code APPROVE}, {@code DENY} and {@code RESUME} are in the schema for tool approval, which the engine
+     * does not have yet (it would only dead-letter them), so they are refused here.
+     */
     public void control(ControlCommand command) {
         Objects.requireNonNull(command, "command");
         SessionIds.validate(command.getSessionId());
@@ -257,10 +337,10 @@ public final class AgentlogClient implements AutoCloseable {
         if (toSend.getIssuedAt() == null || toSend.getIssuedAt().equals(Instant.EPOCH)) {
             toSend.setIssuedAt(Instant.now());
         }
-        if ((toSend.getType() == ControlType.APPROVE || toSend.getType() == ControlType.DENY)
-                && (toSend.getToolCallId() == null || toSend.getToolCallId().isBlank())) {
+        if (!SUPPORTED_CONTROL.contains(toSend.getType())) {
             throw new IllegalArgumentException(toSend.getType() + " for session " + toSend.getSessionId()
-                    + " needs the id of the tool call it answers");
+                    + " is not supported: the engine has no tool approval yet and would send it to the DLQ; use "
+                    + SUPPORTED_CONTROL);
         }
         if (toSend.getType() == ControlType.STEER
                 && (toSend.getMessage() == null || toSend.getMessage().isBlank())) {
@@ -276,19 +356,6 @@ public final class AgentlogClient implements AutoCloseable {
 
     public void steer(String sessionId, String message) {
         control(command(sessionId, ControlType.STEER).setMessage(message).build());
-    }
-
-    public void approve(String sessionId, String toolCallId) {
-        control(command(sessionId, ControlType.APPROVE)
-                .setToolCallId(toolCallId)
-                .build());
-    }
-
-    public void deny(String sessionId, String toolCallId, String reason) {
-        control(command(sessionId, ControlType.DENY)
-                .setToolCallId(toolCallId)
-                .setMessage(reason)
-                .build());
     }
 
     @Override

@@ -73,10 +73,11 @@ class AgentlogClientTest {
                 """.formatted(UUID.randomUUID().toString().substring(0, 8)), "lister.yaml");
 
         // When
-        String key = client.putAgent(definition);
+        AgentRegistration registration = client.putAgent(definition);
 
         // Then
-        assertThat(key).isEqualTo(definition.getName() + "@2");
+        assertThat(registration.key()).isEqualTo(definition.getName() + "@2");
+        assertThat(registration.alreadyRegistered()).isFalse();
         List<AgentDefinition> agents = client.agents();
         assertThat(agents)
                 .filteredOn(a -> a.getName().equals(definition.getName()))
@@ -86,6 +87,99 @@ class AgentlogClientTest {
                     assertThat(a.getTools()).hasSize(1);
                     assertThat(a.getCreatedAt()).isAfter(Instant.EPOCH);
                 });
+    }
+
+    @Test
+    void shouldWriteNothingAndKeepCreatedAtWhenTheSameDefinitionIsPutAgain() {
+        // Given a registered definition
+        String yaml = lister("same-" + UUID.randomUUID().toString().substring(0, 8), "nothing to do");
+        AgentRegistration first = client.putAgent(AgentDefinitions.parse(yaml, "lister.yaml"));
+
+        // When the same file is put again (a new createdAt would be stamped, if anything were written)
+        AgentRegistration second = client.putAgent(AgentDefinitions.parse(yaml, "lister.yaml"));
+
+        // Then it is a no-op that says so, with the first registration's createdAt, and the topic holds one record
+        assertThat(second.key()).isEqualTo(first.key());
+        assertThat(second.alreadyRegistered()).isTrue();
+        assertThat(second.createdAt()).isEqualTo(first.createdAt());
+        List<AgentDefinition> records = agentRecords(first.key());
+        assertThat(records)
+                .singleElement()
+                .satisfies(a -> assertThat(a.getCreatedAt()).isEqualTo(first.createdAt()));
+    }
+
+    @Test
+    void shouldRefuseAndWriteNothingWhenARegisteredVersionIsPutWithOtherContent() {
+        // Given a registered definition
+        String name = "changed-" + UUID.randomUUID().toString().substring(0, 8);
+        AgentRegistration first = client.putAgent(AgentDefinitions.parse(lister(name, "nothing to do"), "a.yaml"));
+
+        // When the same name@version is put with another script and prompt
+        AgentDefinition changed = AgentDefinitions.parse(lister(name, "something else"), "a.yaml");
+        changed.setSystemPrompt("Be brief.");
+
+        // Then it is refused, naming the key, what differs and the version to use, and the topic still holds only
+        // the first definition
+        assertThatThrownBy(() -> client.putAgent(changed))
+                .isInstanceOfSatisfying(
+                        AgentVersionConflictException.class,
+                        e -> assertThat(e.key()).isEqualTo(name + "@2"))
+                .hasMessage("agent " + name + "@2 is already registered with different content (systemPrompt,"
+                        + " script); a registered version never changes: set version: 3 and put it again");
+        assertThat(agentRecords(first.key()))
+                .singleElement()
+                .satisfies(a -> assertThat(a.getScript().get(0).getText()).isEqualTo("nothing to do"));
+    }
+
+    @Test
+    void shouldRegisterNoneOfSeveralDefinitionsWhenOneConflicts() {
+        // Given a registered v2
+        String name = "batch-" + UUID.randomUUID().toString().substring(0, 8);
+        client.putAgent(AgentDefinitions.parse(lister(name, "v2"), "a.yaml"));
+        AgentDefinition v3 = AgentDefinitions.parse(lister(name, "v3"), "b.yaml");
+        v3.setVersion(3);
+        AgentDefinition changedV2 = AgentDefinitions.parse(lister(name, "v2 edited"), "c.yaml");
+
+        // When a new v3 and a changed v2 are put together
+        assertThatThrownBy(() -> client.putAgents(List.of(v3, changedV2)))
+                .isInstanceOf(AgentVersionConflictException.class)
+                .hasMessageContaining("set version: 4");
+
+        // Then v3 was not registered either
+        assertThat(agentRecords(name + "@3")).isEmpty();
+        assertThat(client.putAgent(v3).alreadyRegistered()).isFalse();
+    }
+
+    private static String lister(String name, String text) {
+        return """
+                name: %s
+                version: 2
+                model: {provider: scripted}
+                tools: [list_files]
+                script: [{text: %s}]
+                """.formatted(name, text);
+    }
+
+    /** Every record of {@code key} on agentlog.agents, read_committed, up to the end offsets at the time of the call. */
+    private static List<AgentDefinition> agentRecords(String key) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommittedConsumer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.AGENTS.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<AgentDefinition> found = new ArrayList<>();
+            await().atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (key.equals(r.key()) && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        found.add(Topics.AGENTS.valueSerde().deserializer().deserialize(r.topic(), r.value()));
+                    }
+                });
+                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
+            return found;
+        }
     }
 
     @Test
@@ -226,10 +320,20 @@ class AgentlogClientTest {
     }
 
     @Test
-    void shouldRejectApprovalWhenToolCallIdIsMissing() {
-        assertThatThrownBy(() -> client.approve("s-1", " "))
+    void shouldRefuseApprovalCommandsWhileTheEngineHasNoApproval() {
+        // Given an APPROVE command, which the engine would only send to the DLQ
+        ControlCommand approve = ControlCommand.newBuilder()
+                .setSessionId("s-1")
+                .setType(ControlType.APPROVE)
+                .setToolCallId("call_1")
+                .setIssuedAt(Instant.now())
+                .build();
+
+        // When it is sent, then it is refused before anything is written
+        assertThatThrownBy(() -> client.control(approve))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("APPROVE for session s-1 needs the id of the tool call it answers");
+                .hasMessage("APPROVE for session s-1 is not supported: the engine has no tool approval yet and would"
+                        + " send it to the DLQ; use [CANCEL, STEER]");
     }
 
     @Test
@@ -288,15 +392,19 @@ class AgentlogClientTest {
                 new ByteArraySerializer());
     }
 
-    private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+    private static KafkaConsumer<String, byte[]> readCommittedConsumer() {
+        return new KafkaConsumer<>(
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrap,
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                         "read_committed"),
                 new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer());
+    }
+
+    private static <T> T readOne(String topic, String key, java.util.function.Function<byte[], T> decode) {
+        try (KafkaConsumer<String, byte[]> consumer = readCommittedConsumer()) {
             TopicPartition partition = new TopicPartition(topic, SessionIds.partition(key, Topics.SESSION_PARTITIONS));
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));

@@ -1,6 +1,7 @@
 package io.agentlog.cli;
 
 import io.agentlog.client.AgentDefinitions;
+import io.agentlog.client.AgentRegistration;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AvroJson;
 import io.agentlog.schemas.avro.AgentDefinition;
@@ -41,8 +42,14 @@ final class AgentsCommand implements Runnable {
             name = "put",
             mixinStandardHelpOptions = true,
             versionProvider = AgentlogCli.Version.class,
-            description = "Checks agent definition files (YAML or JSON) and registers them. A running engine picks "
-                    + "them up at once; sessions already running keep the version they started with.")
+            description = {
+                "Checks agent definition files (YAML or JSON) and registers them. A running engine picks them up at"
+                        + " once; sessions already running keep the version they started with.",
+                "",
+                "A registered name@version never changes: putting the same definition again does nothing (and says"
+                        + " so); putting different content under a registered name@version is refused (exit 2) and"
+                        + " nothing is registered: raise its version."
+            })
     static final class Put implements Callable<Integer> {
 
         @Spec
@@ -56,16 +63,24 @@ final class AgentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            // all files are checked before any is registered
+            // all files are checked (and compared with the registered versions) before any is registered
             List<AgentDefinition> definitions =
                     files.stream().map(AgentDefinitions::load).toList();
             PrintWriter out = spec.commandLine().getOut();
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-                for (AgentDefinition definition : definitions) {
-                    String key = client.putAgent(definition);
+                List<AgentRegistration> registrations = client.putAgents(definitions);
+                for (int i = 0; i < definitions.size(); i++) {
+                    AgentDefinition definition = definitions.get(i);
+                    AgentRegistration registration = registrations.get(i);
+                    if (registration.alreadyRegistered()) {
+                        out.printf(
+                                "Agent %s is already registered with this content (since %s); nothing to do%n",
+                                registration.key(), registration.createdAt());
+                        continue;
+                    }
                     out.printf(
                             "Registered agent %s (%s model%s, tools: %s)%n",
-                            key,
+                            registration.key(),
                             definition.getModel().getProvider(),
                             definition.getModel().getName().isEmpty()
                                     ? ""

@@ -52,7 +52,8 @@ final class SandboxCommand implements Runnable {
                 "Runs one script in exactly the sandbox a worker uses (bash and python in bubblewrap, javascript in"
                         + " GraalJS; node in bubblewrap too) and prints one JSON object: exitCode, stdout, stderr,"
                         + " value (javascript), changedFiles (path, size, deleted), durationMs, cpuMs and maxRssKiB"
-                        + " (bubblewrap), limitHit (null or which limit) and tier.",
+                        + " (bubblewrap), limitHit (null or which limit), memoryLimit (cgroup_v1, cgroup_v2, jvm_heap,"
+                        + " or per_process where this host gives the sandbox no memory cgroup) and tier.",
                 "",
                 "Limits come from the AGENTLOG_SANDBOX_* variables, as for the worker. Exits 0 when the script ran"
                         + " (whatever its own exit code), 1 when the sandbox is unavailable here."
@@ -163,6 +164,7 @@ final class SandboxCommand implements Runnable {
                 json.putNull("maxRssKiB");
             }
             result.limitHit().ifPresentOrElse(l -> json.put("limitHit", l), () -> json.putNull("limitHit"));
+            json.put("memoryLimit", result.memoryLimit().label());
             return json;
         }
     }

@@ -87,7 +87,7 @@ public final class Demo {
             setStack(embedded);
             try (AgentlogClient client = new AgentlogClient(embedded.bootstrapServers())) {
                 // Registered before the engine starts, so the engine's agent table holds it from the first task on.
-                String key = client.putAgent(agent);
+                String key = client.putAgent(agent).key();
                 step(
                         "Registered agent %s (%d tools, %s model)",
                         key, agent.getTools().size(), agent.getModel().getProvider());

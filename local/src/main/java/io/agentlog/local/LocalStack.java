@@ -1,6 +1,8 @@
 package io.agentlog.local;
 
 import io.agentlog.client.AgentDefinitions;
+import io.agentlog.client.AgentRegistration;
+import io.agentlog.client.AgentVersionConflictException;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.testkit.BrokerOptions;
@@ -92,8 +94,11 @@ public final class LocalStack {
         }
         demoAgent.ifPresent(text -> {
             try (AgentlogClient client = new AgentlogClient(bootstrap)) {
-                String key = client.putAgent(AgentDefinitions.parse(text, "demo-agent.yaml"));
-                out.printf("Registered agent %s%n", key);
+                AgentRegistration demo = client.putAgent(AgentDefinitions.parse(text, "demo-agent.yaml"));
+                out.printf(demo.alreadyRegistered() ? "Agent %s is registered%n" : "Registered agent %s%n", demo.key());
+            } catch (AgentVersionConflictException e) {
+                // a stack kept from an older agentlog: its demo agent stays as registered, the stack still starts
+                out.printf("Kept the registered demo agent: %s%n", e.getMessage());
             }
         });
 

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.schemas.Topics;
 import io.agentlog.testkit.SharedBroker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The client commands against a real broker (no engine: they only write and read topics). */
 class CliOnBrokerTest {
@@ -46,6 +48,43 @@ class CliOnBrokerTest {
                 .contains("Registered agent demo@1 (scripted model, tools: write_file,list_files,read_file)");
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).contains("NAME").containsPattern("demo\\s+1\\s+scripted\\s+write_file,list_files");
+    }
+
+    @Test
+    void shouldRefuseWithOneLineAndExitTwoWhenARegisteredVersionIsPutWithOtherContent(@TempDir Path dir)
+            throws Exception {
+        // Given an agent registered from a file
+        String name = "cli-pinned-" + UUID.randomUUID().toString().substring(0, 8);
+        Path file = dir.resolve("agent.yaml");
+        Files.writeString(file, """
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                systemPrompt: Be careful.
+                script: [{text: done}]
+                """.formatted(name));
+        CliRun first = CliRun.of("agents", "put", "-b", bootstrap, file.toString());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+
+        // When the same file is put again, then with another prompt under the same version
+        CliRun again = CliRun.of("agents", "put", "-b", bootstrap, file.toString());
+        Files.writeString(file, Files.readString(file).replace("Be careful.", "Be quick."));
+        CliRun changed = CliRun.of("agents", "put", "-b", bootstrap, file.toString());
+        CliRun list = CliRun.of("agents", "list", "--json", "-b", bootstrap);
+
+        // Then the repeat does nothing and says so; the change is refused with one line naming the key and the
+        // version to use, and the registered definition is still the first
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).startsWith("Agent " + name + "@1 is already registered with this content (since ");
+        assertThat(changed.exitCode()).isEqualTo(2);
+        assertThat(changed.out()).isEmpty();
+        assertThat(changed.err())
+                .isEqualTo("agentlog: agent " + name + "@1 is already registered with different content"
+                        + " (systemPrompt); a registered version never changes: set version: 2 and put it again"
+                        + System.lineSeparator());
+        assertThat(list.out().lines().filter(line -> line.contains("\"" + name + "\"")))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("Be careful.").doesNotContain("Be quick."));
     }
 
     @Test

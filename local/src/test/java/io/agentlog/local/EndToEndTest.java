@@ -8,24 +8,33 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.schemas.DlqHeaders;
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.ScriptedTurn;
+import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.SessionStarted;
+import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
+import io.agentlog.testkit.Prerequisites;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
-import java.nio.file.Files;
+import io.agentlog.worker.sandbox.BubblewrapSandbox;
+import io.agentlog.worker.sandbox.SandboxLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,7 +45,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -151,9 +159,9 @@ class EndToEndTest {
     @Test
     void shouldRunTheCodingExampleThroughTheSandbox() throws Exception {
         // Given the example agent that writes a buggy program, runs it, fixes it and runs it again
-        Assumptions.assumeTrue(
-                Files.isExecutable(java.nio.file.Path.of("/usr/bin/bwrap")),
-                "bubblewrap is not installed (scripts/setup.sh installs it): the sandbox refuses to run code");
+        try (BubblewrapSandbox probe = BubblewrapSandbox.create(SandboxLimits.defaults())) {
+            Prerequisites.require("the bubblewrap sandbox", probe.unavailableReason());
+        }
         AgentDefinition coder =
                 AgentDefinitions.load(java.nio.file.Path.of("..", "examples", "agents", "coder-agent.yaml"));
         coder.setName("e2e-coder-" + UUID.randomUUID());
@@ -213,18 +221,29 @@ class EndToEndTest {
                 producer.send(new ProducerRecord<>(topic, key, garbage)).get();
             }
 
-            // Then each is in the DLQ with a reason naming its topic
+            // Then each is in the DLQ once: its key, its original bytes, the topic it came from and a reason that
+            // names the type it could not be decoded as
             List<ConsumerRecord<String, byte[]>> dead = awaitRecords(dlq, key, 4);
-            assertThat(dead)
-                    .extracting(r -> DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC))
-                    .containsExactlyInAnyOrder(
+            assertThat(dead).hasSize(4).allSatisfy(r -> {
+                assertThat(r.key()).isEqualTo(key);
+                assertThat(r.value()).isEqualTo(garbage);
+                assertThat(r.headers().lastHeader(DlqHeaders.TRUNCATED)).isNull();
+            });
+            Map<String, String> reasonByTopic = dead.stream()
+                    .collect(Collectors.toMap(
+                            r -> DlqHeaders.get(r.headers(), DlqHeaders.SOURCE_TOPIC),
+                            r -> DlqHeaders.get(r.headers(), DlqHeaders.REASON)));
+            assertThat(reasonByTopic)
+                    .containsOnlyKeys(
                             Topics.TASKS.name(),
                             Topics.CONTROL.name(),
                             Topics.WORK_RESULTS.name(),
                             Topics.workTopicName(Topics.TOOLS_POOL));
-            assertThat(dead)
-                    .allSatisfy(r -> assertThat(DlqHeaders.get(r.headers(), DlqHeaders.REASON))
-                            .isNotBlank());
+            assertThat(reasonByTopic.get(Topics.TASKS.name())).contains("TaskSubmitted");
+            assertThat(reasonByTopic.get(Topics.CONTROL.name())).contains("ControlCommand");
+            assertThat(reasonByTopic.get(Topics.WORK_RESULTS.name())).contains("WorkResult");
+            assertThat(reasonByTopic.get(Topics.workTopicName(Topics.TOOLS_POOL)))
+                    .contains("WorkRequest");
         }
 
         // And an unknown agent fails its session clearly
@@ -238,6 +257,97 @@ class EndToEndTest {
                 client.submitAndWait(AgentlogClient.task(name, "x").build(), DEADLINE);
         assertThat(recovered.getStatus()).isEqualTo(ResultStatus.COMPLETED);
         assertThat(recovered.getOutput()).isEqualTo("recovered");
+    }
+
+    @Test
+    void shouldRunOneSessionWhenTheSameIdempotencyKeyIsSubmittedTwice() throws Exception {
+        // Given an agent and a task with an idempotency key
+        String name = "e2e-once-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                script:
+                  - text: done once
+                """.formatted(name), "test"));
+        TaskSubmitted task = AgentlogClient.task(name, "charge the card")
+                .setIdempotencyKey("order-" + UUID.randomUUID())
+                .build();
+        try (var results = consumer(
+                        Topics.RESULTS.name(), Topics.RESULTS.valueSerde().deserializer());
+                var events = consumer(
+                        Topics.EVENTS.name(), Topics.EVENTS.valueSerde().deserializer())) {
+
+            // When it is submitted twice at once, and a third time after its session ended
+            String first = client.submit(task);
+            String second = client.submit(task);
+            SessionResult result = client.awaitResult(first, DEADLINE);
+            String third = client.submit(task);
+            // (a later task on the same partition of agentlog.tasks ends only after the engine has handled the
+            // repeats before it, so everything they could have caused is written by the time it ends)
+            String later = sessionOnTheSamePartitionAs(first);
+            assertThat(client.submitAndWait(
+                                    AgentlogClient.task(name, "later")
+                                            .setSessionId(later)
+                                            .build(),
+                                    DEADLINE)
+                            .getStatus())
+                    .isEqualTo(ResultStatus.COMPLETED);
+
+            // Then one key named one session, which ran once: one result, one SessionStarted
+            assertThat(second).isEqualTo(first);
+            assertThat(third).isEqualTo(first);
+            assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+            assertThat(recordsUntil(results, first, later, r -> true))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.getSessionId()).isEqualTo(first));
+            List<SessionEvent> journal = recordsUntil(events, first, later, e -> e.getEvent() instanceof SessionEnded);
+            assertThat(journal)
+                    .filteredOn(e -> e.getEvent() instanceof SessionStarted)
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getSessionId()).isEqualTo(first));
+            assertThat(journal)
+                    .filteredOn(e -> e.getEvent() instanceof SessionEnded)
+                    .hasSize(1);
+        }
+    }
+
+    /** A new session id whose records land on the same partition of every session topic as {@code sessionId}'s. */
+    private static String sessionOnTheSamePartitionAs(String sessionId) {
+        int partition = SessionIds.partition(sessionId, Topics.SESSION_PARTITIONS);
+        while (true) {
+            String candidate = "e2e-later-" + UUID.randomUUID();
+            if (SessionIds.partition(candidate, Topics.SESSION_PARTITIONS) == partition) {
+                return candidate;
+            }
+        }
+    }
+
+    /**
+     * The values of {@code key} read from the start of the topic until a value of {@code untilKey} that {@code last}
+     * accepts; the two keys share a partition, so every earlier record of {@code key} has been read by then.
+     */
+    private static <V> List<V> recordsUntil(
+            KafkaConsumer<String, V> consumer, String key, String untilKey, Predicate<V> last) {
+        List<V> found = new ArrayList<>();
+        boolean[] done = {false};
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!done[0]) {
+            assertThat(System.nanoTime() - deadline)
+                    .as("a record of %s on %s within %s", untilKey, consumer.subscription(), DEADLINE)
+                    .isNegative();
+            consumer.poll(Duration.ofMillis(100)).forEach(record -> {
+                if (done[0]) {
+                    return;
+                }
+                if (key.equals(record.key())) {
+                    found.add(record.value());
+                } else if (untilKey.equals(record.key()) && last.test(record.value())) {
+                    done[0] = true;
+                }
+            });
+        }
+        return found;
     }
 
     // ---- the OpenAI-compatible server ----

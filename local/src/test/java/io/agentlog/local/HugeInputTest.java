@@ -5,19 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
+import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.testkit.SharedBroker;
+import io.agentlog.testkit.TopicRecords;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -82,9 +86,10 @@ class HugeInputTest {
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * HUGE);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         int size = HUGE + 600;
+        byte[] garbage;
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             while (true) {
-                byte[] garbage = new byte[size];
+                garbage = new byte[size];
                 new Random(3).nextBytes(garbage);
                 try {
                     producer.send(new ProducerRecord<>(Topics.TASKS.name(), sessionId, garbage))
@@ -103,6 +108,18 @@ class HugeInputTest {
                 AgentlogClient.task(name, "hello").setSessionId(sessionId).build(), DEADLINE);
         assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
         assertThat(engine.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+
+        // And the garbage is on the DLQ, whole: its key, every original byte, where it came from and why
+        try (var dlq = TopicRecords.readCommitted(
+                SharedBroker.bootstrapServers(), Topics.DLQ.name(), new ByteArrayDeserializer())) {
+            ConsumerRecord<String, byte[]> dead =
+                    TopicRecords.await(dlq, sessionId, 1, DEADLINE).get(0);
+            assertThat(dead.value()).hasSize(size).isEqualTo(garbage);
+            assertThat(dead.headers().lastHeader(DlqHeaders.TRUNCATED)).isNull();
+            assertThat(DlqHeaders.get(dead.headers(), DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.TASKS.name());
+            assertThat(DlqHeaders.get(dead.headers(), DlqHeaders.REASON))
+                    .startsWith("not an Avro single-object encoded TaskSubmitted");
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.agentlog.worker.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentlog.schemas.avro.FileChange;
+import io.agentlog.worker.sandbox.GroupMemoryLimit.ExecutionGroup;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,24 +71,31 @@ public final class BubblewrapSandbox implements CodeSandbox {
 
     private final SandboxLimits limits;
     private final List<String> binaryDirs;
+    private final CgroupHost cgroups;
     private final Object setupLock = new Object();
     private final java.util.concurrent.ConcurrentHashMap<Path, Path> stagedPaths =
             new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Setup setup;
 
-    private BubblewrapSandbox(SandboxLimits limits, List<String> binaryDirs) {
+    private BubblewrapSandbox(SandboxLimits limits, List<String> binaryDirs, CgroupHost cgroups) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.binaryDirs = List.copyOf(binaryDirs);
+        this.cgroups = Objects.requireNonNull(cgroups, "cgroups");
     }
 
     /** A sandbox with these limits; it checks itself at first use. */
     public static BubblewrapSandbox create(SandboxLimits limits) {
-        return new BubblewrapSandbox(limits, BINARY_DIRS);
+        return new BubblewrapSandbox(limits, BINARY_DIRS, CgroupHost.HOST);
     }
 
     /** For tests: looks for {@code bwrap} and {@code setpriv} only in {@code binaryDirs}. */
     static BubblewrapSandbox create(SandboxLimits limits, List<String> binaryDirs) {
-        return new BubblewrapSandbox(limits, binaryDirs);
+        return new BubblewrapSandbox(limits, binaryDirs, CgroupHost.HOST);
+    }
+
+    /** For tests: finds the memory cgroups in {@code cgroups} (e.g. a directory tree that mimics cgroup v2). */
+    static BubblewrapSandbox create(SandboxLimits limits, CgroupHost cgroups) {
+        return new BubblewrapSandbox(limits, BINARY_DIRS, cgroups);
     }
 
     @Override
@@ -157,41 +165,37 @@ public final class BubblewrapSandbox implements CodeSandbox {
     private SandboxResult execute(
             Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace, Duration limit)
             throws IOException {
-        Path cgroup =
-                ready.memoryCgroups() == null ? null : ready.memoryCgroups().resolve(execDir.getFileName());
-        if (cgroup != null) {
-            try {
-                Files.createDirectory(cgroup);
-                String bytes = Long.toString(limits.memoryMiB() * 1024L * 1024L);
-                Files.writeString(cgroup.resolve("memory.limit_in_bytes"), bytes);
-                Path swap = cgroup.resolve("memory.memsw.limit_in_bytes");
-                if (Files.exists(swap)) {
-                    Files.writeString(swap, bytes);
-                }
-            } catch (IOException e) {
-                log.warn(
-                        "Cannot create the memory cgroup {} ({}); this execution is limited per process only",
-                        cgroup,
-                        e.toString());
-                removeCgroup(cgroup);
-                cgroup = null;
-            }
+        Optional<ExecutionGroup> group;
+        try {
+            group = ready.memory()
+                    .open(execDir.getFileName().toString(), limits.memoryMiB() * 1024L * 1024L, limits.processes());
+        } catch (IOException e) {
+            log.warn(
+                    "Cannot create the memory cgroup of execution {} ({}); it is limited per process only",
+                    execDir.getFileName(),
+                    e.toString());
+            group = Optional.empty();
         }
         try {
-            return execute(ready, execDir, codeFile, command, workspace, limit, cgroup);
+            return execute(ready, execDir, codeFile, command, workspace, limit, group);
         } finally {
-            if (cgroup != null) {
-                removeCgroup(cgroup);
-            }
+            group.ifPresent(ExecutionGroup::close);
         }
     }
 
     private SandboxResult execute(
-            Setup ready, Path execDir, Path codeFile, Command command, Workspace workspace, Duration limit, Path cgroup)
+            Setup ready,
+            Path execDir,
+            Path codeFile,
+            Command command,
+            Workspace workspace,
+            Duration limit,
+            Optional<ExecutionGroup> group)
             throws IOException {
         Path status = execDir.resolve("status.json");
         Path info = execDir.resolve("bwrap-info.json");
-        List<String> argv = commandLine(ready, status, info, codeFile, command, workspace.root(), cgroup);
+        List<String> argv =
+                commandLine(ready, status, info, codeFile, command, workspace.root(), group.map(ExecutionGroup::dir));
         ProcessBuilder builder = new ProcessBuilder(argv);
         builder.environment().clear(); // bwrap's own PID 1 is visible inside: it must hold no secrets
         builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -230,7 +234,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
         OptionalLong cpuMs = longField(report, "cpuMs");
         OptionalLong maxRss = longField(report, "maxRssKiB");
         Optional<String> limitHit = stoppedBy
-                .or(() -> cgroupOomKills(cgroup) > 0 ? Optional.of(SandboxResult.MEMORY) : Optional.empty())
+                .or(() -> group.map(ExecutionGroup::oomKills).orElse(0L) > 0
+                        ? Optional.of(SandboxResult.MEMORY)
+                        : Optional.empty())
                 .or(() -> limitFromExit(report, cpuMs, stderr.text()))
                 .or(() -> stdout.truncated() || stderr.truncated()
                         ? Optional.of(SandboxResult.OUTPUT)
@@ -269,32 +275,8 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 durationMs,
                 cpuMs,
                 maxRss,
-                limitHit);
-    }
-
-    /** Processes the kernel's OOM killer ended in this execution's memory cgroup. */
-    private static long cgroupOomKills(Path cgroup) {
-        if (cgroup == null) {
-            return 0;
-        }
-        try {
-            for (String line : Files.readAllLines(cgroup.resolve("memory.oom_control"))) {
-                if (line.startsWith("oom_kill ")) {
-                    return Long.parseLong(line.substring("oom_kill ".length()).strip());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            log.debug("Cannot read the OOM count of {}: {}", cgroup, e.toString());
-        }
-        return 0;
-    }
-
-    private static void removeCgroup(Path cgroup) {
-        try {
-            Files.deleteIfExists(cgroup);
-        } catch (IOException e) {
-            log.warn("Cannot remove the sandbox cgroup {}: {}", cgroup, e.toString());
-        }
+                limitHit,
+                group.isPresent() ? ready.memory().scope() : MemoryLimit.PER_PROCESS);
     }
 
     private static long changedBytes(List<FileChange> changes) {
@@ -425,9 +407,16 @@ public final class BubblewrapSandbox implements CodeSandbox {
     }
 
     private List<String> commandLine(
-            Setup ready, Path status, Path info, Path codeFile, Command command, Path workspace, Path cgroup) {
+            Setup ready,
+            Path status,
+            Path info,
+            Path codeFile,
+            Command command,
+            Path workspace,
+            Optional<Path> cgroup) {
         List<String> argv = new ArrayList<>();
-        // sh (as the worker's user) joins the execution's memory cgroup (so every later process is in it), opens the
+        // sh (as the worker's user) joins the execution's memory cgroup (so bwrap, the sandbox's init and every later
+        // process are in it from their start: nothing runs before the limit holds), opens the
         // status file as fd 3, the seccomp filter as fd 4 and bwrap's info file (the host pid of the sandbox's PID 1)
         // as fd 5, then execs on with an empty environment
         argv.addAll(List.of(
@@ -439,7 +428,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
                 status.toString(),
                 ready.seccompFilter().toString(),
                 info.toString(),
-                cgroup == null ? "-" : cgroup.toString()));
+                cgroup.map(Path::toString).orElse("-")));
         argv.addAll(confinement(ready, WORKSPACE));
         argv.addAll(List.of(
                 "--setenv",
@@ -582,7 +571,7 @@ public final class BubblewrapSandbox implements CodeSandbox {
         }
         synchronized (setupLock) {
             if (setup == null) {
-                Setup prepared = Setup.prepare(binaryDirs);
+                Setup prepared = Setup.prepare(binaryDirs, cgroups);
                 setup = prepared.ready() ? selfCheck(prepared) : prepared;
                 if (!setup.ready()) {
                     log.error("The bubblewrap sandbox cannot run code on this host: {}", setup.unavailable());
@@ -591,8 +580,17 @@ public final class BubblewrapSandbox implements CodeSandbox {
                             "Bubblewrap sandbox ready ({}, worker is root: {}, memory cgroup: {}, limits {})",
                             setup.bwrap(),
                             setup.root(),
-                            setup.memoryCgroups() == null ? "none" : setup.memoryCgroups(),
+                            setup.memory().describe(),
                             limits);
+                    if (setup.memory() instanceof GroupMemoryLimit.Absent absent) {
+                        log.warn(
+                                "The bubblewrap sandbox has NO group memory limit on this host: {}. Memory is limited"
+                                        + " per process only ({} MiB of address space each, up to {} processes per"
+                                        + " execution); see docs/sandbox.md, 'Known limits'",
+                                absent.reason(),
+                                limits.memoryMiB(),
+                                limits.processes());
+                    }
                 }
             }
             return setup;
@@ -638,21 +636,21 @@ public final class BubblewrapSandbox implements CodeSandbox {
             Path seccompFilter,
             Path init,
             List<String> systemMounts,
-            Path memoryCgroups) {
+            GroupMemoryLimit memory) {
 
         boolean ready() {
             return unavailable == null;
         }
 
         Setup failed(String why) {
-            return new Setup(why, bwrap, setpriv, root, baseDir, seccompFilter, init, systemMounts, memoryCgroups);
+            return new Setup(why, bwrap, setpriv, root, baseDir, seccompFilter, init, systemMounts, memory);
         }
 
         static Setup unavailableBecause(String why) {
-            return new Setup(why, null, null, false, null, null, null, List.of(), null);
+            return new Setup(why, null, null, false, null, null, null, List.of(), new GroupMemoryLimit.Absent(why));
         }
 
-        static Setup prepare(List<String> binaryDirs) {
+        static Setup prepare(List<String> binaryDirs, CgroupHost cgroups) {
             Optional<String> bwrap = executable("bwrap", binaryDirs);
             if (bwrap.isEmpty()) {
                 return unavailableBecause("bwrap (bubblewrap) is not installed; install it with scripts/setup.sh"
@@ -684,14 +682,12 @@ public final class BubblewrapSandbox implements CodeSandbox {
                     return unavailableBecause("cannot compile the seccomp filter (python3-seccomp missing? install it"
                             + " with scripts/setup.sh): " + failure);
                 }
-                Path memoryCgroups = root ? createMemoryCgroups() : null;
+                GroupMemoryLimit memory = GroupMemoryLimit.detect(cgroups, root);
                 Runtime.getRuntime()
                         .addShutdownHook(new Thread(
                                 () -> {
                                     new Workspace.Deleter(baseDir).run();
-                                    if (memoryCgroups != null) {
-                                        removeCgroup(memoryCgroups);
-                                    }
+                                    memory.close();
                                 },
                                 "agentlog-sandbox-cleanup"));
                 return new Setup(
@@ -703,29 +699,9 @@ public final class BubblewrapSandbox implements CodeSandbox {
                         filter,
                         init,
                         findSystemMounts(),
-                        memoryCgroups);
+                        memory);
             } catch (IOException e) {
                 return unavailableBecause("cannot prepare the sandbox directory: " + e);
-            }
-        }
-
-        /**
-         * A memory cgroup (v1) for this worker's sandboxes, when the worker is root and the controller is writable:
-         * each execution gets a child whose limit covers all its processes together. Null when there is none.
-         */
-        private static Path createMemoryCgroups() {
-            Path controller = Path.of("/sys/fs/cgroup/memory");
-            if (!Files.isWritable(controller.resolve("cgroup.procs"))) {
-                return null;
-            }
-            Path dir = controller.resolve(
-                    "agentlog-sandbox-" + ProcessHandle.current().pid());
-            try {
-                Files.createDirectories(dir);
-                return dir;
-            } catch (IOException e) {
-                log.info("No memory cgroup for the sandboxes ({}); memory is limited per process only", e.toString());
-                return null;
             }
         }
 

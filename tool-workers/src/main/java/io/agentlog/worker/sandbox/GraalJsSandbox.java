@@ -266,7 +266,8 @@ public final class GraalJsSandbox implements CodeSandbox {
                         OptionalLong.empty(),
                         response.hasNonNull("limitHit")
                                 ? Optional.of(response.get("limitHit").asText())
-                                : Optional.empty());
+                                : Optional.empty(),
+                        MemoryLimit.JVM_HEAP);
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("the JavaScript sandbox answered garbage: " + tail(answer), e);
@@ -301,7 +302,8 @@ public final class GraalJsSandbox implements CodeSandbox {
                     elapsedMs(startNanos),
                     OptionalLong.empty(),
                     OptionalLong.empty(),
-                    Optional.ofNullable(limitHit));
+                    Optional.ofNullable(limitHit),
+                    MemoryLimit.JVM_HEAP);
         }
 
         /** The next JSON line of the child, {@link #EOF} when it ended, or null when none came in time. */

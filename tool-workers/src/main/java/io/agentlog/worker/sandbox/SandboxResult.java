@@ -21,6 +21,8 @@ import java.util.OptionalLong;
  * @param maxRssKiB the largest resident set of the program or a waited-for child, when measurable
  * @param limitHit the limit that stopped or cut the execution: {@code wall_clock}, {@code cpu}, {@code memory},
  *     {@code file_size}, {@code output}, {@code workspace_size}, {@code statements}, {@code processes}
+ * @param memoryLimit how memory was limited: for all processes of the execution together (a cgroup, the child JVM's
+ *     heap) or, where the host offers the sandbox no memory cgroup, per process only ({@link MemoryLimit#PER_PROCESS})
  */
 public record SandboxResult(
         String tier,
@@ -32,7 +34,8 @@ public record SandboxResult(
         long durationMs,
         OptionalLong cpuMs,
         OptionalLong maxRssKiB,
-        Optional<String> limitHit) {
+        Optional<String> limitHit,
+        MemoryLimit memoryLimit) {
 
     public static final String WALL_CLOCK = "wall_clock";
     public static final String CPU = "cpu";
@@ -52,6 +55,7 @@ public record SandboxResult(
         Objects.requireNonNull(cpuMs, "cpuMs");
         Objects.requireNonNull(maxRssKiB, "maxRssKiB");
         Objects.requireNonNull(limitHit, "limitHit");
+        Objects.requireNonNull(memoryLimit, "memoryLimit");
     }
 
     /** A non-zero exit or a limit hit. */

@@ -91,12 +91,13 @@ public final class SandboxTool implements Tool, AutoCloseable {
             return ToolOutputs.error(name + ": " + e.getMessage());
         }
         log.debug(
-                "{} of session {} ran in {} ms: exit {}, limit {}",
+                "{} of session {} ran in {} ms: exit {}, limit hit {}, memory limited by {}",
                 name,
                 context.sessionId(),
                 result.durationMs(),
                 result.exitCode(),
-                result.limitHit().orElse("none"));
+                result.limitHit().orElse("none"),
+                result.memoryLimit().label());
         return ToolOutput.newBuilder()
                 .setContent(describe(result, timeout))
                 .setIsError(result.failed())

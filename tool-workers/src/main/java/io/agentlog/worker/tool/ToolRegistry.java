@@ -1,5 +1,6 @@
 package io.agentlog.worker.tool;
 
+import io.agentlog.schemas.Topics;
 import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.sandbox.BubblewrapSandbox;
 import io.agentlog.worker.sandbox.GraalJsSandbox;
@@ -36,10 +37,15 @@ public final class ToolRegistry implements AutoCloseable {
     /**
      * The built-in worker-side tools: {@code http_fetch} (with the configured allow-list) and {@code noop} (pool
      * {@code tools}), and {@code bash}, {@code run_python} (bubblewrap) and {@code run_javascript} (GraalJS) of pool
-     * {@code sandbox}, with the configured sandbox limits. The sandboxes start at their first use.
+     * {@code sandbox}, with the configured sandbox limits. When the worker serves the sandbox pool, the bubblewrap
+     * sandbox checks itself at once (in the background), so the log at start says whether it can run code and how
+     * memory is limited; otherwise the sandboxes start at their first use.
      */
     public static ToolRegistry builtins(WorkerConfig config) {
         BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(config.sandboxLimits());
+        if (config.pools().contains(Topics.SANDBOX_POOL)) {
+            Thread.ofPlatform().daemon().name("agentlog-sandbox-check").start(bubblewrap::unavailableReason);
+        }
         GraalJsSandbox graalJs = GraalJsSandbox.create(config.sandboxLimits(), bubblewrap);
         return of(
                 new HttpFetchTool(config.httpAllowList()),

@@ -190,10 +190,7 @@ class WorkerIntegrationTest {
     void shouldRunSandboxedCodeAndReturnLargeFileChangesWhenTheSandboxPoolServesIt() {
         try (var probe = io.agentlog.worker.sandbox.BubblewrapSandbox.create(
                 io.agentlog.worker.sandbox.SandboxLimits.defaults())) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(
-                    probe.unavailableReason().isEmpty(),
-                    () -> "bubblewrap not usable here (run scripts/setup.sh): "
-                            + probe.unavailableReason().get());
+            io.agentlog.testkit.Prerequisites.require("the bubblewrap sandbox", probe.unavailableReason());
         }
         // Given a bash call with a workspace file, writing a 3 MiB file (more than a producer's default request size)
         String work = KafkaFixture.id("sandbox-bash");

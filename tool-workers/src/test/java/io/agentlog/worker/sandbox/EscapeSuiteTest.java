@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.agentlog.schemas.avro.FileChange;
+import io.agentlog.testkit.Prerequisites;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Attacks on the bubblewrap tier. Each asserts the attack failed and the host is unchanged. Skipped (with the reason)
- * where bubblewrap cannot run; CI installs it with scripts/setup.sh.
+ * where bubblewrap cannot run, and failed there on CI ({@code CI=true}), which installs it with scripts/setup.sh.
  */
 class EscapeSuiteTest {
 
@@ -37,11 +38,7 @@ class EscapeSuiteTest {
     static void startSandbox() {
         sandbox = BubblewrapSandbox.create(
                 SandboxLimits.defaults().withCpuSeconds(5).withWallClockSeconds(20));
-        var reason = sandbox.unavailableReason();
-        assumeTrue(
-                reason.isEmpty(),
-                () -> "bubblewrap sandbox not usable here, escape suite skipped: " + reason.get()
-                        + " (run scripts/setup.sh)");
+        Prerequisites.require("the bubblewrap sandbox (escape suite)", sandbox.unavailableReason());
     }
 
     @AfterAll
@@ -176,12 +173,16 @@ class EscapeSuiteTest {
 
     @Test
     void shouldStopAMemoryBombSpreadOverManyProcessesWhenTheMemoryCgroupIsAvailable() {
-        assumeTrue(
-                java.nio.file.Files.isWritable(Path.of("/sys/fs/cgroup/memory/cgroup.procs")),
-                "no writable memory cgroup (v1) here: memory is limited per process only");
-        // Given a 256 MiB limit
+        // Given a 256 MiB limit, on a host that gives the sandbox a memory cgroup (a property of the host, not a
+        // package: where there is none, the result says so, see BubblewrapCgroupTest)
         try (BubblewrapSandbox small =
                 BubblewrapSandbox.create(SandboxLimits.defaults().withMemoryMiB(256))) {
+            MemoryLimit memory = small.run(Language.BASH, "true", List.of(), Duration.ofSeconds(20))
+                    .memoryLimit();
+            assumeTrue(
+                    memory.coversAllProcesses(),
+                    "no usable memory cgroup (v1 as root, or a delegated v2 subtree) here: memory is limited per"
+                            + " process only");
             // When six processes each fill 150 MiB (each under its own limit, together far over it)
             SandboxResult result = small.run(Language.PYTHON, """
                     import os, time
@@ -210,7 +211,9 @@ class EscapeSuiteTest {
 
             // Then the kernel stops it at the CPU limit, long before the wall clock
             assertThat(result.limitHit()).contains(SandboxResult.CPU);
-            assertThat(result.cpuMs().orElse(-1)).isBetween(900L, 3000L);
+            // (the CPU time wait4 reports can fall short of what the kernel counted against the limit: seen 866 and
+            // 897 ms for this 1 s limit at load average 11-13)
+            assertThat(result.cpuMs().orElse(-1)).isBetween(750L, 3000L);
             assertThat(result.durationMs()).isLessThan(10_000);
         }
     }
@@ -485,10 +488,16 @@ class EscapeSuiteTest {
                 .doesNotContain("secret-a", "mine-a");
     }
 
-    /** No process runs as the sandbox user's uid with our marker binaries. */
+    /**
+     * No code execution of this JVM is left: no bwrap below it that runs the sandbox's init (every process of an
+     * execution lives in bwrap's PID namespace, which ends with it). Only this JVM's descendants count: other builds on
+     * the machine run sandboxes too, and the JavaScript tier's child JVMs run in bwrap without the init.
+     */
     private static boolean noSandboxProcessesLeft() {
-        return ProcessHandle.allProcesses()
-                .map(p -> p.info().command().orElse(""))
-                .noneMatch(cmd -> cmd.endsWith("/bwrap"));
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info().command().orElse("").endsWith("/bwrap"))
+                .noneMatch(
+                        p -> List.of(p.info().arguments().orElse(new String[0])).contains("/.agentlog/run.py"));
     }
 }

@@ -36,8 +36,8 @@ class GraalJsEscapeSuiteTest {
 
     @Test
     void shouldRunTheChildJvmAsTheSandboxUserWhenBubblewrapIsUsable() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                confinement.unavailableReason().isEmpty(), "bubblewrap not usable here (run scripts/setup.sh)");
+        io.agentlog.testkit.Prerequisites.require(
+                "the bubblewrap confinement of the JavaScript sandbox", confinement.unavailableReason());
         // When a script has run
         assertThat(js("'x'").value()).contains("x");
 

@@ -1,8 +1,8 @@
 package io.agentlog.worker.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.agentlog.testkit.Prerequisites;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +27,7 @@ class SandboxStartupMeasurement {
     void measure() {
         int runs = Integer.getInteger("agentlog.measure.runs", 20);
         try (BubblewrapSandbox bubblewrap = BubblewrapSandbox.create(SandboxLimits.defaults())) {
-            assumeTrue(bubblewrap.unavailableReason().isEmpty(), "bubblewrap unavailable");
+            Prerequisites.require("the bubblewrap sandbox", bubblewrap.unavailableReason());
             measure("bubblewrap bash", runs, () -> bubblewrap.run(Language.BASH, "echo ok", List.of(), timeout()));
             measure(
                     "bubblewrap python",

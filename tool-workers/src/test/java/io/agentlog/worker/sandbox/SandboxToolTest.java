@@ -1,12 +1,12 @@
 package io.agentlog.worker.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.testkit.Prerequisites;
 import io.agentlog.worker.tool.ToolContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,10 +34,7 @@ class SandboxToolTest {
     }
 
     private static void assumeBubblewrap() {
-        var reason = bubblewrap.unavailableReason();
-        assumeTrue(
-                reason.isEmpty(),
-                () -> "bubblewrap sandbox not usable here, test skipped: " + reason.get() + " (run scripts/setup.sh)");
+        Prerequisites.require("the bubblewrap sandbox", bubblewrap.unavailableReason());
     }
 
     private static ToolInvocation call(String tool, String arguments, List<FileChange> files) {
