@@ -17,6 +17,7 @@ import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
+import io.agentlog.testkit.ChatCompletionsServer;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
 import java.nio.file.Files;
@@ -57,10 +58,10 @@ class EndToEndTest {
 
     @BeforeAll
     static void startStack() throws Exception {
-        stack = InProcessStack.start("e2e", DEADLINE);
+        startModelServer();
+        stack = InProcessStack.start("e2e", DEADLINE, InProcessStack.withModelEndpoint(modelServer, "test-key"));
         engine = stack.engine;
         client = stack.client;
-        startModelServer();
     }
 
     @AfterAll
@@ -116,16 +117,15 @@ class EndToEndTest {
 
     @Test
     void shouldRoundTripThroughAnOpenAiCompatibleServerWithAToolCall() throws Exception {
-        // Given an agent on the OpenAI-compatible provider, pointed at a local server
+        // Given an agent on the OpenAI-compatible provider, on the worker's endpoint for a local server
         String name = "e2e-openai-" + UUID.randomUUID();
-        String baseUrl = modelServer.baseUrl();
         client.putAgent(AgentDefinitions.parse("""
                 name: %s
                 version: 1
-                model: {provider: openai, name: test-model, options: {baseUrl: "%s"}}
+                model: {provider: openai, name: test-model, endpoint: %s}
                 systemPrompt: Use the tools.
                 tools: [noop]
-                """.formatted(name, baseUrl), "test"));
+                """.formatted(name, InProcessStack.MODEL_ENDPOINT), "test"));
         modelRequests.clear();
 
         // When a task runs
