@@ -8,6 +8,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.AgentDefinition;
@@ -54,6 +56,7 @@ import org.slf4j.LoggerFactory;
 class WorkerCredentialsTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String KEY =
             "sk-planted-" + UUID.randomUUID().toString().replace("-", "");
@@ -66,8 +69,8 @@ class WorkerCredentialsTest {
     @BeforeAll
     static void startStack() throws Exception {
         logs.start();
-        modelServer = ChatCompletionsServer.start(body ->
-                body.contains("\"role\":\"tool\"") ? ChatCompletionsServer.textReply("The note is written.") : """
+        modelServer = ChatCompletionsServer.start(
+                body -> answeredByTools(body) ? ChatCompletionsServer.textReply("The note is written.") : """
                         {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"test-model",
                          "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
                            {"id":"call_w","type":"function","function":{"name":"write_file",
@@ -167,6 +170,16 @@ class WorkerCredentialsTest {
         assertThat(byUrlResult.getStatus()).isEqualTo(ResultStatus.FAILED);
         assertThat(byUrlResult.getError()).contains("no request was sent").contains("model.options.baseUrl is refused");
         assertThat(modelServer.requests()).hasSize(requestsBefore);
+    }
+
+    /** True once the conversation's last message is a tool result: then the model answers in text. */
+    private static boolean answeredByTools(String body) {
+        try {
+            JsonNode messages = JSON.readTree(body).path("messages");
+            return messages.get(messages.size() - 1).path("role").asText().equals("tool");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ---- the scans ----
