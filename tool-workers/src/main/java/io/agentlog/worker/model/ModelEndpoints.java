@@ -87,8 +87,7 @@ public record ModelEndpoints(List<ModelEndpoint> all) {
                     + " {\"local\": {\"baseUrl\": \"http://127.0.0.1:8000/v1\", \"apiKeyEnv\": \"LOCAL_KEY\"}}");
         }
         List<ModelEndpoint> endpoints = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : root.properties()) {
             endpoints.add(endpoint(entry.getKey(), entry.getValue(), source, env));
         }
         return endpoints;
