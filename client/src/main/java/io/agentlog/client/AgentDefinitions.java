@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.agentlog.schemas.BuiltinTools;
+import io.agentlog.schemas.ModelSpecRules;
+import io.agentlog.schemas.Secrets;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.Limits;
@@ -45,9 +47,11 @@ import java.util.regex.Pattern;
  * model:                          # required
  *   provider: scripted            # 'scripted' (turns below, offline) or 'openai' (any OpenAI-compatible endpoint)
  *   name: gpt-4o-mini             # required for openai
+ *   endpoint: local-llm           # one of the worker's model endpoints (AGENTLOG_MODEL_ENDPOINTS); default: the
+ *                                 # provider's default endpoint. Never a URL: the worker owns URLs and API keys
  *   temperature: 0.2
  *   maxOutputTokens: 1024
- *   options: {baseUrl: "http://127.0.0.1:8000/v1"}
+ *   options: {reasoningEffort: low}   # no URLs, credentials or headers: those are refused
  * systemPrompt: You are ...
  * tools:
  *   - write_file                  # a built-in tool by name
@@ -64,6 +68,10 @@ import java.util.regex.Pattern;
  *       - {name: write_file, arguments: {path: a.txt, content: hi}}   # id defaults to call_&lt;turn&gt;_&lt;n&gt;
  *   - text: Done.
  * </pre>
+ *
+ * <p>A definition is readable by everyone who may read {@code agentlog.agents}, so one that looks like it carries a
+ * secret (an API key, a bearer token, a URL with a password, anywhere in it) is refused, and so is a model option that
+ * names a URL or a credential ({@link ModelSpecRules}).
  */
 public final class AgentDefinitions {
 
@@ -77,7 +85,7 @@ public final class AgentDefinitions {
     private static final Set<String> TOP_FIELDS =
             orderedSet("name", "version", "description", "model", "systemPrompt", "tools", "limits", "script");
     private static final Set<String> MODEL_FIELDS =
-            orderedSet("provider", "name", "temperature", "maxOutputTokens", "options");
+            orderedSet("provider", "name", "endpoint", "temperature", "maxOutputTokens", "options");
     private static final Set<String> TOOL_FIELDS =
             orderedSet("name", "description", "parameters", "pool", "semantics", "requiresApproval", "timeoutMs");
     private static final Set<String> LIMIT_FIELDS =
@@ -184,6 +192,7 @@ public final class AgentDefinitions {
             List<ToolSpec> tools = tools(root.get("tools"));
             Limits limits = limits(root.get("limits"));
             List<ScriptedTurn> script = script(root.get("script"), tools);
+            secrets(root, "");
             JsonNode scriptNode = root.path("script");
             if (SCRIPTED.equals(model.getProvider()) && (scriptNode.isMissingNode() || scriptNode.isNull())) {
                 problems.add("model.provider is 'scripted' but there is no script: add a 'script' list of turns "
@@ -231,6 +240,12 @@ public final class AgentDefinitions {
                 problems.add("model.name is missing: the 'openai' provider needs the model's name (e.g. gpt-4o-mini)");
             }
             model.setName(modelName.orElse(""));
+            String endpoint = optionalText(node, "endpoint", "model").orElse("");
+            if (SCRIPTED.equals(provider) && !endpoint.isEmpty()) {
+                problems.add("model.endpoint is only read by the 'openai' provider, but model.provider is 'scripted':"
+                        + " remove it");
+            }
+            model.setEndpoint(endpoint);
             JsonNode temperature = node.get("temperature");
             if (temperature != null && !temperature.isNull()) {
                 if (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2) {
@@ -240,8 +255,32 @@ public final class AgentDefinitions {
                 }
             }
             optionalInt(node, "maxOutputTokens", "model", 1, Integer.MAX_VALUE).ifPresent(model::setMaxOutputTokens);
-            model.setOptions(stringMap(node.get("options"), "model.options"));
+            Map<String, String> options = stringMap(node.get("options"), "model.options");
+            model.setOptions(options);
+            ModelSpecRules.problems(endpoint, options).forEach(problems::add);
             return model.build();
+        }
+
+        /** Every text in the definition that looks like a credential (model options are checked on their own). */
+        private void secrets(JsonNode node, String path) {
+            if (path.equals("model.options")) {
+                return;
+            }
+            if (node.isTextual()) {
+                if (Secrets.looksLikeSecret(node.asText())) {
+                    problems.add((path.isEmpty() ? "the definition" : path) + " looks like it carries a secret (an API"
+                            + " key, a bearer token or a URL with a password): everyone who may read agentlog.agents"
+                            + " can read a definition; remove it (model credentials belong to the worker's endpoints)");
+                }
+            } else if (node.isObject()) {
+                node.properties()
+                        .forEach(field -> secrets(
+                                field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey()));
+            } else if (node.isArray()) {
+                for (int i = 0; i < node.size(); i++) {
+                    secrets(node.get(i), path + "[" + i + "]");
+                }
+            }
         }
 
         private List<ToolSpec> tools(JsonNode node) {

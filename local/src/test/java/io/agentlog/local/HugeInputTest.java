@@ -9,6 +9,7 @@ import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.testkit.ChatCompletionsServer;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
 import java.time.Duration;
@@ -50,10 +51,10 @@ class HugeInputTest {
 
     @BeforeAll
     static void startStack() throws Exception {
-        stack = InProcessStack.start("huge", DEADLINE);
+        startModelServer();
+        stack = InProcessStack.start("huge", DEADLINE, InProcessStack.withModelEndpoint(modelServer, "test-key"));
         engine = stack.engine;
         client = stack.client;
-        startModelServer();
     }
 
     @AfterAll
@@ -127,13 +128,12 @@ class HugeInputTest {
         // Given an agent whose (OpenAI-compatible) model calls write_file with 1.2 MB of content: the worker accepts
         // results up to MAX_WORK_RECORD_BYTES, agentlog.events and the store changelogs take 1 MiB
         String name = "huge-model-" + UUID.randomUUID();
-        String baseUrl = modelServer.baseUrl();
         client.putAgent(AgentDefinitions.parse("""
                 name: %s
                 version: 1
-                model: {provider: openai, name: test-model, options: {baseUrl: "%s"}}
+                model: {provider: openai, name: test-model, endpoint: %s}
                 tools: [write_file]
-                """.formatted(name, baseUrl), "test"));
+                """.formatted(name, InProcessStack.MODEL_ENDPOINT), "test"));
 
         // When a session runs
         SessionResult result =

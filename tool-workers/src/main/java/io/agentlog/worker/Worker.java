@@ -1,7 +1,9 @@
 package io.agentlog.worker;
 
 import io.agentlog.schemas.Topics;
+import io.agentlog.worker.internal.KafkaResultLookup;
 import io.agentlog.worker.internal.Lane;
+import io.agentlog.worker.internal.RetryPolicy;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.internal.WorkExecutor;
 import io.agentlog.worker.model.ModelProviders;
@@ -41,6 +43,8 @@ public final class Worker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
+    /** How long a redelivered model call may spend looking for an earlier delivery's result before it calls. */
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final WorkerConfig config;
     private final ToolRegistry tools;
@@ -91,7 +95,13 @@ public final class Worker implements AutoCloseable {
         Producer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         WorkExecutor executor = new WorkExecutor(
-                config.workerId(), models, tools, config.maxDeliveries(), config.retryBackoff(), Clock.systemUTC());
+                config.workerId(),
+                models,
+                tools,
+                RetryPolicy.of(config),
+                new KafkaResultLookup(config.bootstrapServers(), config.workerId() + "-result-lookup", LOOKUP_TIMEOUT),
+                Clock.systemUTC(),
+                Thread::sleep);
         List<Lane> lanes = new ArrayList<>();
         CountDownLatch anyStopped = new CountDownLatch(1);
         try {
@@ -174,7 +184,16 @@ public final class Worker implements AutoCloseable {
         return lanes.stream().mapToLong(Lane::lostLocks).sum();
     }
 
-    /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did in time. */
+    /** Redelivered items acknowledged without running again: an earlier delivery's result was already committed. */
+    public long alreadyAnswered() {
+        return lanes.stream().mapToLong(Lane::alreadyAnswered).sum();
+    }
+
+    /** {@code DELAYED} results published: model calls waiting to try again, or redelivered. */
+    public long delayedReported() {
+        return lanes.stream().mapToLong(Lane::delayedReported).sum();
+    }
+
     /**
      * Serves until the JVM is asked to stop (SIGTERM/SIGINT: a clean close that finishes running items), or until a
      * pool stops on its own, which closes the worker. Returns the process exit code: 0 after a requested stop, 1
@@ -201,6 +220,7 @@ public final class Worker implements AutoCloseable {
         return 0;
     }
 
+    /** Waits until a consumer's loop ends (by {@link #close()} or on a fatal error); true if one did in time. */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return anyStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -4,9 +4,12 @@ import static java.util.stream.Collectors.toSet;
 
 import io.agentlog.schemas.Env;
 import io.agentlog.schemas.Topics;
+import io.agentlog.worker.model.Credential;
+import io.agentlog.worker.model.ModelEndpoint;
+import io.agentlog.worker.model.ModelEndpoints;
+import io.agentlog.worker.model.OpenAiModelProvider;
 import io.agentlog.worker.sandbox.SandboxLimits;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -27,9 +30,11 @@ import java.util.regex.Pattern;
  * @param workerId this process's id, written into every result ({@value #WORKER_ID})
  * @param httpAllowList hosts ({@code host}) or endpoints ({@code host:port}) that {@code http_fetch} may reach;
  *     empty means none ({@value #HTTP_ALLOW})
- * @param openAiBaseUrl default base URL of the OpenAI-compatible endpoint, e.g. {@code http://127.0.0.1:8000/v1};
- *     a model's {@code options.baseUrl} overrides it ({@value #OPENAI_BASE_URL})
- * @param openAiApiKey API key for that endpoint ({@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK})
+ * @param modelEndpoints where model calls go and with which key: the default {@code openai} endpoint
+ *     ({@value #OPENAI_BASE_URL}, default {@value ModelEndpoint#DEFAULT_OPENAI_BASE_URL}; key from
+ *     {@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK}) and the named endpoints of
+ *     {@value #MODEL_ENDPOINTS} or the file {@value #MODEL_ENDPOINTS_FILE} (see {@link ModelEndpoints}); agent
+ *     definitions choose one by name and never see a URL or a key
  * @param maxConcurrency work items run at once per pool ({@value #MAX_CONCURRENCY})
  * @param consumersPerPool share consumers per pool ({@value #CONSUMERS_PER_POOL}); each works on one batch of up to
  *     {@link #batchSize()} items at a time and takes new work only when its whole batch is done, so more consumers
@@ -37,9 +42,12 @@ import java.util.regex.Pattern;
  * @param maxDeliveries the share group's delivery limit ({@code share.delivery.count.limit}, broker default 5): a
  *     transiently failing item on its last delivery is answered with an error instead of released, so its session
  *     does not wait for a result that never comes ({@value #MAX_DELIVERIES})
- * @param retryBackoff wait before releasing a transiently failed item, doubled per delivery
- *     ({@value #RETRY_BACKOFF_MS})
- * @param modelTimeout time limit of one model call ({@value #MODEL_TIMEOUT_MS})
+ * @param retryBackoff the first wait after a transient failure, doubled per attempt up to 30 s: before a tool
+ *     call's item is released for redelivery, and between a model call's attempts when the endpoint sent no
+ *     {@code Retry-After} ({@value #RETRY_BACKOFF_MS})
+ * @param modelTimeout time limit of one model call attempt ({@value #MODEL_TIMEOUT_MS})
+ * @param modelMaxRetryWait the most a model call waits in all between its attempts (rate limits, transient failures)
+ *     within one delivery; past it the call is answered {@code ERROR} ({@value #MODEL_MAX_RETRY_WAIT_MS})
  * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
  * @param sandboxLimits limits of the {@code sandbox} pool's code execution ({@code AGENTLOG_SANDBOX_*}, see
  *     {@link SandboxLimits})
@@ -49,13 +57,13 @@ public record WorkerConfig(
         List<String> pools,
         String workerId,
         Set<String> httpAllowList,
-        Optional<String> openAiBaseUrl,
-        Optional<String> openAiApiKey,
+        ModelEndpoints modelEndpoints,
         int maxConcurrency,
         int consumersPerPool,
         int maxDeliveries,
         Duration retryBackoff,
         Duration modelTimeout,
+        Duration modelMaxRetryWait,
         Duration shutdownGrace,
         SandboxLimits sandboxLimits) {
 
@@ -66,11 +74,14 @@ public record WorkerConfig(
     public static final String OPENAI_BASE_URL = "AGENTLOG_OPENAI_BASE_URL";
     public static final String OPENAI_API_KEY = "AGENTLOG_OPENAI_API_KEY";
     public static final String OPENAI_API_KEY_FALLBACK = "OPENAI_API_KEY";
+    public static final String MODEL_ENDPOINTS = "AGENTLOG_MODEL_ENDPOINTS";
+    public static final String MODEL_ENDPOINTS_FILE = "AGENTLOG_MODEL_ENDPOINTS_FILE";
     public static final String MAX_CONCURRENCY = "AGENTLOG_MAX_CONCURRENCY";
     public static final String CONSUMERS_PER_POOL = "AGENTLOG_CONSUMERS_PER_POOL";
     public static final String MAX_DELIVERIES = "AGENTLOG_MAX_DELIVERIES";
     public static final String RETRY_BACKOFF_MS = "AGENTLOG_RETRY_BACKOFF_MS";
     public static final String MODEL_TIMEOUT_MS = "AGENTLOG_MODEL_TIMEOUT_MS";
+    public static final String MODEL_MAX_RETRY_WAIT_MS = "AGENTLOG_MODEL_MAX_RETRY_WAIT_MS";
     public static final String SHUTDOWN_GRACE_MS = "AGENTLOG_SHUTDOWN_GRACE_MS";
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -83,6 +94,12 @@ public record WorkerConfig(
     public static final int DEFAULT_MAX_DELIVERIES = 5;
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * Rate limits of hosted models commonly last seconds to a few minutes (a per-minute token budget); 15 minutes
+     * rides out a long one without holding a session for an hour.
+     */
+    public static final Duration DEFAULT_MODEL_MAX_RETRY_WAIT = Duration.ofMinutes(15);
+
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     private static final Pattern ALLOW_ENTRY =
@@ -98,8 +115,11 @@ public record WorkerConfig(
         workerId = requireText(workerId, WORKER_ID);
         httpAllowList = Set.copyOf(Objects.requireNonNull(httpAllowList, "httpAllowList"));
         httpAllowList.forEach(WorkerConfig::validAllowEntry);
-        Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl").ifPresent(WorkerConfig::validBaseUrl);
-        Objects.requireNonNull(openAiApiKey, "openAiApiKey");
+        Objects.requireNonNull(modelEndpoints, "modelEndpoints");
+        if (modelEndpoints.find(OpenAiModelProvider.NAME, "").isEmpty()) {
+            throw new IllegalArgumentException("the model endpoints " + modelEndpoints + " lack the default "
+                    + OpenAiModelProvider.NAME + " endpoint");
+        }
         requireAtLeast(maxConcurrency, 1, MAX_CONCURRENCY);
         requireAtLeast(consumersPerPool, 1, CONSUMERS_PER_POOL);
         if (consumersPerPool > maxConcurrency) {
@@ -112,6 +132,7 @@ public record WorkerConfig(
         if (modelTimeout.isZero()) {
             throw new IllegalArgumentException(MODEL_TIMEOUT_MS + " must be greater than 0, but was 0");
         }
+        requireNotNegative(modelMaxRetryWait, MODEL_MAX_RETRY_WAIT_MS);
         requireNotNegative(shutdownGrace, SHUTDOWN_GRACE_MS);
         Objects.requireNonNull(sandboxLimits, "sandboxLimits");
     }
@@ -134,7 +155,11 @@ public record WorkerConfig(
                         .collect(toSet()))
                 .ifPresent(builder::httpAllowList);
         builder.openAiBaseUrl(in.text(OPENAI_BASE_URL));
-        builder.openAiApiKey(in.text(OPENAI_API_KEY).or(() -> in.text(OPENAI_API_KEY_FALLBACK)));
+        builder.openAiCredential(in.text(OPENAI_API_KEY)
+                .map(key -> Credential.of(key, "environment variable " + OPENAI_API_KEY))
+                .or(() -> in.text(OPENAI_API_KEY_FALLBACK)
+                        .map(key -> Credential.of(key, "environment variable " + OPENAI_API_KEY_FALLBACK))));
+        builder.modelEndpoints(namedEndpoints(in, env));
         builder.maxConcurrency(in.integer(MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
         if (in.text(CONSUMERS_PER_POOL).isPresent()) {
             builder.consumersPerPool(in.integer(CONSUMERS_PER_POOL, DEFAULT_CONSUMERS_PER_POOL));
@@ -142,9 +167,34 @@ public record WorkerConfig(
         builder.maxDeliveries(in.integer(MAX_DELIVERIES, DEFAULT_MAX_DELIVERIES));
         builder.retryBackoff(in.millis(RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF));
         builder.modelTimeout(in.millis(MODEL_TIMEOUT_MS, DEFAULT_MODEL_TIMEOUT));
+        builder.modelMaxRetryWait(in.millis(MODEL_MAX_RETRY_WAIT_MS, DEFAULT_MODEL_MAX_RETRY_WAIT));
         builder.shutdownGrace(in.millis(SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
         builder.sandboxLimits(SandboxLimits.fromEnv(env));
         return builder.build();
+    }
+
+    /** The named endpoints of {@value #MODEL_ENDPOINTS} or of the file {@value #MODEL_ENDPOINTS_FILE}. */
+    private static List<ModelEndpoint> namedEndpoints(Env in, Map<String, String> env) {
+        Optional<String> inline = in.text(MODEL_ENDPOINTS);
+        Optional<String> file = in.text(MODEL_ENDPOINTS_FILE);
+        if (inline.isPresent() && file.isPresent()) {
+            throw new IllegalArgumentException("set " + MODEL_ENDPOINTS + " or " + MODEL_ENDPOINTS_FILE
+                    + ", not both (the file was '" + file.get() + "')");
+        }
+        if (inline.isPresent()) {
+            return ModelEndpoints.parse(inline.get(), MODEL_ENDPOINTS, env);
+        }
+        if (file.isPresent()) {
+            String text;
+            try {
+                text = java.nio.file.Files.readString(java.nio.file.Path.of(file.get()));
+            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException(
+                        MODEL_ENDPOINTS_FILE + " names '" + file.get() + "', which cannot be read: " + e.getMessage());
+            }
+            return ModelEndpoints.parse(text, MODEL_ENDPOINTS_FILE + " '" + file.get() + "'", env);
+        }
+        return List.of();
     }
 
     public static Builder builder() {
@@ -157,13 +207,17 @@ public record WorkerConfig(
                 .pools(pools)
                 .workerId(workerId)
                 .httpAllowList(httpAllowList)
-                .openAiBaseUrl(openAiBaseUrl)
-                .openAiApiKey(openAiApiKey)
+                .openAiBaseUrl(Optional.of(defaultOpenAi().baseUrl().toString()))
+                .openAiCredential(defaultOpenAi().apiKey())
+                .modelEndpoints(modelEndpoints.all().stream()
+                        .filter(e -> !e.name().isEmpty())
+                        .toList())
                 .maxConcurrency(maxConcurrency)
                 .consumersPerPool(consumersPerPool)
                 .maxDeliveries(maxDeliveries)
                 .retryBackoff(retryBackoff)
                 .modelTimeout(modelTimeout)
+                .modelMaxRetryWait(modelMaxRetryWait)
                 .shutdownGrace(shutdownGrace)
                 .sandboxLimits(sandboxLimits);
     }
@@ -175,12 +229,14 @@ public record WorkerConfig(
         private String workerId;
         private Set<String> httpAllowList = Set.of();
         private Optional<String> openAiBaseUrl = Optional.empty();
-        private Optional<String> openAiApiKey = Optional.empty();
+        private Optional<Credential> openAiApiKey = Optional.empty();
+        private List<ModelEndpoint> namedEndpoints = List.of();
         private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
         private Integer consumersPerPool;
         private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration modelTimeout = DEFAULT_MODEL_TIMEOUT;
+        private Duration modelMaxRetryWait = DEFAULT_MODEL_MAX_RETRY_WAIT;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private SandboxLimits sandboxLimits = SandboxLimits.defaults();
 
@@ -206,13 +262,26 @@ public record WorkerConfig(
             return this;
         }
 
+        /** The default {@code openai} endpoint's base URL (unset: {@value ModelEndpoint#DEFAULT_OPENAI_BASE_URL}). */
         public Builder openAiBaseUrl(Optional<String> value) {
             this.openAiBaseUrl = value;
             return this;
         }
 
+        /** The default {@code openai} endpoint's key, given by the code that embeds the worker. */
         public Builder openAiApiKey(Optional<String> value) {
+            return openAiCredential(value.map(key -> Credential.of(key, "the worker's configuration")));
+        }
+
+        /** The default {@code openai} endpoint's key, with where it came from. */
+        public Builder openAiCredential(Optional<Credential> value) {
             this.openAiApiKey = value;
+            return this;
+        }
+
+        /** Named endpoints, besides the default one. */
+        public Builder modelEndpoints(List<ModelEndpoint> value) {
+            this.namedEndpoints = List.copyOf(value);
             return this;
         }
 
@@ -242,6 +311,11 @@ public record WorkerConfig(
             return this;
         }
 
+        public Builder modelMaxRetryWait(Duration value) {
+            this.modelMaxRetryWait = value;
+            return this;
+        }
+
         public Builder shutdownGrace(Duration value) {
             this.shutdownGrace = value;
             return this;
@@ -258,16 +332,31 @@ public record WorkerConfig(
                     pools,
                     workerId == null ? defaultWorkerId() : workerId,
                     httpAllowList,
-                    openAiBaseUrl,
-                    openAiApiKey,
+                    endpoints(),
                     maxConcurrency,
                     consumersPerPool == null ? Math.min(DEFAULT_CONSUMERS_PER_POOL, maxConcurrency) : consumersPerPool,
                     maxDeliveries,
                     retryBackoff,
                     modelTimeout,
+                    modelMaxRetryWait,
                     shutdownGrace,
                     sandboxLimits);
         }
+
+        private ModelEndpoints endpoints() {
+            List<ModelEndpoint> all = new java.util.ArrayList<>();
+            all.add(ModelEndpoint.defaultOf(
+                    OpenAiModelProvider.NAME,
+                    ModelEndpoint.baseUrl(openAiBaseUrl.orElse(ModelEndpoint.DEFAULT_OPENAI_BASE_URL), OPENAI_BASE_URL),
+                    openAiApiKey));
+            all.addAll(namedEndpoints);
+            return new ModelEndpoints(all);
+        }
+    }
+
+    /** The default {@code openai} endpoint; every config has one. */
+    public ModelEndpoint defaultOpenAi() {
+        return modelEndpoints.find(OpenAiModelProvider.NAME, "").orElseThrow();
     }
 
     /** Items one consumer works on at once: {@code maxConcurrency / consumersPerPool}, rounded up. */
@@ -275,15 +364,15 @@ public record WorkerConfig(
         return (maxConcurrency + consumersPerPool - 1) / consumersPerPool;
     }
 
-    /** Never prints the API key. */
+    /** Never prints an API key. */
     @Override
     public String toString() {
         return "WorkerConfig[bootstrapServers=" + bootstrapServers + ", pools=" + pools + ", workerId=" + workerId
-                + ", httpAllowList=" + httpAllowList + ", openAiBaseUrl=" + openAiBaseUrl.orElse("(provider default)")
-                + ", openAiApiKey=" + (openAiApiKey.isPresent() ? "(set)" : "(unset)")
+                + ", httpAllowList=" + httpAllowList + ", modelEndpoints=" + modelEndpoints
                 + ", maxConcurrency=" + maxConcurrency + ", consumersPerPool=" + consumersPerPool
                 + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
+                + ", modelMaxRetryWait=" + modelMaxRetryWait
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + "]";
     }
 
@@ -335,22 +424,6 @@ public record WorkerConfig(
         if (port != null && (Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)) {
             throw new IllegalArgumentException(
                     HTTP_ALLOW + " entry '" + entry + "' has port " + port + ", which is not between 1 and 65535");
-        }
-    }
-
-    private static void validBaseUrl(String url) {
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    OPENAI_BASE_URL + " must be an http or https URL, but was '" + url + "'");
-        }
-        if (uri.getScheme() == null
-                || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
-                || uri.getHost() == null) {
-            throw new IllegalArgumentException(OPENAI_BASE_URL + " must be an http or https URL with a host, "
-                    + "e.g. http://127.0.0.1:8000/v1, but was '" + url + "'");
         }
     }
 }

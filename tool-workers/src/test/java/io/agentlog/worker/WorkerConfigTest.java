@@ -3,12 +3,16 @@ package io.agentlog.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agentlog.worker.model.ModelEndpoint;
 import io.agentlog.worker.sandbox.SandboxLimits;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WorkerConfigTest {
 
@@ -22,7 +26,10 @@ class WorkerConfigTest {
         assertThat(config.pools()).containsExactly("model", "tools", "sandbox");
         assertThat(config.workerId()).endsWith("-" + ProcessHandle.current().pid());
         assertThat(config.httpAllowList()).isEmpty();
-        assertThat(config.openAiBaseUrl()).isEmpty();
+        assertThat(config.defaultOpenAi().baseUrl()).hasToString("https://api.openai.com/v1");
+        assertThat(config.defaultOpenAi().apiKey()).isEmpty();
+        assertThat(config.modelEndpoints().names("openai")).isEmpty();
+        assertThat(config.modelMaxRetryWait()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.maxConcurrency()).isEqualTo(64);
         assertThat(config.consumersPerPool()).isEqualTo(16);
         assertThat(config.batchSize()).isEqualTo(4);
@@ -80,6 +87,7 @@ class WorkerConfigTest {
                 Map.entry("AGENTLOG_MAX_DELIVERIES", "3"),
                 Map.entry("AGENTLOG_RETRY_BACKOFF_MS", "250"),
                 Map.entry("AGENTLOG_MODEL_TIMEOUT_MS", "1000"),
+                Map.entry("AGENTLOG_MODEL_MAX_RETRY_WAIT_MS", "60000"),
                 Map.entry("AGENTLOG_SHUTDOWN_GRACE_MS", "0"));
 
         // When
@@ -90,14 +98,15 @@ class WorkerConfigTest {
         assertThat(config.pools()).containsExactly("model", "gpu-model");
         assertThat(config.workerId()).isEqualTo("w-1");
         assertThat(config.httpAllowList()).isEqualTo(Set.of("example.org", "127.0.0.1:8080"));
-        assertThat(config.openAiBaseUrl()).contains("http://127.0.0.1:8000/v1");
-        assertThat(config.openAiApiKey()).contains("sk-fallback");
+        assertThat(config.defaultOpenAi().baseUrl()).hasToString("http://127.0.0.1:8000/v1");
+        assertThat(config.defaultOpenAi().apiKey().orElseThrow().value()).isEqualTo("sk-fallback");
         assertThat(config.maxConcurrency()).isEqualTo(10);
         assertThat(config.consumersPerPool()).isEqualTo(4);
         assertThat(config.batchSize()).isEqualTo(3);
         assertThat(config.maxDeliveries()).isEqualTo(3);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(250));
         assertThat(config.modelTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.modelMaxRetryWait()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.shutdownGrace()).isZero();
     }
 
@@ -116,8 +125,10 @@ class WorkerConfigTest {
                 WorkerConfig.fromEnv(Map.of("AGENTLOG_OPENAI_API_KEY", "sk-secret-1", "OPENAI_API_KEY", "sk-secret-2"));
 
         // Then
-        assertThat(config.openAiApiKey()).isEqualTo(Optional.of("sk-secret-1"));
-        assertThat(config.toString()).doesNotContain("sk-secret").contains("openAiApiKey=(set)");
+        assertThat(config.defaultOpenAi().apiKey().orElseThrow().value()).isEqualTo("sk-secret-1");
+        assertThat(config.toString())
+                .doesNotContain("sk-secret")
+                .contains("(key from environment variable AGENTLOG_OPENAI_API_KEY)");
     }
 
     @Test
@@ -156,5 +167,78 @@ class WorkerConfigTest {
     void shouldRejectEmptyPoolListWhenPoolsAreOnlyCommas() {
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_POOLS", " , ,")))
                 .hasMessageContaining("AGENTLOG_POOLS must name at least one pool");
+    }
+
+    @Test
+    void shouldReadNamedEndpointsWithKeysFromTheEnvironmentOrAFileWhenTheyAreListed(@TempDir Path dir)
+            throws Exception {
+        // Given two endpoints: one keyed by an environment variable, one by a file; and the same list in a file
+        Path keyFile = dir.resolve("team.key");
+        Files.writeString(keyFile, "k-team\n");
+        String list = """
+                {"local": {"baseUrl": "http://127.0.0.1:8000/v1/", "apiKeyEnv": "LOCAL_LLM_KEY"},
+                 "team": {"provider": "openai", "baseUrl": "https://llm.team.example/v1", "apiKeyFile": "%s"},
+                 "open": {"baseUrl": "http://10.0.0.7:8080/v1"}}""".formatted(keyFile);
+        Path listFile = dir.resolve("endpoints.json");
+        Files.writeString(listFile, list);
+
+        // When
+        WorkerConfig inline =
+                WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_ENDPOINTS", list, "LOCAL_LLM_KEY", "k-local"));
+        WorkerConfig fromFile = WorkerConfig.fromEnv(
+                Map.of("AGENTLOG_MODEL_ENDPOINTS_FILE", listFile.toString(), "LOCAL_LLM_KEY", "k-local"));
+
+        // Then
+        for (WorkerConfig config : List.of(inline, fromFile)) {
+            assertThat(config.modelEndpoints().names("openai")).containsExactly("local", "open", "team");
+            ModelEndpoint local =
+                    config.modelEndpoints().find("openai", "local").orElseThrow();
+            assertThat(local.baseUrl()).hasToString("http://127.0.0.1:8000/v1");
+            assertThat(local.apiKey().orElseThrow().value()).isEqualTo("k-local");
+            assertThat(config.modelEndpoints()
+                            .find("openai", "team")
+                            .orElseThrow()
+                            .apiKey()
+                            .orElseThrow()
+                            .value())
+                    .isEqualTo("k-team");
+            assertThat(config.modelEndpoints()
+                            .find("openai", "open")
+                            .orElseThrow()
+                            .apiKey())
+                    .isEmpty();
+            assertThat(config.toString()).doesNotContain("k-local").doesNotContain("k-team");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnEndpointListThatCarriesAKeyOrIsIncompleteWithAClearMessage(@TempDir Path dir) {
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of(
+                        "AGENTLOG_MODEL_ENDPOINTS",
+                        "{\"x\": {\"baseUrl\": \"http://h/v1\", \"apiKey\": \"sk-inline\"}}")))
+                .hasMessage("AGENTLOG_MODEL_ENDPOINTS: endpoint 'x' has its key inline ('apiKey'): put the key in an"
+                        + " environment variable (apiKeyEnv) or a file (apiKeyFile) instead");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of(
+                        "AGENTLOG_MODEL_ENDPOINTS",
+                        "{\"x\": {\"baseUrl\": \"http://h/v1\", \"apiKeyEnv\": \"NOPE\"}}")))
+                .hasMessage("model endpoint 'x' takes its API key from environment variable NOPE, which is not set");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(
+                        Map.of("AGENTLOG_MODEL_ENDPOINTS", "{\"x\": {\"baseUrl\": \"https://u:pw@h/v1\"}}")))
+                .hasMessageContaining("must not carry user information")
+                .hasMessageNotContaining("pw@");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_ENDPOINTS", "{\"x\": {}}")))
+                .hasMessage("AGENTLOG_MODEL_ENDPOINTS: endpoint 'x' needs a baseUrl, e.g. http://127.0.0.1:8000/v1");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_ENDPOINTS", "[1]")))
+                .hasMessageStartingWith("AGENTLOG_MODEL_ENDPOINTS must be a JSON object of endpoint name to endpoint");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(
+                        Map.of("AGENTLOG_MODEL_ENDPOINTS", "{\"http://h/v1\": {\"baseUrl\": \"http://h/v1\"}}")))
+                .hasMessageContaining("model endpoint name 'http://h/v1' is invalid");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of(
+                        "AGENTLOG_MODEL_ENDPOINTS_FILE",
+                        dir.resolve("missing.json").toString())))
+                .hasMessageStartingWith("AGENTLOG_MODEL_ENDPOINTS_FILE names '")
+                .hasMessageContaining("cannot be read");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_MAX_RETRY_WAIT_MS", "-1")))
+                .hasMessage("AGENTLOG_MODEL_MAX_RETRY_WAIT_MS must not be negative, but was -1 ms");
     }
 }

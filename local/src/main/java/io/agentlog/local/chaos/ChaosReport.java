@@ -7,11 +7,15 @@ import java.util.OptionalLong;
 /**
  * What a chaos run found; {@link #broken()} names every guarantee it saw violated (empty = all held).
  *
- * @param repeatedModelCalls model calls executed again for a turn a worker had already run
- * @param modelCallsInFlightAtWorkerKills model calls running on a worker, or answered but possibly unacknowledged
- *     (no {@code ModelResponded} committed a second before), when it was killed: the bound on repeats
- * @param unexplainedRepeatedModelCalls repeats whose earlier run was not on a worker killed after it started: a
- *     committed turn requested again (guarantee 3 broken)
+ * @param modelCalls model call executions in the model ledger
+ * @param repeatedModelCalls executions beyond the first of their work item (each is one of the next three)
+ * @param repeatedCompletedModelCalls executions of a work item whose result from an earlier delivery was already
+ *     committed below the {@code agentlog.work.results} offset the execution checked (or that ran on a redelivery
+ *     without checking): a completed call paid twice (guarantee 3 broken; must be 0)
+ * @param modelCallsRerunAfterWorkerLoss re-executions whose earlier deliveries never committed a result: the calls in
+ *     flight on a killed worker
+ * @param modelCallsRerunWhileEarlierDeliveryRan re-executions that checked before an earlier delivery committed its
+ *     result: the earlier worker was still on the call when the item came back (it lost its lock)
  * @param modelTurnsRequestedTwice turns with two {@code ModelRequested} events in the journal
  * @param atMostOnceExtraExecutions ledger lines beyond the first per idempotency key (guarantee 4 broken)
  * @param outcomeUnknown at-most-once calls answered OUTCOME_UNKNOWN because their item was redelivered
@@ -29,8 +33,9 @@ public record ChaosReport(
         int sessionsWithoutOneEnd,
         int modelCalls,
         int repeatedModelCalls,
-        int modelCallsInFlightAtWorkerKills,
-        int unexplainedRepeatedModelCalls,
+        int repeatedCompletedModelCalls,
+        int modelCallsRerunAfterWorkerLoss,
+        int modelCallsRerunWhileEarlierDeliveryRan,
         int modelTurnsRequestedTwice,
         int atMostOnceExecutions,
         int atMostOnceExtraExecutions,
@@ -57,12 +62,9 @@ public record ChaosReport(
             broken.add("2: " + eventGaps + " event gap(s), " + duplicateEvents + " duplicate event(s), "
                     + sessionsWithoutOneEnd + " session(s) whose journal does not end exactly once");
         }
-        if (unexplainedRepeatedModelCalls > 0
-                || modelTurnsRequestedTwice > 0
-                || repeatedModelCalls > modelCallsInFlightAtWorkerKills) {
-            broken.add("3: " + repeatedModelCalls + " repeated model call(s) (bound "
-                    + modelCallsInFlightAtWorkerKills + "), " + unexplainedRepeatedModelCalls
-                    + " not explained by a worker kill, " + modelTurnsRequestedTwice + " turn(s) requested twice");
+        if (repeatedCompletedModelCalls > 0 || modelTurnsRequestedTwice > 0) {
+            broken.add("3: " + repeatedCompletedModelCalls + " completed model call(s) run again, "
+                    + modelTurnsRequestedTwice + " turn(s) requested twice");
         }
         if (atMostOnceExtraExecutions > 0) {
             broken.add("4: " + atMostOnceExtraExecutions + " at-most-once execution(s) beyond one per key");
@@ -95,8 +97,9 @@ public record ChaosReport(
         field(json, "sessionsWithoutOneEnd", sessionsWithoutOneEnd);
         field(json, "modelCalls", modelCalls);
         field(json, "repeatedModelCalls", repeatedModelCalls);
-        field(json, "modelCallsInFlightAtWorkerKills", modelCallsInFlightAtWorkerKills);
-        field(json, "unexplainedRepeatedModelCalls", unexplainedRepeatedModelCalls);
+        field(json, "repeatedCompletedModelCalls", repeatedCompletedModelCalls);
+        field(json, "modelCallsRerunAfterWorkerLoss", modelCallsRerunAfterWorkerLoss);
+        field(json, "modelCallsRerunWhileEarlierDeliveryRan", modelCallsRerunWhileEarlierDeliveryRan);
         field(json, "modelTurnsRequestedTwice", modelTurnsRequestedTwice);
         field(json, "atMostOnceExecutions", atMostOnceExecutions);
         field(json, "atMostOnceExtraExecutions", atMostOnceExtraExecutions);

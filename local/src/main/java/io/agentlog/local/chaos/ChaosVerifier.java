@@ -2,13 +2,13 @@ package io.agentlog.local.chaos;
 
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ModelRequested;
-import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,8 +28,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Checks a finished chaos run against the guarantees, from what a {@code read_committed} consumer reads on
- * {@code agentlog.results}, {@code agentlog.events} and {@code agentlog.dlq} and from the two ledgers the workers
- * wrote.
+ * {@code agentlog.results}, {@code agentlog.events}, {@code agentlog.work.results} and {@code agentlog.dlq} and from
+ * the two ledgers the workers wrote.
  *
  * <p>Recovery after a kill at time t: the sessions in progress at t (an event at or before t, their end after t) and,
  * of each, the first event after t; the kill's recovery time is the largest of those gaps, i.e. the time until every
@@ -38,16 +38,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class ChaosVerifier {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
-    /** A model call whose response was committed this long before its worker died was surely acknowledged. */
-    private static final long ACK_MARGIN_MS = 1000;
 
     private static final int MAX_FAILURES_SHOWN = 5;
 
     private ChaosVerifier() {}
 
     private record Event(long seq, long timestamp, Object payload) {}
-
-    private record ModelRun(String sessionId, int turn, long pid, long startMs) {}
 
     /**
      * @param submitted the sessions of the run
@@ -109,7 +105,6 @@ final class ChaosVerifier {
         int withoutOneEnd = 0;
         int requestedTwice = 0;
         int outcomeUnknown = 0;
-        Map<String, Long> respondedAt = new HashMap<>(); // "sessionId turn" -> first ModelResponded timestamp
         for (String id : submitted) {
             List<Event> journal = events.getOrDefault(id, List.of());
             Set<Long> seqs = new HashSet<>();
@@ -124,8 +119,6 @@ final class ChaosVerifier {
                 switch (e.payload()) {
                     case SessionEnded ignored -> ends++;
                     case ModelRequested requested -> requests.merge(requested.getTurn(), 1, Integer::sum);
-                    case ModelResponded responded ->
-                        respondedAt.putIfAbsent(id + " " + responded.getTurn(), e.timestamp());
                     case ToolCompleted completedTool
                     when completedTool.getOutcome() == WorkOutcome.OUTCOME_UNKNOWN -> outcomeUnknown++;
                     default -> {}
@@ -139,47 +132,12 @@ final class ChaosVerifier {
                     (int) requests.values().stream().filter(n -> n > 1).count();
         }
 
-        // model calls
-        List<ModelRun> runs =
-                readLines(modelLedger).stream().map(ChaosVerifier::modelRun).toList();
-        Map<String, List<ModelRun>> runsByTurn = runs.stream()
-                .collect(Collectors.groupingBy(r -> r.sessionId() + " " + r.turn(), TreeMap::new, Collectors.toList()));
-        Map<Long, Long> workerKilledAt = new HashMap<>();
-        for (KillRecord kill : kills) {
-            if (kill.worker()) {
-                workerKilledAt.put(kill.pid(), kill.atMs());
-            }
-        }
-        int repeated = 0;
-        int unexplained = 0;
-        for (List<ModelRun> ofTurn : runsByTurn.values()) {
-            List<ModelRun> sorted = ofTurn.stream()
-                    .sorted(Comparator.comparingLong(ModelRun::startMs))
-                    .toList();
-            for (int i = 1; i < sorted.size(); i++) {
-                repeated++;
-                boolean explained = false;
-                for (int j = 0; j < i; j++) {
-                    Long killedAt = workerKilledAt.get(sorted.get(j).pid());
-                    if (killedAt != null && sorted.get(j).startMs() <= killedAt) {
-                        explained = true;
-                    }
-                }
-                if (!explained) {
-                    unexplained++;
-                }
-            }
-        }
-        int inFlight = 0;
-        for (ModelRun run : runs) {
-            Long killedAt = workerKilledAt.get(run.pid());
-            if (killedAt != null && run.startMs() <= killedAt) {
-                Long responded = respondedAt.get(run.sessionId() + " " + run.turn());
-                if (responded == null || responded > killedAt - ACK_MARGIN_MS) {
-                    inFlight++;
-                }
-            }
-        }
+        // model calls: each execution in the ledger against the results committed on agentlog.work.results
+        ModelCallCounts modelCalls = modelCalls(
+                readLines(modelLedger).stream()
+                        .map(LedgerModelProvider.Line::parse)
+                        .toList(),
+                committedResults(bootstrap));
 
         // the side-effect ledger
         Map<String, Long> keys =
@@ -216,10 +174,11 @@ final class ChaosVerifier {
                 gaps,
                 duplicateEvents,
                 withoutOneEnd,
-                runs.size(),
-                repeated,
-                inFlight,
-                unexplained,
+                modelCalls.executions(),
+                modelCalls.repeated(),
+                modelCalls.repeatedCompleted(),
+                modelCalls.rerunAfterWorkerLoss(),
+                modelCalls.rerunWhileEarlierRan(),
                 requestedTwice,
                 ledgerLines,
                 extra,
@@ -264,12 +223,72 @@ final class ChaosVerifier {
         return kill.withRecovery(worst < 0 ? OptionalLong.empty() : OptionalLong.of(worst), inProgress, slowest);
     }
 
-    private static ModelRun modelRun(String line) {
-        String[] parts = line.split(" ");
-        if (parts.length != 4) {
-            throw new IllegalStateException("malformed model ledger line '" + line + "': expected 4 fields");
+    /** A committed result of a work item: where it is on agentlog.work.results and which delivery wrote it. */
+    record CommittedResult(int partition, long offset, int deliveryCount) {}
+
+    record ModelCallCounts(
+            int executions, int repeated, int repeatedCompleted, int rerunAfterWorkerLoss, int rerunWhileEarlierRan) {}
+
+    /** Every answer (not DELAYED) on agentlog.work.results, by {@code sessionId workId}. */
+    private static Map<String, List<CommittedResult>> committedResults(String bootstrap) {
+        Map<String, List<CommittedResult>> committed = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record :
+                TopicReader.readAll(bootstrap, Topics.WORK_RESULTS.name(), READ_TIMEOUT)) {
+            WorkResult result = TopicReader.decode(Topics.WORK_RESULTS, record);
+            if (result.getOutcome() != WorkOutcome.DELAYED) {
+                committed
+                        .computeIfAbsent(result.getSessionId() + " " + result.getWorkId(), k -> new ArrayList<>())
+                        .add(new CommittedResult(record.partition(), record.offset(), result.getDeliveryCount()));
+            }
         }
-        return new ModelRun(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]), Long.parseLong(parts[3]));
+        return committed;
+    }
+
+    /**
+     * Classifies every execution of a model call beyond the first of its work item, from offsets rather than times:
+     *
+     * <ul>
+     *   <li>repeated completed: a result of an earlier delivery was committed below the end offset this execution's
+     *       lookup read to (or it ran on a redelivery without a lookup): a completed call paid twice;
+     *   <li>rerun after worker loss: no earlier delivery of the item ever committed a result (its worker died mid-call);
+     *   <li>rerun while the earlier ran: an earlier delivery's result was committed, but only at or after the end this
+     *       execution checked (the earlier worker still ran the call when the item came back).
+     * </ul>
+     */
+    static ModelCallCounts modelCalls(
+            List<LedgerModelProvider.Line> lines, Map<String, List<CommittedResult>> committed) {
+        Map<String, List<LedgerModelProvider.Line>> byWork = lines.stream()
+                .collect(Collectors.groupingBy(
+                        l -> l.sessionId() + " " + l.workId(), TreeMap::new, Collectors.toList()));
+        int repeated = 0;
+        int repeatedCompleted = 0;
+        int rerunAfterLoss = 0;
+        int rerunWhileEarlierRan = 0;
+        for (Map.Entry<String, List<LedgerModelProvider.Line>> work : byWork.entrySet()) {
+            List<LedgerModelProvider.Line> runs = work.getValue().stream()
+                    .sorted(Comparator.comparingInt(LedgerModelProvider.Line::deliveryCount)
+                            .thenComparingLong(LedgerModelProvider.Line::startMs))
+                    .toList();
+            List<CommittedResult> results = committed.getOrDefault(work.getKey(), List.of());
+            for (LedgerModelProvider.Line run : runs.subList(1, runs.size())) {
+                repeated++;
+                List<CommittedResult> earlier = results.stream()
+                        .filter(r -> r.deliveryCount() < run.deliveryCount())
+                        .toList();
+                if (earlier.isEmpty()) {
+                    rerunAfterLoss++;
+                } else if (run.checked().isEmpty()
+                        || earlier.stream()
+                                .anyMatch(r -> r.partition()
+                                                == run.checked().get().partition()
+                                        && r.offset() < run.checked().get().endOffset())) {
+                    repeatedCompleted++;
+                } else {
+                    rerunWhileEarlierRan++;
+                }
+            }
+        }
+        return new ModelCallCounts(lines.size(), repeated, repeatedCompleted, rerunAfterLoss, rerunWhileEarlierRan);
     }
 
     private static List<String> readLines(Path file) {

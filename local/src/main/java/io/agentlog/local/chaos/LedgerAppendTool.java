@@ -3,8 +3,8 @@ package io.agentlog.local.chaos;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.tool.Tool;
-import io.agentlog.worker.tool.ToolContext;
 import io.agentlog.worker.tool.ToolOutputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ final class LedgerAppendTool implements Tool {
     }
 
     @Override
-    public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+    public ToolOutput run(ToolInvocation invocation, WorkContext context) {
         try {
             Thread.sleep(ThreadLocalRandom.current().nextInt(MAX_DELAY_MS + 1));
         } catch (InterruptedException e) {

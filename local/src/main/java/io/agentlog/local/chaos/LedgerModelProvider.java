@@ -1,9 +1,8 @@
 package io.agentlog.local.chaos;
 
-import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
-import io.agentlog.schemas.avro.Role;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelResult;
 import java.io.IOException;
@@ -14,16 +13,21 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Wraps the scripted model and records every call it executes as one ledger line
- * {@code <sessionId> <turn> <workerPid> <startEpochMs>}, before the call runs, so a call that a SIGKILL cuts short is
- * still counted. A {@code ModelCall} carries no session id: the chaos agent's task input is the session id, and it is
- * the conversation's first user message. The call then takes a random {@value #MIN_DELAY_MS}-{@value #MAX_DELAY_MS}
- * ms, like a (very fast) real model, so kills land while calls run.
+ * Wraps the scripted model and records every call it executes as one ledger line, before the call runs (so a call
+ * that a SIGKILL cuts short is still counted):
+ *
+ * <pre>{@code <sessionId> <workId> <turn> <deliveryCount> <workerPid> <startEpochMs> <checked>}</pre>
+ *
+ * where {@code checked} is {@code -} on a first delivery, else {@code <partition>:<endOffset>}: how far the worker read
+ * {@code agentlog.work.results} looking for a result of an earlier delivery (and found none), or {@code -} if it could
+ * not look. {@link ChaosVerifier} compares it with the results actually committed. The call then takes a random
+ * {@value #MIN_DELAY_MS}-{@value #MAX_DELAY_MS} ms, like a (very fast) real model, so kills land while calls run.
  */
 final class LedgerModelProvider implements ModelProvider {
 
     static final int MIN_DELAY_MS = 20;
     static final int MAX_DELAY_MS = 150;
+    static final String UNCHECKED = "-";
 
     private final ModelProvider delegate;
     private final Path ledger;
@@ -34,23 +38,62 @@ final class LedgerModelProvider implements ModelProvider {
         this.ledger = ledger;
     }
 
+    /** One line of the ledger. */
+    record Line(
+            String sessionId,
+            String workId,
+            int turn,
+            int deliveryCount,
+            long pid,
+            long startMs,
+            java.util.Optional<WorkContext.ResultCheck> checked) {
+
+        String format() {
+            return sessionId + " " + workId + " " + turn + " " + deliveryCount + " " + pid + " " + startMs + " "
+                    + checked.map(c -> c.partition() + ":" + c.endOffset()).orElse(UNCHECKED);
+        }
+
+        static Line parse(String text) {
+            String[] parts = text.split(" ");
+            if (parts.length != 7) {
+                throw new IllegalStateException("malformed model ledger line '" + text + "': expected 7 fields");
+            }
+            java.util.Optional<WorkContext.ResultCheck> checked = java.util.Optional.empty();
+            if (!parts[6].equals(UNCHECKED)) {
+                String[] at = parts[6].split(":");
+                checked = java.util.Optional.of(
+                        new WorkContext.ResultCheck(Integer.parseInt(at[0]), Long.parseLong(at[1])));
+            }
+            return new Line(
+                    parts[0],
+                    parts[1],
+                    Integer.parseInt(parts[2]),
+                    Integer.parseInt(parts[3]),
+                    Long.parseLong(parts[4]),
+                    Long.parseLong(parts[5]),
+                    checked);
+        }
+    }
+
     @Override
     public String name() {
         return delegate.name();
     }
 
     @Override
-    public ModelResult complete(ModelCall call) {
-        String sessionId = call.getMessages().stream()
-                .filter(m -> m.getRole() == Role.USER)
-                .map(Message::getContent)
-                .findFirst()
-                .orElse("?");
-        String line = sessionId.strip() + " " + call.getTurn() + " " + pid + " " + System.currentTimeMillis() + "\n";
+    public ModelResult complete(ModelCall call, WorkContext context) {
+        Line line = new Line(
+                context.sessionId(),
+                context.workId(),
+                call.getTurn(),
+                context.deliveryCount(),
+                pid,
+                System.currentTimeMillis(),
+                context.resultCheck());
         try {
             Files.write(
                     ledger,
-                    line.getBytes(StandardCharsets.UTF_8),
+                    (line.format() + "\n").getBytes(StandardCharsets.UTF_8),
                     StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
@@ -62,6 +105,6 @@ final class LedgerModelProvider implements ModelProvider {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return delegate.complete(call);
+        return delegate.complete(call, context);
     }
 }

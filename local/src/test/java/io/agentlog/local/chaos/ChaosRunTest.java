@@ -47,8 +47,10 @@ class ChaosRunTest {
         assertThat(report.duplicateResults()).isZero();
         assertThat(report.eventGaps()).isZero();
         assertThat(report.duplicateEvents()).isZero();
-        assertThat(report.unexplainedRepeatedModelCalls()).isZero();
-        assertThat(report.repeatedModelCalls()).isLessThanOrEqualTo(report.modelCallsInFlightAtWorkerKills());
+        assertThat(report.repeatedCompletedModelCalls()).isZero();
+        assertThat(report.modelTurnsRequestedTwice()).isZero();
+        assertThat(report.repeatedModelCalls())
+                .isEqualTo(report.modelCallsRerunAfterWorkerLoss() + report.modelCallsRerunWhileEarlierDeliveryRan());
         assertThat(report.atMostOnceExtraExecutions()).isZero();
         // every ledger_append either ran once or was answered OUTCOME_UNKNOWN (41 sessions incl. the warm-up)
         assertThat(report.atMostOnceExecutions() + report.outcomeUnknown())

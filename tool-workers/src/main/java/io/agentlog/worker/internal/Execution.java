@@ -8,6 +8,12 @@ public sealed interface Execution {
     /** Produce this result, then acknowledge the delivery ({@code ACCEPT}). */
     record Answer(WorkResult result) implements Execution {}
 
+    /**
+     * An earlier delivery's result is already committed (its worker stopped before acknowledging): acknowledge
+     * ({@code ACCEPT}) without running anything or producing another result.
+     */
+    record AlreadyAnswered(String reason) implements Execution {}
+
     /** A transient failure: release the delivery after {@code backoffMs} so it is delivered again. */
     record Retry(String reason, long backoffMs) implements Execution {}
 

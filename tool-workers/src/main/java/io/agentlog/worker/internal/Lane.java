@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,7 @@ public final class Lane implements Runnable {
     static final Duration RENEWAL_POLL_TIMEOUT = Duration.ofMillis(200);
 
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration PROGRESS_TIMEOUT = Duration.ofSeconds(10);
     static final long DEFAULT_LOCK_MS = 30_000;
     /**
      * The results producer's {@code max.request.size} and the results topic allow {@link Topics#MAX_WORK_RECORD_BYTES}
@@ -85,6 +87,8 @@ public final class Lane implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong lostLocks = new AtomicLong();
+    private final AtomicLong alreadyAnswered = new AtomicLong();
+    private final AtomicLong delayedReported = new AtomicLong();
 
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
@@ -174,6 +178,16 @@ public final class Lane implements Runnable {
      */
     public long lostLocks() {
         return lostLocks.get();
+    }
+
+    /** Redelivered items acknowledged without running because an earlier delivery's result was committed. */
+    public long alreadyAnswered() {
+        return alreadyAnswered.get();
+    }
+
+    /** {@code DELAYED} results published (a model call waiting to try again, or redelivered). */
+    public long delayedReported() {
+        return delayedReported.get();
     }
 
     public boolean isRunning() {
@@ -448,8 +462,12 @@ public final class Lane implements Runnable {
         }
         MDC.put("sessionId", request.getSessionId());
         MDC.put("workId", request.getWorkId());
-        switch (executor.execute(request, pool, deliveryCount)) {
+        switch (executor.execute(request, pool, deliveryCount, this::reportProgress)) {
             case Execution.Answer answer -> publish(id, answer.result());
+            case Execution.AlreadyAnswered already -> {
+                alreadyAnswered.incrementAndGet();
+                complete(id, AcknowledgeType.ACCEPT);
+            }
             case Execution.Reject reject -> reject(id, record, reject);
             case Execution.Retry retry -> {
                 log.info(
@@ -465,6 +483,28 @@ public final class Lane implements Runnable {
                 }
                 complete(id, AcknowledgeType.RELEASE);
             }
+        }
+    }
+
+    /**
+     * Publishes a {@code DELAYED} result (the item is still being worked on) and waits until the broker has it, so the
+     * engine learns of the delay before the worker waits. A failure is logged: the work goes on, and its result is
+     * still its answer.
+     */
+    private void reportProgress(WorkResult delayed) {
+        byte[] key = delayed.getSessionId().getBytes(StandardCharsets.UTF_8);
+        try {
+            producer.send(new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(delayed)))
+                    .get(PROGRESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            delayedReported.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            log.warn(
+                    "Cannot tell session {} that work {} is delayed: {}",
+                    delayed.getSessionId(),
+                    delayed.getWorkId(),
+                    e.toString());
         }
     }
 

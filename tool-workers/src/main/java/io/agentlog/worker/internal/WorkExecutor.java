@@ -1,95 +1,156 @@
 package io.agentlog.worker.internal;
 
+import io.agentlog.schemas.ModelSpecRules;
+import io.agentlog.schemas.Secrets;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.model.ModelResult;
 import io.agentlog.worker.tool.Tool;
-import io.agentlog.worker.tool.ToolContext;
 import io.agentlog.worker.tool.ToolRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one delivery of a work item and decides its answer: a model call goes to the provider its spec names, a tool
- * call to the tool of that name. Success is {@code OK}; a {@link RetryableWorkException} becomes a
- * {@link Execution.Retry}; anything else is outcome {@code ERROR} with a message saying what failed. An at-most-once
- * tool whose item is delivered again is not run: the answer is {@code OUTCOME_UNKNOWN}.
+ * call to the tool of that name. Success is {@code OK}; anything terminal is outcome {@code ERROR} with a message
+ * saying what failed (credentials redacted, see {@link Secrets}). An at-most-once tool whose item is delivered again is
+ * not run: the answer is {@code OUTCOME_UNKNOWN}.
  *
- * <p>Poison items: the last delivery the group allows ({@code maxDeliveries}) is never run. It only comes after
- * earlier deliveries crashed their worker, lost their lock or failed transiently every time, and the broker would
- * archive the record after it without anyone answering, leaving the session waiting. So it is a
- * {@link Execution.Reject}: an {@code ERROR} result the session sees, and the record to the DLQ with the reason. A
- * transient failure on the delivery before the last gives up the same way, with the failure as the reason.
+ * <p>Model calls. A spec that names a URL or a credential is refused before anything is sent
+ * ({@link ModelSpecRules}). A transient failure (HTTP 429, 5xx, I/O) is tried again within the same delivery, after the
+ * endpoint's {@code Retry-After} or a growing backoff ({@link RetryPolicy}), until the waits would pass the worker's
+ * maximum retry wait; then the answer is {@code ERROR}. Before each wait, and before calling on a redelivery, the
+ * session is told with a {@code DELAYED} result carrying a {@link WorkProgress} (when the worker expects to answer),
+ * so the engine moves its deadline instead of failing a call that is still under way. On a redelivery the worker first
+ * looks for a result an earlier delivery committed ({@link ResultLookup}); if there is one the item is acknowledged
+ * without calling the model again.
+ *
+ * <p>Tool calls. A {@link RetryableWorkException} becomes an {@link Execution.Retry}: the item is released after a
+ * backoff and delivered again.
+ *
+ * <p>Poison items: the last delivery the group allows is never run. It only comes after earlier deliveries crashed
+ * their worker, lost their lock or failed transiently every time, and the broker would archive the record after it
+ * without anyone answering, leaving the session waiting. So it is a {@link Execution.Reject}: an {@code ERROR} result
+ * the session sees, and the record to the DLQ with the reason. A transient tool failure on the delivery before the
+ * last gives up the same way, with the failure as the reason.
  *
  * <p>Thread-safe and blocking: it runs on the item's virtual thread.
  */
 public final class WorkExecutor {
 
-    private static final Logger log = LoggerFactory.getLogger(WorkExecutor.class);
+    /** Where {@code DELAYED} results go: the lane publishes them to {@code agentlog.work.results}. */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = delayed -> {};
 
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+        void report(WorkResult delayed);
+    }
+
+    /** Waits between a model call's attempts; {@code Thread::sleep} but for tests. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(WorkExecutor.class);
 
     private final String workerId;
     private final ModelProviders models;
     private final ToolRegistry tools;
-    private final int maxDeliveries;
-    private final Duration retryBackoff;
+    private final RetryPolicy policy;
+    private final ResultLookup results;
     private final Clock clock;
+    private final Sleeper sleeper;
 
     public WorkExecutor(
             String workerId,
             ModelProviders models,
             ToolRegistry tools,
-            int maxDeliveries,
-            Duration retryBackoff,
-            Clock clock) {
+            RetryPolicy policy,
+            ResultLookup results,
+            Clock clock,
+            Sleeper sleeper) {
         this.workerId = workerId;
         this.models = models;
         this.tools = tools;
-        this.maxDeliveries = maxDeliveries;
-        this.retryBackoff = retryBackoff;
+        this.policy = policy;
+        this.results = results;
         this.clock = clock;
+        this.sleeper = sleeper;
     }
 
-    public Execution execute(WorkRequest request, String pool, int deliveryCount) {
+    public Execution execute(WorkRequest request, String pool, int deliveryCount, Progress progress) {
         long startNanos = System.nanoTime();
-        if (deliveryCount > 1 && deliveryCount >= maxDeliveries) {
+        Optional<WorkContext.ResultCheck> check = Optional.empty();
+        if (request.getRequest() instanceof ModelCall && deliveryCount > 1) {
+            Optional<ResultLookup.Lookup> lookup = lookUpEarlierResult(request, deliveryCount);
+            if (lookup.isPresent() && lookup.get().committed().isPresent()) {
+                WorkResult earlier = lookup.get().committed().get();
+                String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
+                        + " was answered (" + earlier.getOutcome() + ") by delivery " + earlier.getDeliveryCount()
+                        + " on worker " + earlier.getWorkerId() + ", which stopped before acknowledging it; not calling"
+                        + " the model again";
+                log.info("Delivery {}: {}", deliveryCount, reason);
+                return new Execution.AlreadyAnswered(reason);
+            }
+            check = lookup.map(ResultLookup.Lookup::checked);
+        }
+        if (policy.isLastDelivery(deliveryCount)) {
             String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
-                    + " reached delivery " + deliveryCount + " of at most " + maxDeliveries + " without an answer:"
+                    + " reached delivery " + deliveryCount + " of at most " + policy.maxDeliveries()
+                    + " without an answer:"
                     + " earlier deliveries crashed or lost their worker, or kept failing, so it is not run again";
             log.warn("Rejecting poison work item {} to the DLQ: {}", request.getWorkId(), reason);
             return new Execution.Reject(result(request, Attempt.error(reason), deliveryCount, startNanos), reason);
         }
         Attempt attempt = switch (request.getRequest()) {
-            case ModelCall call -> callModel(call);
+            case ModelCall call -> callModel(request, call, deliveryCount, check, progress, startNanos);
             case ToolInvocation invocation -> runTool(request, invocation, pool, deliveryCount);
             default ->
                 Attempt.error("work item " + request.getWorkId() + " carries an unknown request type "
                         + request.getRequest().getClass().getName());
         };
         if (attempt.retry().isPresent()) {
-            if (deliveryCount + 1 < maxDeliveries) {
-                return new Execution.Retry(attempt.retry().get(), backoffMs(deliveryCount));
+            if (policy.mayRelease(deliveryCount)) {
+                return new Execution.Retry(
+                        attempt.retry().get(), policy.backoff(deliveryCount).toMillis());
             }
-            String reason = attempt.retry().get() + " (gave up: this was delivery " + deliveryCount + " of at most "
-                    + maxDeliveries + ", and the last is not run)";
+            String reason = Secrets.redact(attempt.retry().get() + " (gave up: this was delivery " + deliveryCount
+                    + " of at most " + policy.maxDeliveries() + ", and the last is not run)");
             return new Execution.Reject(result(request, Attempt.error(reason), deliveryCount, startNanos), reason);
         }
         return new Execution.Answer(result(request, attempt, deliveryCount, startNanos));
+    }
+
+    private Optional<ResultLookup.Lookup> lookUpEarlierResult(WorkRequest request, int deliveryCount) {
+        try {
+            return Optional.of(results.find(request));
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Delivery {} of model call {}: cannot check for a result of an earlier delivery ({}); calling the"
+                            + " model",
+                    deliveryCount,
+                    request.getWorkId(),
+                    e.toString());
+            return Optional.empty();
+        }
     }
 
     private WorkResult result(WorkRequest request, Attempt attempt, int deliveryCount, long startNanos) {
@@ -99,7 +160,7 @@ public final class WorkExecutor {
                 .setSessionId(request.getSessionId())
                 .setOutcome(attempt.outcome())
                 .setResult(attempt.result())
-                .setError(attempt.error())
+                .setError(attempt.error() == null ? null : Secrets.redact(attempt.error()))
                 .setUsage(attempt.usage())
                 .setWorkerId(workerId)
                 .setDeliveryCount(deliveryCount)
@@ -113,29 +174,110 @@ public final class WorkExecutor {
         return WorkResult.newBuilder(failed)
                 .setOutcome(WorkOutcome.ERROR)
                 .setResult(null)
-                .setError(error)
+                .setError(Secrets.redact(error))
                 .build();
     }
 
-    private Attempt callModel(ModelCall call) {
+    /** A {@code DELAYED} result: the worker is still on the item and expects to answer by {@code expectedBy}. */
+    private WorkResult delayed(
+            WorkRequest request, int deliveryCount, String reason, int nextAttempt, Instant retryAt, long startNanos) {
+        WorkProgress progress = WorkProgress.newBuilder()
+                .setReason(Secrets.redact(reason))
+                .setAttempt(nextAttempt)
+                .setRetryAt(retryAt)
+                .setExpectedBy(retryAt.plus(policy.modelAttemptTimeout()))
+                .build();
+        return result(
+                request,
+                new Attempt(WorkOutcome.DELAYED, progress, null, zeroUsage(), Optional.empty()),
+                deliveryCount,
+                startNanos);
+    }
+
+    private Attempt callModel(
+            WorkRequest request,
+            ModelCall call,
+            int deliveryCount,
+            Optional<WorkContext.ResultCheck> check,
+            Progress progress,
+            long startNanos) {
         String providerName = call.getModel().getProvider();
         Optional<ModelProvider> provider = models.find(providerName);
         if (provider.isEmpty()) {
             return Attempt.error("unknown model provider '" + providerName + "'; this worker has " + models.names());
         }
-        try {
-            ModelResult result = provider.get().complete(call);
-            return new Attempt(WorkOutcome.OK, result.reply(), null, result.usage(), Optional.empty());
-        } catch (RetryableWorkException e) {
-            log.info("Model call failed transiently: {}", e.getMessage());
-            return Attempt.retry(e.getMessage());
-        } catch (TerminalWorkException e) {
-            log.info("Model call failed: {}", e.getMessage());
-            return Attempt.error(e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("Model provider '{}' failed unexpectedly", providerName, e);
-            return Attempt.error("model provider '" + providerName + "' failed: " + e);
+        List<String> refused = ModelSpecRules.problems(call.getModel());
+        if (!refused.isEmpty()) {
+            log.info("Refusing model call {}: {}", request.getWorkId(), refused);
+            return Attempt.error(
+                    "the agent definition's model was refused and no request was sent: " + String.join("; ", refused));
         }
+        if (deliveryCount > 1) {
+            progress.report(delayed(
+                    request,
+                    deliveryCount,
+                    "delivery " + deliveryCount + ": an earlier delivery ended without an answer (its worker stopped"
+                            + " or lost the item), and no result of it was committed; calling the model again",
+                    1,
+                    clock.instant(),
+                    startNanos));
+        }
+        Duration waited = Duration.ZERO;
+        for (int attempt = 1; ; attempt++) {
+            WorkContext context = new WorkContext(
+                    request.getSessionId(),
+                    request.getWorkId(),
+                    request.getSessionId() + "/" + request.getWorkId(),
+                    clock.instant().plus(policy.modelAttemptTimeout()),
+                    workerId,
+                    deliveryCount,
+                    check);
+            try {
+                ModelResult result = provider.get().complete(call, context);
+                return new Attempt(WorkOutcome.OK, result.reply(), null, result.usage(), Optional.empty());
+            } catch (RetryableWorkException e) {
+                Duration wait = policy.modelWait(attempt, e.retryAfter());
+                String after = e.retryAfter()
+                        .map(d -> "Retry-After " + seconds(d) + (d.equals(wait) ? "" : ", waiting " + seconds(wait)))
+                        .orElse("backing off " + seconds(wait));
+                if (waited.plus(wait).compareTo(policy.modelMaxRetryWait()) > 0) {
+                    log.info(
+                            "Model call {} gives up after {} attempt(s): {}",
+                            request.getWorkId(),
+                            attempt,
+                            e.getMessage());
+                    return Attempt.error(e.getMessage() + " (" + after + "; gave up after " + attempt + " attempt(s):"
+                            + " waiting " + seconds(wait) + " more would pass the worker's maximum retry wait of "
+                            + seconds(policy.modelMaxRetryWait()) + ", AGENTLOG_MODEL_MAX_RETRY_WAIT_MS, having waited "
+                            + seconds(waited) + ")");
+                }
+                Instant retryAt = clock.instant().plus(wait);
+                String reason = e.getMessage() + "; " + after + ", attempt " + (attempt + 1) + " at " + retryAt;
+                log.info("Model call {} failed transiently, trying again: {}", request.getWorkId(), reason);
+                progress.report(delayed(request, deliveryCount, reason, attempt + 1, retryAt, startNanos));
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return Attempt.retry("interrupted while waiting to call the model again (the worker is stopping): "
+                            + e.getMessage());
+                }
+                waited = waited.plus(wait);
+            } catch (TerminalWorkException e) {
+                log.info("Model call failed: {}", e.getMessage());
+                return Attempt.error(e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("Model provider '{}' failed unexpectedly", providerName, e);
+                return Attempt.error("model provider '" + providerName + "' failed: " + e);
+            }
+        }
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0
+                ? millis / 1000 + " s"
+                : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     private Attempt runTool(WorkRequest request, ToolInvocation invocation, String pool, int deliveryCount) {
@@ -163,7 +305,7 @@ public final class WorkExecutor {
         }
         Instant now = clock.instant();
         long timeoutMs = invocation.getTimeoutMs() > 0 ? invocation.getTimeoutMs() : Long.MAX_VALUE / 4;
-        ToolContext context = new ToolContext(
+        WorkContext context = new WorkContext(
                 request.getSessionId(),
                 request.getWorkId(),
                 invocation.getIdempotencyKey(),
@@ -186,11 +328,6 @@ public final class WorkExecutor {
             log.error("Tool {} failed unexpectedly", invocation.getTool(), e);
             return Attempt.error("tool " + invocation.getTool() + " failed: " + e);
         }
-    }
-
-    private long backoffMs(int deliveryCount) {
-        long factor = 1L << Math.min(Math.max(deliveryCount - 1, 0), 10);
-        return Math.min(retryBackoff.toMillis() * factor, MAX_BACKOFF.toMillis());
     }
 
     private static Usage zeroUsage() {

@@ -3,6 +3,7 @@ package io.agentlog.worker.model;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 
 /**
  * A source of model turns, chosen by {@code ModelCall.model.provider}. Implementations are thread-safe: many calls run
@@ -14,10 +15,13 @@ public interface ModelProvider {
     String name();
 
     /**
-     * Asks the model for the next turn.
+     * Asks the model for the next turn, once: the worker decides whether and when to try again.
      *
-     * @throws RetryableWorkException when another attempt may succeed (network error, HTTP 5xx or 429)
-     * @throws TerminalWorkException when it would not (bad request, missing configuration)
+     * @param context the work item (session, work id, delivery count, worker) and, on a redelivery, how far the worker
+     *     looked for a result of an earlier delivery before calling
+     * @throws RetryableWorkException when another attempt may succeed (network error, HTTP 5xx or 429), with the
+     *     source's {@code Retry-After} if it gave one
+     * @throws TerminalWorkException when it would not (bad request, unknown endpoint, missing configuration)
      */
-    ModelResult complete(ModelCall call);
+    ModelResult complete(ModelCall call, WorkContext context);
 }

@@ -31,9 +31,7 @@ public final class ModelProviders {
 
     /** The built-in providers: {@code scripted} and {@code openai}, configured from the worker's settings. */
     public static ModelProviders defaults(WorkerConfig config) {
-        return of(
-                new ScriptedModelProvider(),
-                new OpenAiModelProvider(config.openAiBaseUrl(), config.openAiApiKey(), config.modelTimeout()));
+        return of(new ScriptedModelProvider(), new OpenAiModelProvider(config.modelEndpoints(), config.modelTimeout()));
     }
 
     public Optional<ModelProvider> find(String name) {

@@ -8,13 +8,13 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.RetriableException;
-import dev.langchain4j.http.client.jdk.JdkHttpClientBuilder;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import io.agentlog.schemas.Secrets;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelReply;
@@ -23,9 +23,11 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 import java.io.IOException;
-import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,31 +39,39 @@ import java.util.concurrent.ConcurrentMap;
  * Any OpenAI-compatible chat-completions endpoint (OpenAI itself, vLLM, llama.cpp, Ollama's {@code /v1}, LM Studio,
  * ...) through LangChain4j's OpenAI client on the JDK HTTP client.
  *
- * <p>The base URL (including {@code /v1}) comes from the model's {@code options.baseUrl}, else from the worker's
- * configuration, else LangChain4j's default; the model name from {@code ModelSpec.name}; the API key only from the
- * worker's environment, never from a definition. LangChain4j's own retries are off: a transient failure becomes a
- * {@link RetryableWorkException} and the share group redelivers the item, so the retry policy lives in one place.
+ * <p>Where a call goes and with which key is the worker's: the model's {@code endpoint} names one of the worker's
+ * {@link ModelEndpoints} (empty = the default endpoint, {@code AGENTLOG_OPENAI_BASE_URL} and
+ * {@code AGENTLOG_OPENAI_API_KEY}); an unknown name fails before any request is sent, and each endpoint's HTTP client
+ * sends nothing outside its base URL ({@link EndpointHttpClient}). The model name comes from {@code ModelSpec.name}.
+ *
+ * <p>LangChain4j's own retries are off: a transient failure becomes a {@link RetryableWorkException} (with the
+ * endpoint's {@code Retry-After} on a 429 or 503) and the worker's {@code WorkExecutor} decides when to try again, so
+ * the retry policy lives in one place. Error texts never carry the endpoint's key.
  */
 public final class OpenAiModelProvider implements ModelProvider {
 
     public static final String NAME = "openai";
-    /** The {@code ModelSpec.options} key that overrides the worker's base URL. */
-    public static final String BASE_URL_OPTION = "baseUrl";
 
     private static final int MAX_ERROR_BODY_CHARS = 500;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Optional<String> defaultBaseUrl;
-    private final Optional<String> apiKey;
+    private final ModelEndpoints endpoints;
     private final Duration timeout;
-    private final ConcurrentMap<Endpoint, ChatModel> models = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final ConcurrentMap<ModelKey, ChatModel> models = new ConcurrentHashMap<>();
 
-    public OpenAiModelProvider(Optional<String> defaultBaseUrl, Optional<String> apiKey, Duration timeout) {
-        this.defaultBaseUrl = Objects.requireNonNull(defaultBaseUrl, "defaultBaseUrl");
-        this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    /** @param timeout the time limit of one attempt (connect, send, read the whole answer) */
+    public OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout) {
+        this(endpoints, timeout, Clock.systemUTC());
     }
 
-    private record Endpoint(Optional<String> baseUrl, String modelName) {}
+    OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout, Clock clock) {
+        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    private record ModelKey(ModelEndpoint endpoint, String modelName) {}
 
     @Override
     public String name() {
@@ -69,62 +79,85 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     @Override
-    public ModelResult complete(ModelCall call) {
+    public ModelResult complete(ModelCall call, WorkContext context) {
         ModelSpec spec = call.getModel();
         if (spec.getName().isBlank()) {
             throw new TerminalWorkException("the openai provider needs a model name: set model.name in the agent"
                     + " definition (e.g. the name the endpoint serves)");
         }
-        Optional<String> baseUrl = Optional.ofNullable(spec.getOptions().get(BASE_URL_OPTION))
-                .filter(url -> !url.isBlank())
-                .or(() -> defaultBaseUrl);
+        ModelEndpoint endpoint = endpoint(spec.getEndpoint());
         ChatRequest request = OpenAiMapping.toChatRequest(call);
-        ChatModel model = models.computeIfAbsent(new Endpoint(baseUrl, spec.getName()), this::build);
+        ChatModel model = models.computeIfAbsent(new ModelKey(endpoint, spec.getName()), this::build);
         ChatResponse response;
         try {
             response = model.chat(request);
         } catch (RuntimeException e) {
-            throw classify(e, baseUrl.orElse("(default endpoint)"), spec.getName());
+            throw classify(e, endpoint, spec.getName(), clock.instant());
         }
         return OpenAiMapping.toResult(response, call.getTurn());
     }
 
-    private ChatModel build(Endpoint endpoint) {
+    private ModelEndpoint endpoint(String name) {
+        return endpoints.find(NAME, name).orElseThrow(() -> {
+            List<String> names = endpoints.names(NAME);
+            return new TerminalWorkException("model endpoint '" + name + "' is not defined on this worker, so no"
+                    + " request was sent; "
+                    + (names.isEmpty() ? "it defines no named endpoints" : "it defines " + names)
+                    + " (AGENTLOG_MODEL_ENDPOINTS); leave model.endpoint empty for the default endpoint");
+        });
+    }
+
+    private ChatModel build(ModelKey key) {
+        ModelEndpoint endpoint = key.endpoint();
         var builder = OpenAiChatModel.builder()
-                .modelName(endpoint.modelName())
+                .baseUrl(endpoint.baseUrl().toString())
+                .modelName(key.modelName())
                 .timeout(timeout)
                 .maxRetries(0)
-                // HTTP/1.1: many local OpenAI-compatible servers do not handle the JDK client's h2c upgrade
-                .httpClientBuilder(new JdkHttpClientBuilder()
-                        .httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
-                        .connectTimeout(Duration.ofSeconds(10))
+                .httpClientBuilder(EndpointHttpClient.builder(endpoint.baseUrl())
+                        .connectTimeout(CONNECT_TIMEOUT)
                         .readTimeout(timeout));
-        endpoint.baseUrl().ifPresent(builder::baseUrl);
-        apiKey.ifPresent(builder::apiKey);
+        endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }
 
-    /** Transient (I/O errors, timeouts, HTTP 5xx and 429) or terminal (everything else, e.g. HTTP 400 or 401). */
-    static RuntimeException classify(RuntimeException error, String baseUrl, String modelName) {
+    /**
+     * Transient (I/O errors, timeouts, HTTP 5xx, 429 and 408; with the endpoint's {@code Retry-After} when it sent
+     * one) or terminal (everything else, e.g. HTTP 400 or 401). The message never carries the endpoint's key.
+     */
+    static RuntimeException classify(RuntimeException error, ModelEndpoint endpoint, String modelName, Instant now) {
+        String key = endpoint.apiKey().map(Credential::value).orElse(null);
         HttpException http = find(error, HttpException.class);
-        String what = "model '" + modelName + "' at " + baseUrl;
+        String what = "model '" + modelName + "' at " + endpoint.describe() + " (" + endpoint.baseUrl() + ")";
         if (http != null) {
-            String message = what + " answered HTTP " + http.statusCode() + ": " + excerpt(http.getMessage());
+            String message = Secrets.redact(
+                    what + " answered HTTP " + http.statusCode() + ": " + excerpt(http.getMessage()), key);
             boolean transientStatus = http.statusCode() == 429 || http.statusCode() == 408 || http.statusCode() >= 500;
-            return transientStatus
-                    ? new RetryableWorkException(message, error)
-                    : new TerminalWorkException(message + hint(http.statusCode()), error);
+            if (!transientStatus) {
+                return new TerminalWorkException(message + hint(http.statusCode(), endpoint), error);
+            }
+            Optional<Duration> retryAfter =
+                    http instanceof EndpointHttpException withHeaders ? withHeaders.retryAfter(now) : Optional.empty();
+            return retryAfter
+                    .map(wait -> new RetryableWorkException(message, wait, error))
+                    .orElseGet(() -> new RetryableWorkException(message, error));
         }
         if (find(error, RetriableException.class) != null || find(error, IOException.class) != null) {
-            return new RetryableWorkException("cannot reach " + what + ": " + rootMessage(error), error);
+            return new RetryableWorkException(
+                    Secrets.redact("cannot reach " + what + ": " + rootMessage(error), key), error);
         }
-        return new TerminalWorkException("the call to " + what + " failed: " + rootMessage(error), error);
+        return new TerminalWorkException(
+                Secrets.redact("the call to " + what + " failed: " + rootMessage(error), key), error);
     }
 
-    private static String hint(int status) {
+    private static String hint(int status, ModelEndpoint endpoint) {
         return switch (status) {
-            case 401, 403 -> " (check AGENTLOG_OPENAI_API_KEY)";
-            case 404 -> " (check the model name and that the base URL ends with /v1)";
+            case 401, 403 ->
+                " (check the API key of " + endpoint.describe() + ": "
+                        + endpoint.apiKey()
+                                .map(k -> "it comes from " + k.source())
+                                .orElse("it has none") + ")";
+            case 404 -> " (check the model name and that the endpoint's base URL ends with /v1)";
             default -> "";
         };
     }

@@ -7,6 +7,7 @@ import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +31,7 @@ public final class ScriptedModelProvider implements ModelProvider {
     }
 
     @Override
-    public ModelResult complete(ModelCall call) {
+    public ModelResult complete(ModelCall call, WorkContext context) {
         int turn = call.getTurn();
         List<ScriptedTurn> script = call.getScript();
         if (turn < 0 || turn >= script.size()) {

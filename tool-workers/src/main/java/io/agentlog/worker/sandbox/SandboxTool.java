@@ -4,10 +4,10 @@ import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.tool.InvalidToolArgumentsException;
 import io.agentlog.worker.tool.Tool;
 import io.agentlog.worker.tool.ToolArguments;
-import io.agentlog.worker.tool.ToolContext;
 import io.agentlog.worker.tool.ToolOutputs;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class SandboxTool implements Tool, AutoCloseable {
     }
 
     @Override
-    public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+    public ToolOutput run(ToolInvocation invocation, WorkContext context) {
         String code;
         Optional<Integer> timeoutSeconds;
         try {

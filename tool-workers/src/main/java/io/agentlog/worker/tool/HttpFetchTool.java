@@ -4,6 +4,7 @@ import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.worker.RetryableWorkException;
+import io.agentlog.worker.WorkContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -61,7 +62,7 @@ public final class HttpFetchTool implements Tool {
     }
 
     @Override
-    public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+    public ToolOutput run(ToolInvocation invocation, WorkContext context) {
         String url;
         try {
             url = ToolArguments.parse(name(), invocation.getArguments())

@@ -4,10 +4,11 @@ import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
 
 /**
  * A tool a worker pool runs. Implementations are thread-safe (calls run at once, each on a virtual thread) and
- * honour {@link ToolContext#deadline()}.
+ * honour {@link WorkContext#deadline()}.
  *
  * <p>Mistakes the model can fix (bad arguments, a refused URL, a failed fetch) are returned as an output with
  * {@code isError = true}, so the model sees them and can try again. Exceptions are for the worker:
@@ -19,5 +20,5 @@ public interface Tool {
     /** The name the model calls it by; unique within a worker. */
     String name();
 
-    ToolOutput run(ToolInvocation invocation, ToolContext context);
+    ToolOutput run(ToolInvocation invocation, WorkContext context);
 }

@@ -11,12 +11,16 @@ import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
+import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.worker.RetryableWorkException;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
+import io.agentlog.worker.model.ModelResult;
 import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.NoopTool;
 import io.agentlog.worker.tool.Tool;
@@ -25,8 +29,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +48,7 @@ class WorkExecutorTest {
         }
 
         @Override
-        public ToolOutput run(ToolInvocation invocation, io.agentlog.worker.tool.ToolContext context) {
+        public ToolOutput run(ToolInvocation invocation, io.agentlog.worker.WorkContext context) {
             flakyRuns.incrementAndGet();
             throw new RetryableWorkException("the backend is briefly down");
         }
@@ -54,18 +60,54 @@ class WorkExecutorTest {
         }
 
         @Override
-        public io.agentlog.worker.model.ModelResult complete(ModelCall call) {
+        public io.agentlog.worker.model.ModelResult complete(ModelCall call, WorkContext context) {
             throw new IllegalStateException("bug in provider");
         }
     };
 
-    private final WorkExecutor executor = new WorkExecutor(
-            "worker-1",
-            ModelProviders.of(new ScriptedModelProvider(), broken),
-            ToolRegistry.of(new NoopTool(), flaky),
-            3,
-            Duration.ofMillis(100),
-            Clock.fixed(NOW, ZoneOffset.UTC));
+    /** A model that fails as told, then answers; it records each context it was called with. */
+    private final List<RuntimeException> failures = new ArrayList<>();
+
+    private final List<WorkContext> modelCalls = new ArrayList<>();
+    private final ModelProvider scriptedFailures = new ModelProvider() {
+        @Override
+        public String name() {
+            return "flaky-model";
+        }
+
+        @Override
+        public ModelResult complete(ModelCall call, WorkContext context) {
+            modelCalls.add(context);
+            if (!failures.isEmpty()) {
+                throw failures.removeFirst();
+            }
+            return new ScriptedModelProvider().complete(call, context);
+        }
+    };
+
+    private final List<Duration> sleeps = new ArrayList<>();
+    private final List<WorkResult> delayed = new ArrayList<>();
+    private ResultLookup lookup =
+            request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(0, 0), Optional.empty());
+
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofMinutes(5);
+
+    private WorkExecutor executor(int maxDeliveries, Duration maxRetryWait) {
+        return new WorkExecutor(
+                "worker-1",
+                ModelProviders.of(new ScriptedModelProvider(), broken, scriptedFailures),
+                ToolRegistry.of(new NoopTool(), flaky),
+                new RetryPolicy(maxDeliveries, Duration.ofMillis(100), ATTEMPT_TIMEOUT, maxRetryWait),
+                request -> lookup.find(request),
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                sleeps::add);
+    }
+
+    private final WorkExecutor executor = executor(3, Duration.ofMinutes(15));
+
+    private Execution execute(WorkRequest request, String pool, int deliveryCount) {
+        return executor.execute(request, pool, deliveryCount, delayed::add);
+    }
 
     static WorkRequest toolRequest(String tool, ToolSemantics semantics) {
         return WorkRequest.newBuilder()
@@ -82,12 +124,16 @@ class WorkExecutorTest {
     }
 
     static WorkRequest modelRequest(String provider, int turn) {
+        return modelRequest(provider, turn, Map.of());
+    }
+
+    static WorkRequest modelRequest(String provider, int turn, Map<String, String> options) {
         return WorkRequest.newBuilder()
                 .setWorkId("w-2")
                 .setSessionId("s-1")
                 .setPool("model")
                 .setRequest(ModelCall.newBuilder()
-                        .setModel(new ModelSpec(provider, "", null, null, Map.of(), ""))
+                        .setModel(new ModelSpec(provider, "", null, null, options, ""))
                         .setMessages(List.of(Message.newBuilder()
                                 .setRole(Role.USER)
                                 .setContent("hi")
@@ -106,7 +152,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerOkWithEveryFieldFilledWhenTheToolSucceeds() {
-        WorkResult result = answer(executor.execute(toolRequest("noop", ToolSemantics.IDEMPOTENT), "tools", 1));
+        WorkResult result = answer(execute(toolRequest("noop", ToolSemantics.IDEMPOTENT), "tools", 1));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
         assertThat(result.getWorkId()).isEqualTo("w-1");
@@ -122,7 +168,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerErrorNamingToolAndPoolWhenTheToolIsUnknown() {
-        WorkResult result = answer(executor.execute(toolRequest("rm_rf", ToolSemantics.IDEMPOTENT), "tools", 1));
+        WorkResult result = answer(execute(toolRequest("rm_rf", ToolSemantics.IDEMPOTENT), "tools", 1));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
         assertThat(result.getError()).startsWith("unknown tool rm_rf in pool tools");
@@ -130,7 +176,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerOutcomeUnknownWithoutRunningWhenAnAtMostOnceToolIsDeliveredAgain() {
-        WorkResult result = answer(executor.execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 2));
+        WorkResult result = answer(execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 2));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OUTCOME_UNKNOWN);
         assertThat(result.getError())
@@ -143,7 +189,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldRunAnIdempotentToolAgainWhenItIsDeliveredAgain() {
-        WorkResult result = answer(executor.execute(toolRequest("noop", ToolSemantics.IDEMPOTENT), "tools", 2));
+        WorkResult result = answer(execute(toolRequest("noop", ToolSemantics.IDEMPOTENT), "tools", 2));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
         assertThat(result.getDeliveryCount()).isEqualTo(2);
@@ -151,15 +197,11 @@ class WorkExecutorTest {
 
     @Test
     void shouldRetryWithGrowingBackoffWhenTheFailureIsTransient() {
-        WorkExecutor fiveDeliveries = new WorkExecutor(
-                "worker-1",
-                ModelProviders.of(new ScriptedModelProvider()),
-                ToolRegistry.of(flaky),
-                5,
-                Duration.ofMillis(100),
-                Clock.fixed(NOW, ZoneOffset.UTC));
-        Execution first = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1);
-        Execution second = fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
+        WorkExecutor fiveDeliveries = executor(5, Duration.ofMinutes(15));
+        Execution first =
+                fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1, delayed::add);
+        Execution second =
+                fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2, delayed::add);
 
         assertThat(first)
                 .isEqualTo(new Execution.Retry("tool flaky failed transiently: the backend is briefly down", 100));
@@ -170,7 +212,7 @@ class WorkExecutorTest {
     void shouldRejectWithTheFailureWhenTheFailureIsTransientOnTheDeliveryBeforeTheLast() {
         // Given a tool that fails transiently, and 3 deliveries allowed
         // When its second delivery fails too
-        Execution execution = executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
+        Execution execution = execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2);
 
         // Then it gives up: an error result for the session and the reason for the DLQ, the last delivery unused
         assertThat(execution).isInstanceOf(Execution.Reject.class);
@@ -188,9 +230,9 @@ class WorkExecutorTest {
         // Given an item whose earlier deliveries never answered (their worker crashed on it)
         // When its last allowed delivery comes, for an idempotent tool, an at-most-once tool and a model call
         List<Execution> executions = List.of(
-                executor.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 3),
-                executor.execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 4),
-                executor.execute(modelRequest("scripted", 0), "model", 3));
+                execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 3),
+                execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 4),
+                execute(modelRequest("scripted", 0), "model", 3));
 
         // Then none runs; each is rejected with an error result that says why
         assertThat(flakyRuns).hasValue(0);
@@ -208,7 +250,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerErrorInsteadOfRetryingWhenAnAtMostOnceToolFailsTransiently() {
-        WorkResult result = answer(executor.execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 1));
+        WorkResult result = answer(execute(toolRequest("flaky", ToolSemantics.AT_MOST_ONCE), "tools", 1));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
         assertThat(result.getError()).contains("at-most-once, so it is not retried");
@@ -216,7 +258,7 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerTheScriptedTurnWithUsageWhenTheModelCallSucceeds() {
-        WorkResult result = answer(executor.execute(modelRequest("scripted", 0), "model", 1));
+        WorkResult result = answer(execute(modelRequest("scripted", 0), "model", 1));
 
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
         assertThat(((ModelReply) result.getResult()).getText()).isEqualTo("hello");
@@ -226,15 +268,183 @@ class WorkExecutorTest {
 
     @Test
     void shouldAnswerErrorWhenTheScriptIsExhaustedOrTheProviderIsUnknownOrBroken() {
-        assertThat(answer(executor.execute(modelRequest("scripted", 1), "model", 1))
-                        .getError())
+        assertThat(answer(execute(modelRequest("scripted", 1), "model", 1)).getError())
                 .contains("the scripted model has no turn 1");
-        assertThat(answer(executor.execute(modelRequest("anthropic", 0), "model", 1))
-                        .getError())
-                .isEqualTo("unknown model provider 'anthropic'; this worker has [broken, scripted]");
-        assertThat(answer(executor.execute(modelRequest("broken", 0), "model", 1))
-                        .getError())
+        assertThat(answer(execute(modelRequest("anthropic", 0), "model", 1)).getError())
+                .isEqualTo("unknown model provider 'anthropic'; this worker has [broken, flaky-model, scripted]");
+        assertThat(answer(execute(modelRequest("broken", 0), "model", 1)).getError())
                 .contains("model provider 'broken' failed")
                 .contains("bug in provider");
+    }
+
+    // ---- model calls: retries within the delivery, progress, redeliveries ----
+
+    private static RetryableWorkException rateLimited(int seconds) {
+        return new RetryableWorkException(
+                "model 'm' at model endpoint 'x' answered HTTP 429: slow down", Duration.ofSeconds(seconds), null);
+    }
+
+    @Test
+    void shouldRetryWithinTheDeliveryAndReportEachWaitWhenTheEndpointRateLimits() {
+        // Given a model endpoint that answers 429 with Retry-After: 12 twice, then answers
+        failures.add(rateLimited(12));
+        failures.add(rateLimited(12));
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 1));
+
+        // Then the call succeeds on its third attempt, within this delivery
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(((ModelReply) result.getResult()).getText()).isEqualTo("hello");
+        assertThat(result.getDeliveryCount()).isEqualTo(1);
+        assertThat(modelCalls).hasSize(3);
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(12), Duration.ofSeconds(12));
+
+        // and before each wait the session was told when to expect the answer
+        assertThat(delayed).hasSize(2).allSatisfy(report -> {
+            assertThat(report.getOutcome()).isEqualTo(WorkOutcome.DELAYED);
+            assertThat(report.getWorkId()).isEqualTo("w-2");
+            assertThat(report.getSessionId()).isEqualTo("s-1");
+            WorkProgress progress = (WorkProgress) report.getResult();
+            assertThat(progress.getRetryAt()).isEqualTo(NOW.plusSeconds(12));
+            assertThat(progress.getExpectedBy()).isEqualTo(NOW.plusSeconds(12).plus(ATTEMPT_TIMEOUT));
+            assertThat(progress.getReason()).contains("HTTP 429").contains("Retry-After 12 s");
+        });
+        assertThat(delayed.stream().map(r -> ((WorkProgress) r.getResult()).getAttempt()))
+                .containsExactly(2, 3);
+    }
+
+    @Test
+    void shouldBackOffExponentiallyWhenTheFailureSaysNotWhenToRetry() {
+        // Given
+        failures.add(new RetryableWorkException("cannot reach model 'm': connection refused"));
+        failures.add(new RetryableWorkException("cannot reach model 'm': connection refused"));
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 1));
+
+        // Then
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(sleeps).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+        assertThat(((WorkProgress) delayed.getFirst().getResult()).getReason()).contains("backing off 0.1 s");
+    }
+
+    @Test
+    void shouldAnswerErrorWithoutWaitingWhenTheNextWaitWouldPassTheMaximumRetryWait() {
+        // Given at most 20 s of waiting, and an endpoint that keeps rate limiting for 12 s
+        WorkExecutor executor = executor(3, Duration.ofSeconds(20));
+        for (int i = 0; i < 5; i++) {
+            failures.add(rateLimited(12));
+        }
+
+        // When
+        WorkResult result = answer(executor.execute(modelRequest("flaky-model", 0), "model", 1, delayed::add));
+
+        // Then it waited once (12 s), not twice (24 s), and says why it gave up
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
+        assertThat(result.getError())
+                .contains("HTTP 429")
+                .contains("gave up after 2 attempt(s)")
+                .contains("maximum retry wait of 20 s, AGENTLOG_MODEL_MAX_RETRY_WAIT_MS");
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(12));
+        assertThat(delayed).hasSize(1);
+    }
+
+    @Test
+    void shouldAcknowledgeWithoutCallingTheModelWhenAnEarlierDeliveryCommittedAResult() {
+        // Given a redelivered model call whose first delivery's result is on agentlog.work.results
+        WorkResult earlier = WorkResult.newBuilder()
+                .setWorkId("w-2")
+                .setSessionId("s-1")
+                .setOutcome(WorkOutcome.OK)
+                .setUsage(Usage.newBuilder()
+                        .setInputTokens(1)
+                        .setOutputTokens(1)
+                        .setCostMicros(0)
+                        .build())
+                .setWorkerId("worker-0")
+                .setDeliveryCount(1)
+                .build();
+        lookup = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(3, 42), Optional.of(earlier));
+
+        // When
+        Execution execution = execute(modelRequest("flaky-model", 0), "model", 2);
+
+        // Then
+        assertThat(execution).isInstanceOf(Execution.AlreadyAnswered.class);
+        assertThat(((Execution.AlreadyAnswered) execution).reason())
+                .contains("answered (OK) by delivery 1 on worker worker-0");
+        assertThat(modelCalls).isEmpty();
+        assertThat(delayed).isEmpty();
+    }
+
+    @Test
+    void shouldCallWithTheCheckAndReportTheRedeliveryWhenNoEarlierResultWasCommitted() {
+        // Given a redelivered model call whose earlier delivery left no result up to offset 57 of partition 2
+        lookup = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(2, 57), Optional.empty());
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 2));
+
+        // Then the model is called once, knowing the delivery and how far the worker looked
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(modelCalls).singleElement().satisfies(context -> {
+            assertThat(context.deliveryCount()).isEqualTo(2);
+            assertThat(context.sessionId()).isEqualTo("s-1");
+            assertThat(context.workId()).isEqualTo("w-2");
+            assertThat(context.workerId()).isEqualTo("worker-1");
+            assertThat(context.resultCheck()).contains(new WorkContext.ResultCheck(2, 57));
+        });
+        // and the session was told first that an answer comes, within one attempt's time
+        assertThat(delayed).singleElement().satisfies(report -> {
+            WorkProgress progress = (WorkProgress) report.getResult();
+            assertThat(progress.getExpectedBy()).isEqualTo(NOW.plus(ATTEMPT_TIMEOUT));
+            assertThat(progress.getReason()).contains("delivery 2");
+            assertThat(report.getDeliveryCount()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void shouldStillCallTheModelWhenTheLookupForAnEarlierResultFails() {
+        // Given
+        lookup = request -> {
+            throw new org.apache.kafka.common.errors.TimeoutException("broker unreachable");
+        };
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 2));
+
+        // Then
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(modelCalls)
+                .singleElement()
+                .satisfies(c -> assertThat(c.resultCheck()).isEmpty());
+    }
+
+    @Test
+    void shouldRefuseWithoutCallingTheModelWhenTheSpecNamesAUrlOrACredential() {
+        // When
+        WorkResult result =
+                answer(execute(modelRequest("flaky-model", 0, Map.of("baseUrl", "http://127.0.0.1:1/v1")), "model", 1));
+
+        // Then
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
+        assertThat(result.getError())
+                .startsWith("the agent definition's model was refused and no request was sent:")
+                .contains("model.options.baseUrl is refused");
+        assertThat(modelCalls).isEmpty();
+    }
+
+    @Test
+    void shouldRedactCredentialsWhenAnErrorTextCarriesThem() {
+        // Given
+        failures.add(new io.agentlog.worker.TerminalWorkException(
+                "cannot use https://alice:hunter2@models.example/v1 with sk-planted-0123456789abcdef"));
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 1));
+
+        // Then
+        assertThat(result.getError()).isEqualTo("cannot use https://[redacted]@models.example/v1 with [redacted]");
     }
 }

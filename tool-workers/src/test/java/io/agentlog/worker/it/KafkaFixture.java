@@ -75,6 +75,16 @@ final class KafkaFixture {
             send(false, requests);
         }
 
+        /** A result as a worker would write it, committed: the answer of an earlier delivery. */
+        void commitResult(WorkResult result) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(
+                    Topics.WORK_RESULTS.name(),
+                    result.getSessionId().getBytes(),
+                    AvroSerde.of(WorkResult.class).encode(result)));
+            producer.commitTransaction();
+        }
+
         void commitRaw(String pool, String key, byte[] value) {
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(Topics.workTopicName(pool), key.getBytes(), value));

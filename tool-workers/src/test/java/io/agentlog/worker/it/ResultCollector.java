@@ -1,5 +1,6 @@
 package io.agentlog.worker.it;
 
+import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,11 +32,22 @@ final class ResultCollector implements AutoCloseable {
         }
     }
 
+    /** The answers (every outcome but {@code DELAYED}) for this work id so far. */
     List<Received> received(String workId) {
-        return byWorkId.getOrDefault(workId, List.of());
+        return byWorkId.getOrDefault(workId, List.of()).stream()
+                .filter(r -> r.result().getOutcome() != WorkOutcome.DELAYED)
+                .toList();
     }
 
-    /** The first result for this work id, polling until it arrives. */
+    /** The {@code DELAYED} progress reports for this work id so far. */
+    List<WorkResult> delayed(String workId) {
+        return byWorkId.getOrDefault(workId, List.of()).stream()
+                .map(Received::result)
+                .filter(r -> r.getOutcome() == WorkOutcome.DELAYED)
+                .toList();
+    }
+
+    /** The first answer (not a {@code DELAYED} report) for this work id, polling until it arrives. */
     WorkResult await(String workId, Duration timeout) {
         org.awaitility.Awaitility.await("result of " + workId)
                 .atMost(timeout)

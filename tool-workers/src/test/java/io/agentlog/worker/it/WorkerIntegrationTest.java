@@ -5,21 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.agentlog.schemas.DlqHeaders;
 import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelReply;
+import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkResult;
+import io.agentlog.testkit.ChatCompletionsServer;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
+import io.agentlog.worker.model.ModelEndpoint;
+import io.agentlog.worker.model.OpenAiModelProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +46,7 @@ class WorkerIntegrationTest {
             new java.util.concurrent.atomic.AtomicInteger();
 
     private static HttpServer server;
+    private static ChatCompletionsServer modelServer;
     private static Worker worker;
     private static KafkaFixture.WorkProducer producer;
     private static ResultCollector results;
@@ -51,21 +61,11 @@ class WorkerIntegrationTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
-        server.createContext("/v1/chat/completions", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            boolean fail = CHAT_CALLS.incrementAndGet() == 1;
-            byte[] body = (fail ? "{\"error\":{\"message\":\"warming up\",\"type\":\"server_error\"}}" : """
-                            {"id":"c1","object":"chat.completion","created":1,"model":"local-model",
-                             "choices":[{"index":0,"finish_reason":"stop",
-                               "message":{"role":"assistant","content":"Hi from the local model"}}],
-                             "usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}""")
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(fail ? 503 : 200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
         server.start();
+        modelServer = ChatCompletionsServer.respondingWith(request -> CHAT_CALLS.incrementAndGet() == 1
+                ? new ChatCompletionsServer.Response(
+                        503, Map.of(), "{\"error\":{\"message\":\"warming up\",\"type\":\"server_error\"}}")
+                : ChatCompletionsServer.Response.ok(ChatCompletionsServer.textReply("Hi from the local model")));
         results = new ResultCollector();
         producer = new KafkaFixture.WorkProducer();
         worker = Worker.start(WorkerConfig.builder()
@@ -73,6 +73,8 @@ class WorkerIntegrationTest {
                 .workerId("it-worker")
                 .httpAllowList(Set.of("127.0.0.1:" + server.getAddress().getPort()))
                 .retryBackoff(Duration.ofMillis(50))
+                .modelEndpoints(List.of(new ModelEndpoint(
+                        "local", OpenAiModelProvider.NAME, URI.create(modelServer.baseUrl()), Optional.empty())))
                 .build());
     }
 
@@ -88,6 +90,7 @@ class WorkerIntegrationTest {
             results.close();
         }
         server.stop(0);
+        modelServer.close();
     }
 
     @Test
@@ -126,32 +129,57 @@ class WorkerIntegrationTest {
         assertThat(((ToolOutput) tool.getResult()).getContent()).isEqualTo("ok");
     }
 
-    @Test
-    void shouldCallAnOpenAiCompatibleEndpointAndRetryWhenItAnswers503First() {
-        // Given a model served by the local chat-completions endpoint, which fails its first call with 503
-        String work = KafkaFixture.id("openai");
+    private static io.agentlog.schemas.avro.WorkRequest openAiCall(
+            String work, String endpoint, Map<String, String> options) {
         var request = KafkaFixture.scriptedModel(Topics.MODEL_POOL, work, 0, List.of());
-        var call = (io.agentlog.schemas.avro.ModelCall) request.getRequest();
-        call.setModel(new io.agentlog.schemas.avro.ModelSpec(
-                "openai",
-                "local-model",
-                null,
-                null,
-                java.util.Map.of(
-                        "baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1"),
-                ""));
+        ((ModelCall) request.getRequest())
+                .setModel(new ModelSpec(OpenAiModelProvider.NAME, "local-model", null, null, options, endpoint));
+        return request;
+    }
+
+    @Test
+    void shouldCallTheNamedEndpointAndRetryWithinTheDeliveryWhenItAnswers503First() {
+        // Given a model served by the worker's endpoint 'local', which fails its first call with 503
+        String work = KafkaFixture.id("openai");
 
         // When
-        producer.commit(request);
+        producer.commit(openAiCall(work, "local", Map.of()));
 
-        // Then the first delivery is released and the second answers
+        // Then the worker tries again within the same delivery, after telling the session it is delayed
         WorkResult result = results.await(work, TIMEOUT);
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
         assertThat(((ModelReply) result.getResult()).getText()).isEqualTo("Hi from the local model");
         assertThat(result.getUsage().getInputTokens()).isEqualTo(12);
         assertThat(result.getUsage().getOutputTokens()).isEqualTo(5);
-        assertThat(result.getDeliveryCount()).isEqualTo(2);
+        assertThat(result.getDeliveryCount()).isEqualTo(1);
         assertThat(CHAT_CALLS).hasValue(2);
+        assertThat(results.delayed(work))
+                .singleElement()
+                .satisfies(delayed -> assertThat(((WorkProgress) delayed.getResult()).getReason())
+                        .contains("HTTP 503")
+                        .contains("warming up"));
+    }
+
+    @Test
+    void shouldAnswerErrorAndSendNothingWhenTheModelNamesAUrlOrAnEndpointTheWorkerDoesNotHave() {
+        // Given calls that would choose where the worker's key goes: a base URL option, an unknown endpoint
+        String byUrl = KafkaFixture.id("by-url");
+        String byName = KafkaFixture.id("by-name");
+        int callsBefore = modelServer.requests().size();
+
+        // When
+        producer.commit(
+                openAiCall(byUrl, "", Map.of("baseUrl", modelServer.baseUrl())),
+                openAiCall(byName, "collector", Map.of()));
+
+        // Then both are answered with an error that says why, and no request reached the server
+        WorkResult refused = results.await(byUrl, TIMEOUT);
+        assertThat(refused.getOutcome()).isEqualTo(WorkOutcome.ERROR);
+        assertThat(refused.getError()).contains("no request was sent").contains("model.options.baseUrl is refused");
+        WorkResult unknown = results.await(byName, TIMEOUT);
+        assertThat(unknown.getOutcome()).isEqualTo(WorkOutcome.ERROR);
+        assertThat(unknown.getError()).contains("model endpoint 'collector' is not defined on this worker");
+        assertThat(modelServer.requests()).hasSize(callsBefore);
     }
 
     @Test

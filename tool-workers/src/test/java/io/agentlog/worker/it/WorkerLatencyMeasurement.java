@@ -8,11 +8,11 @@ import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
 import io.agentlog.schemas.avro.WorkRequest;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.tool.Tool;
-import io.agentlog.worker.tool.ToolContext;
 import io.agentlog.worker.tool.ToolOutputs;
 import io.agentlog.worker.tool.ToolRegistry;
 import java.time.Duration;
@@ -44,7 +44,7 @@ class WorkerLatencyMeasurement {
         }
 
         @Override
-        public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+        public ToolOutput run(ToolInvocation invocation, WorkContext context) {
             try {
                 Thread.sleep(2_000);
             } catch (InterruptedException e) {

@@ -4,26 +4,42 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.DlqHeaders;
+import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.ModelCall;
+import io.agentlog.schemas.avro.ModelReply;
+import io.agentlog.schemas.avro.ModelSpec;
+import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
+import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
+import io.agentlog.testkit.ChatCompletionsServer;
 import io.agentlog.worker.RetryableWorkException;
+import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.internal.ShareGroupSetup;
+import io.agentlog.worker.model.Credential;
+import io.agentlog.worker.model.ModelEndpoint;
+import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
+import io.agentlog.worker.model.ModelResult;
+import io.agentlog.worker.model.OpenAiModelProvider;
+import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.Tool;
-import io.agentlog.worker.tool.ToolContext;
 import io.agentlog.worker.tool.ToolOutputs;
 import io.agentlog.worker.tool.ToolRegistry;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +47,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
@@ -91,7 +109,7 @@ class WorkerRedeliveryIntegrationTest {
         }
 
         @Override
-        public ToolOutput run(ToolInvocation invocation, ToolContext context) {
+        public ToolOutput run(ToolInvocation invocation, WorkContext context) {
             started.countDown();
             return behaviour.apply(runs.incrementAndGet());
         }
@@ -308,5 +326,163 @@ class WorkerRedeliveryIntegrationTest {
         }
         assertThat(tool.runs).hasValue(1);
         assertThat(results.received(work)).hasSize(1);
+    }
+
+    // ---- model calls ----
+
+    private static WorkRequest modelCall(String pool, String work, String provider, String endpoint) {
+        WorkRequest request = KafkaFixture.scriptedModel(
+                pool,
+                work,
+                0,
+                List.of(ScriptedTurn.newBuilder().setText("hello").build()));
+        ((ModelCall) request.getRequest())
+                .setModel(new ModelSpec(provider, "test-model", null, null, Map.of(), endpoint));
+        return request;
+    }
+
+    @Test
+    void shouldRetryWithinOneDeliveryAndReportEachWaitWhenTheEndpointAnswers429WithRetryAfter() throws Exception {
+        // Given a model endpoint that answers 429 with Retry-After: 12 twice, then answers
+        AtomicInteger calls = new AtomicInteger();
+        try (var endpoint = ChatCompletionsServer.respondingWith(request -> calls.incrementAndGet() <= 2
+                ? new ChatCompletionsServer.Response(
+                        429,
+                        Map.of("Retry-After", "12"),
+                        "{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit_exceeded\"}}")
+                : ChatCompletionsServer.Response.ok(ChatCompletionsServer.textReply("finally")))) {
+            String pool = KafkaFixture.uniquePool("ratelimit");
+            KafkaFixture.createTopics(List.of(pool));
+            WorkerConfig config = config(pool).toBuilder()
+                    .modelTimeout(Duration.ofSeconds(20))
+                    .modelEndpoints(List.of(new ModelEndpoint(
+                            "limited",
+                            OpenAiModelProvider.NAME,
+                            URI.create(endpoint.baseUrl()),
+                            Optional.of(Credential.of("k-limited", "the test")))))
+                    .build();
+            String work = KafkaFixture.id("ratelimited");
+
+            try (Worker worker = Worker.start(config)) {
+                // When
+                producer.commit(modelCall(pool, work, OpenAiModelProvider.NAME, "limited"));
+
+                // Then the call succeeds within its first delivery, after two waits of 12 s
+                WorkResult result = results.await(work, TIMEOUT);
+                assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+                assertThat(((ModelReply) result.getResult()).getText()).isEqualTo("finally");
+                assertThat(result.getDeliveryCount()).isEqualTo(1);
+                assertThat(result.getDurationMs()).isGreaterThanOrEqualTo(24_000);
+                assertThat(endpoint.requests()).hasSize(3);
+                assertThat(worker.lostLocks()).isZero();
+
+                // and before each wait it told the session when to expect the answer: the next attempt, plus the
+                // time one attempt may take
+                List<WorkResult> delayed = results.delayed(work);
+                assertThat(delayed).hasSize(2);
+                for (int i = 0; i < 2; i++) {
+                    WorkProgress progress = (WorkProgress) delayed.get(i).getResult();
+                    assertThat(progress.getAttempt()).isEqualTo(i + 2);
+                    assertThat(Duration.between(delayed.get(i).getCompletedAt(), progress.getRetryAt()))
+                            .isBetween(Duration.ofSeconds(11), Duration.ofSeconds(12));
+                    assertThat(Duration.between(progress.getRetryAt(), progress.getExpectedBy()))
+                            .isEqualTo(Duration.ofSeconds(20));
+                    assertThat(progress.getReason())
+                            .contains("HTTP 429")
+                            .contains("model endpoint 'limited'")
+                            .contains("Retry-After 12 s");
+                    assertThat(delayed.get(i).getDeliveryCount()).isEqualTo(1);
+                }
+                assertThat(((WorkProgress) delayed.get(1).getResult()).getRetryAt())
+                        .isAfterOrEqualTo(((WorkProgress) delayed.get(0).getResult())
+                                .getRetryAt()
+                                .plusSeconds(12));
+            }
+        }
+    }
+
+    /** The share group's lag on the request's partition: its records not yet acknowledged for good. */
+    private static long unacknowledged(String pool, WorkRequest request) throws Exception {
+        TopicPartition partition = new TopicPartition(
+                Topics.workTopicName(pool),
+                SessionIds.partition(request.getSessionId(), Topics.work(pool).partitions()));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            return admin.listShareGroupOffsets(Map.of(
+                            Topics.shareGroup(pool),
+                            new ListShareGroupOffsetsSpec().topicPartitions(List.of(partition))))
+                    .partitionsToOffsetInfo(Topics.shareGroup(pool))
+                    .get(30, TimeUnit.SECONDS)
+                    .get(partition)
+                    .lag()
+                    .orElseThrow();
+        }
+    }
+
+    /** A model that counts its calls. */
+    private static final class CountingModel implements ModelProvider {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+
+        @Override
+        public ModelResult complete(ModelCall call, WorkContext context) {
+            calls.incrementAndGet();
+            return new ScriptedModelProvider().complete(call, context);
+        }
+    }
+
+    @Test
+    void shouldAcknowledgeWithoutCallingTheModelWhenAnEarlierDeliveryCommittedItsResult() throws Exception {
+        // Given a model call whose first delivery committed its result but ended without an acknowledgement (as when
+        // its worker dies between the two)
+        String pool = KafkaFixture.uniquePool("answered");
+        KafkaFixture.createTopics(List.of(pool));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)), WorkerConfig.DEFAULT_MAX_DELIVERIES);
+        }
+        String work = KafkaFixture.id("answered");
+        WorkRequest request = modelCall(pool, work, "counting", "");
+        producer.commit(request);
+        producer.commitResult(WorkResult.newBuilder()
+                .setWorkId(work)
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.OK)
+                .setResult(ModelReply.newBuilder()
+                        .setText("hello")
+                        .setToolCalls(List.of())
+                        .setFinishReason("stop")
+                        .build())
+                .setUsage(Usage.newBuilder()
+                        .setInputTokens(2)
+                        .setOutputTokens(2)
+                        .setCostMicros(0)
+                        .build())
+                .setWorkerId("worker-that-died")
+                .setDeliveryCount(1)
+                .build());
+        takeAndRelease(pool);
+        assertThat(unacknowledged(pool, request)).isEqualTo(1);
+        var model = new CountingModel();
+        WorkerConfig config = config(pool);
+
+        // When the item is delivered again
+        try (Worker worker = Worker.start(config, ToolRegistry.builtins(config), ModelProviders.of(model))) {
+
+            // Then it is acknowledged without calling the model
+            Awaitility.await("the redelivery acknowledged").atMost(TIMEOUT).until(() -> worker.alreadyAnswered() == 1);
+            assertThat(model.calls).hasValue(0);
+            Awaitility.await("the acknowledgement").atMost(TIMEOUT).until(() -> unacknowledged(pool, request) == 0);
+            // and no second result was produced
+            results.pollOnce(Duration.ofMillis(500));
+            assertThat(results.received(work))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.result().getWorkerId()).isEqualTo("worker-that-died"));
+            assertThat(results.delayed(work)).isEmpty();
+            assertThat(worker.alreadyAnswered()).isEqualTo(1);
+            assertThat(model.calls).hasValue(0);
+        }
     }
 }

@@ -5,23 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.ToolCall;
+import io.agentlog.testkit.ChatCompletionsServer;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,48 +31,66 @@ import org.junit.jupiter.api.Test;
 class OpenAiModelProviderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
 
-    private HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private ChatCompletionsServer server;
     private volatile int status = 200;
+    private volatile Map<String, String> headers = Map.of();
     private volatile String responseBody = "{}";
 
-    record Recorded(String path, String authorization, JsonNode body) {}
+    record Recorded(String authorization, JsonNode body) {}
 
     @BeforeEach
     void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/v1/chat/completions", exchange -> {
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            requests.add(new Recorded(
-                    exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Authorization"),
-                    JSON.readTree(body)));
-            byte[] out = responseBody.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(status, out.length);
-            exchange.getResponseBody().write(out);
-            exchange.close();
-        });
-        server.start();
+        server = ChatCompletionsServer.respondingWith(
+                request -> new ChatCompletionsServer.Response(status, headers, responseBody));
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
+    }
+
+    private List<Recorded> requests() {
+        return server.requests().stream()
+                .map(r -> new Recorded(r.authorization().orElse(null), readJson(r.body())))
+                .toList();
+    }
+
+    private static JsonNode readJson(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        return server.baseUrl();
+    }
+
+    private static ModelEndpoint endpoint(String name, String url, String key) {
+        return new ModelEndpoint(
+                name,
+                OpenAiModelProvider.NAME,
+                URI.create(url),
+                Optional.ofNullable(key).map(k -> Credential.of(k, "the test")));
     }
 
     private OpenAiModelProvider provider() {
-        return new OpenAiModelProvider(Optional.of(baseUrl()), Optional.of("test-key"), Duration.ofSeconds(10));
+        return new OpenAiModelProvider(
+                ModelEndpoints.of(endpoint("", baseUrl(), "test-key")),
+                Duration.ofSeconds(10),
+                Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
-    private static ModelCall conversation(Map<String, String> options) {
+    private static ModelResult complete(OpenAiModelProvider provider, ModelCall call) {
+        return provider.complete(call, ScriptedModelProviderTest.CONTEXT);
+    }
+
+    private static ModelCall conversation(String endpoint) {
         return ModelCall.newBuilder()
-                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, options, ""))
+                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, Map.of(), endpoint))
                 .setMessages(List.of(
                         message(Role.SYSTEM, "You are terse."),
                         message(Role.USER, "What does the page say?"),
@@ -110,12 +129,11 @@ class OpenAiModelProviderTest {
                  "usage":{"prompt_tokens":42,"completion_tokens":7,"total_tokens":49}}""";
 
         // When
-        ModelResult result = provider().complete(conversation(Map.of()));
+        ModelResult result = complete(provider(), conversation(""));
 
         // Then the request is the chat-completions protocol
-        assertThat(requests).hasSize(1);
-        Recorded request = requests.getFirst();
-        assertThat(request.path()).isEqualTo("/v1/chat/completions");
+        assertThat(requests()).hasSize(1);
+        Recorded request = requests().getFirst();
         assertThat(request.authorization()).isEqualTo("Bearer test-key");
         JsonNode body = request.body();
         assertThat(body.path("model").asText()).isEqualTo("test-model");
@@ -169,7 +187,7 @@ class OpenAiModelProviderTest {
                  "usage":{"prompt_tokens":50,"completion_tokens":4,"total_tokens":54}}""";
 
         // When
-        ModelResult result = provider().complete(conversation(Map.of()));
+        ModelResult result = complete(provider(), conversation(""));
 
         // Then
         assertThat(result.reply().getText()).isEqualTo("It says hello.");
@@ -180,21 +198,97 @@ class OpenAiModelProviderTest {
     }
 
     @Test
-    void shouldUseTheBaseUrlOptionWhenTheModelSpecGivesOne() {
-        // Given a provider whose default base URL points nowhere
-        responseBody = """
-                {"id":"c","object":"chat.completion","created":1,"model":"test-model",
-                 "choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok"}}]}""";
-        var provider =
-                new OpenAiModelProvider(Optional.of("http://127.0.0.1:9/v1"), Optional.empty(), Duration.ofSeconds(10));
+    void shouldSendToTheNamedEndpointWithItsOwnKeyWhenTheModelNamesOne() {
+        // Given a worker whose default endpoint points nowhere and whose endpoint 'local' is the server
+        responseBody = ChatCompletionsServer.textReply("ok");
+        var provider = new OpenAiModelProvider(
+                ModelEndpoints.of(
+                        endpoint("", "http://127.0.0.1:9/v1", "default-key"),
+                        endpoint("local", baseUrl(), "local-key"),
+                        endpoint("keyless", baseUrl(), null)),
+                Duration.ofSeconds(10));
 
         // When
-        ModelResult result = provider.complete(conversation(Map.of("baseUrl", baseUrl())));
+        ModelResult result = complete(provider, conversation("local"));
+        complete(provider, conversation("keyless"));
 
         // Then
         assertThat(result.reply().getText()).isEqualTo("ok");
-        assertThat(requests.getFirst().authorization()).isNull();
-        assertThat(result.usage().getInputTokens()).isZero();
+        assertThat(requests().get(0).authorization()).isEqualTo("Bearer local-key");
+        assertThat(requests().get(1).authorization()).isNull();
+    }
+
+    @Test
+    void shouldRefuseWithoutSendingAnythingWhenTheModelNamesAnEndpointTheWorkerDoesNotHave() {
+        // Given
+        var provider = new OpenAiModelProvider(
+                ModelEndpoints.of(endpoint("", baseUrl(), "k"), endpoint("local", baseUrl(), "k")),
+                Duration.ofSeconds(10));
+
+        // Then
+        assertThatThrownBy(() -> complete(provider, conversation("collector")))
+                .isInstanceOf(TerminalWorkException.class)
+                .hasMessage("model endpoint 'collector' is not defined on this worker, so no request was sent; it"
+                        + " defines [local] (AGENTLOG_MODEL_ENDPOINTS); leave model.endpoint empty for the default"
+                        + " endpoint");
+        assertThat(server.requests()).isEmpty();
+    }
+
+    @Test
+    void shouldCarryTheEndpointsRetryAfterWhenItAnswers429Or503() {
+        // Given a rate limit in seconds
+        status = 429;
+        headers = Map.of("Retry-After", "12");
+        responseBody = "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}";
+
+        // Then
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
+                .isInstanceOfSatisfying(
+                        RetryableWorkException.class,
+                        e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(12)))
+                .hasMessageContaining("HTTP 429")
+                .hasMessageContaining("slow down");
+
+        // And an HTTP-date on a 503
+        status = 503;
+        headers = Map.of("Retry-After", "Wed, 25 Nov 2026 12:00:30 GMT");
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
+                .isInstanceOfSatisfying(
+                        RetryableWorkException.class,
+                        e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(30)));
+
+        // And none on a 500, which Retry-After does not apply to
+        status = 500;
+        headers = Map.of("Retry-After", "5");
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
+                .isInstanceOfSatisfying(
+                        RetryableWorkException.class,
+                        e -> assertThat(e.retryAfter()).isEmpty());
+    }
+
+    @Test
+    void shouldReadRetryAfterAsSecondsOrAnHttpDate() {
+        assertThat(RetryAfter.parse("120", NOW)).contains(Duration.ofMinutes(2));
+        assertThat(RetryAfter.parse(" 0 ", NOW)).contains(Duration.ZERO);
+        assertThat(RetryAfter.parse("Wed, 25 Nov 2026 12:01:00 GMT", NOW)).contains(Duration.ofMinutes(1));
+        assertThat(RetryAfter.parse("Wed, 25 Nov 2026 11:00:00 GMT", NOW)).contains(Duration.ZERO);
+        assertThat(RetryAfter.parse("soon", NOW)).isEmpty();
+        assertThat(RetryAfter.parse("-5", NOW)).isEmpty();
+        assertThat(RetryAfter.parse("99999999999999999999", NOW)).contains(Duration.ofDays(365));
+    }
+
+    @Test
+    void shouldNeverRepeatTheKeyWhenTheEndpointEchoesItInAnError() {
+        // Given an endpoint that echoes the request's authorization in its error body
+        status = 401;
+        responseBody = "{\"error\":{\"message\":\"bad key test-key (Authorization: Bearer test-key)\"}}";
+
+        // Then
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
+                .isInstanceOf(TerminalWorkException.class)
+                .hasMessageContaining("answered HTTP 401")
+                .hasMessageContaining("check the API key of the default openai endpoint: it comes from the test")
+                .hasMessageNotContaining("test-key");
     }
 
     @Test
@@ -204,15 +298,15 @@ class OpenAiModelProviderTest {
         status = 500;
 
         // Then
-        assertThatThrownBy(() -> provider().complete(conversation(Map.of())))
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
                 .isInstanceOf(RetryableWorkException.class)
                 .hasMessageContaining("HTTP 500")
                 .hasMessageContaining("overloaded");
-        assertThat(requests).as("no hidden retries inside LangChain4j").hasSize(1);
+        assertThat(requests()).as("no hidden retries inside LangChain4j").hasSize(1);
 
         status = 429;
         responseBody = "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}";
-        assertThatThrownBy(() -> provider().complete(conversation(Map.of())))
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
                 .isInstanceOf(RetryableWorkException.class)
                 .hasMessageContaining("HTTP 429");
     }
@@ -224,22 +318,22 @@ class OpenAiModelProviderTest {
         responseBody = "{\"error\":{\"message\":\"unknown parameter: foo\",\"type\":\"invalid_request_error\"}}";
 
         // Then
-        assertThatThrownBy(() -> provider().complete(conversation(Map.of())))
+        assertThatThrownBy(() -> complete(provider(), conversation("")))
                 .isInstanceOf(TerminalWorkException.class)
-                .hasMessageContaining("model 'test-model' at " + baseUrl() + " answered HTTP 400")
+                .hasMessageContaining(
+                        "model 'test-model' at the default openai endpoint (" + baseUrl() + ") answered HTTP 400")
                 .hasMessageContaining("unknown parameter: foo");
     }
 
     @Test
     void shouldThrowRetryableWhenNothingListensAtTheBaseUrl() {
         // Given a port that was just freed
-        int port = server.getAddress().getPort();
-        server.stop(0);
-        var provider = new OpenAiModelProvider(
-                Optional.of("http://127.0.0.1:" + port + "/v1"), Optional.empty(), Duration.ofSeconds(5));
+        String url = baseUrl();
+        server.close();
+        var provider = new OpenAiModelProvider(ModelEndpoints.of(endpoint("", url, null)), Duration.ofSeconds(5));
 
         // Then
-        assertThatThrownBy(() -> provider.complete(conversation(Map.of())))
+        assertThatThrownBy(() -> complete(provider, conversation("")))
                 .isInstanceOf(RetryableWorkException.class)
                 .hasMessageContaining("cannot reach model 'test-model'");
     }
@@ -247,13 +341,13 @@ class OpenAiModelProviderTest {
     @Test
     void shouldThrowTerminalWhenToolParametersAreNotAnObjectSchema() {
         // Given
-        ModelCall call = conversation(Map.of());
+        ModelCall call = conversation("");
         call.getTools().getFirst().setParameters("[1,2]");
 
         // Then
-        assertThatThrownBy(() -> provider().complete(call))
+        assertThatThrownBy(() -> complete(provider(), call))
                 .isInstanceOf(TerminalWorkException.class)
                 .hasMessageContaining("tool 'http_fetch' must be a JSON Schema of type object");
-        assertThat(requests).isEmpty();
+        assertThat(server.requests()).isEmpty();
     }
 }

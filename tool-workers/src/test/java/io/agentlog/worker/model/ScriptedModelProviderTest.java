@@ -11,11 +11,16 @@ import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.worker.TerminalWorkException;
+import io.agentlog.worker.WorkContext;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScriptedModelProviderTest {
+
+    static final WorkContext CONTEXT =
+            new WorkContext("s-1", "w-1", "s-1/w-1", Instant.parse("2026-11-25T12:05:00Z"), "worker-1", 1);
 
     private final ScriptedModelProvider provider = new ScriptedModelProvider();
 
@@ -60,7 +65,7 @@ class ScriptedModelProviderTest {
                 turn("done"));
 
         // When
-        ModelResult result = provider.complete(call(0, script));
+        ModelResult result = provider.complete(call(0, script), CONTEXT);
 
         // Then
         assertThat(result.reply().getToolCalls())
@@ -75,7 +80,7 @@ class ScriptedModelProviderTest {
     @Test
     void shouldAnswerWithTextWhenTheTurnHasNoToolCalls() {
         // When
-        ModelResult result = provider.complete(call(1, List.of(turn("first"), turn("The page says hello."))));
+        ModelResult result = provider.complete(call(1, List.of(turn("first"), turn("The page says hello."))), CONTEXT);
 
         // Then
         assertThat(result.reply().getText()).isEqualTo("The page says hello.");
@@ -86,7 +91,7 @@ class ScriptedModelProviderTest {
     @Test
     void shouldReportSyntheticUsageOfOneTokenPerFourCharactersWhenAnswering() {
         // Given: input "You are terse." (14) + "Fetch the page, please" (22) = 36 chars; output 20 chars
-        ModelResult result = provider.complete(call(0, List.of(turn("The page says hello!"))));
+        ModelResult result = provider.complete(call(0, List.of(turn("The page says hello!"))), CONTEXT);
 
         // Then
         assertThat(result.usage().getInputTokens()).isEqualTo(9);
@@ -97,11 +102,11 @@ class ScriptedModelProviderTest {
 
     @Test
     void shouldFailWithClearErrorWhenTheTurnIsPastTheScriptEnd() {
-        assertThatThrownBy(() -> provider.complete(call(2, List.of(turn("a"), turn("b")))))
+        assertThatThrownBy(() -> provider.complete(call(2, List.of(turn("a"), turn("b"))), CONTEXT))
                 .isInstanceOf(TerminalWorkException.class)
                 .hasMessageContaining("no turn 2")
                 .hasMessageContaining("the script has 2 turn(s)");
-        assertThatThrownBy(() -> provider.complete(call(0, List.of())))
+        assertThatThrownBy(() -> provider.complete(call(0, List.of()), CONTEXT))
                 .isInstanceOf(TerminalWorkException.class)
                 .hasMessageContaining("the script has 0 turn(s)");
     }
@@ -109,6 +114,6 @@ class ScriptedModelProviderTest {
     @Test
     void shouldGiveTheSameAnswerWhenCalledTwice() {
         var script = List.of(turn("x", toolCall("", "noop", "{}")));
-        assertThat(provider.complete(call(0, script))).isEqualTo(provider.complete(call(0, script)));
+        assertThat(provider.complete(call(0, script), CONTEXT)).isEqualTo(provider.complete(call(0, script), CONTEXT));
     }
 }

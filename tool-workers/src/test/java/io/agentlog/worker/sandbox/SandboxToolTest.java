@@ -7,7 +7,7 @@ import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.testkit.Prerequisites;
-import io.agentlog.worker.tool.ToolContext;
+import io.agentlog.worker.WorkContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -52,8 +52,8 @@ class SandboxToolTest {
         return new ObjectMapper().createObjectNode().put(name, value).toString();
     }
 
-    private static ToolContext context() {
-        return new ToolContext("s1", "w1", "s1/w1", Instant.now().plusSeconds(60), "test-worker", 1);
+    private static WorkContext context() {
+        return new WorkContext("s1", "w1", "s1/w1", Instant.now().plusSeconds(60), "test-worker", 1);
     }
 
     private static FileChange file(String path, String content) {

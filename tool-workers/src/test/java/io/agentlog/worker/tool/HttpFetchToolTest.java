@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.worker.WorkContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class HttpFetchToolTest {
                 .build();
         return tool.run(
                 invocation,
-                new ToolContext("s-1", "w-1", "s-1/w-1", Instant.now().plusSeconds(5), "test", 1));
+                new WorkContext("s-1", "w-1", "s-1/w-1", Instant.now().plusSeconds(5), "test", 1));
     }
 
     private String url(String path) {
