@@ -53,6 +53,7 @@ public final class KafkaBroker implements AutoCloseable {
                 <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
               </appender>
               <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+              <logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
               <logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
               <root level="WARN"><appender-ref ref="OUT"/></root>
             </configuration>
@@ -67,6 +68,7 @@ public final class KafkaBroker implements AutoCloseable {
               </Appenders>
               <Loggers>
                 <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+                <Logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
                 <Root level="WARN"><AppenderRef ref="OUT"/></Root>
               </Loggers>
             </Configuration>

@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -242,8 +244,9 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until every replica of every partition, internal topics included, is in sync: the state in which one
-     * node may be lost without a partition falling below its minimum in-sync replicas.
+     * Waits until every node is registered and unfenced and every replica of every partition, internal topics
+     * included, is in sync: the state in which one node may be lost without a partition falling below its minimum
+     * in-sync replicas or the controller quorum below a majority.
      *
      * @throws IllegalStateException when that is not so within {@code timeout}, naming a partition behind
      */
@@ -253,7 +256,10 @@ public final class KafkaCluster implements AutoCloseable {
         try (Admin admin = admin()) {
             while (System.nanoTime() - deadline < 0) {
                 try {
-                    behind = underReplicated(admin);
+                    behind = missingNodes(admin);
+                    if (behind.isEmpty()) {
+                        behind = underReplicated(admin);
+                    }
                     if (behind.isEmpty()) {
                         return;
                     }
@@ -270,16 +276,58 @@ public final class KafkaCluster implements AutoCloseable {
                 "the cluster in " + dataDir() + " is not fully replicated after " + timeout + ": " + behind);
     }
 
-    /** The first partition with a replica out of sync (or an empty string), and how many such partitions there are. */
-    private static String underReplicated(Admin admin)
+    /** The nodes the controllers do not count as running brokers (not registered, or fenced), or an empty string. */
+    private String missingNodes(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
+        Set<Integer> running = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream()
+                .map(Node::id)
+                .collect(Collectors.toSet());
+        List<Integer> missing = IntStream.range(0, size())
+                .map(KafkaCluster::nodeId)
+                .filter(id -> !running.contains(id))
+                .boxed()
+                .toList();
+        return missing.isEmpty() ? "" : "node(s) " + missing + " not running as brokers";
+    }
+
+    /**
+     * Every topic, internal ones included, with the fewest replicas any of its partitions has: what a check that
+     * nothing is kept on fewer brokers than intended needs.
+     */
+    public Map<String, Integer> replicationFactors() {
+        try (Admin admin = admin()) {
+            Map<String, Integer> factors = new TreeMap<>();
+            for (TopicDescription topic : describeAll(admin)) {
+                topic.partitions().stream()
+                        .mapToInt(partition -> partition.replicas().size())
+                        .min()
+                        .ifPresent(replicas -> factors.put(topic.name(), replicas));
+            }
+            return factors;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(
+                    "cannot describe the topics of the cluster in " + dataDir() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing the cluster's topics", e);
+        }
+    }
+
+    private static Collection<TopicDescription> describeAll(Admin admin)
             throws ExecutionException, InterruptedException, TimeoutException {
         Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true))
                 .names()
                 .get(10, TimeUnit.SECONDS);
-        Map<String, TopicDescription> descriptions =
-                admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+        return admin.describeTopics(topics)
+                .allTopicNames()
+                .get(10, TimeUnit.SECONDS)
+                .values();
+    }
+
+    /** The first partition with a replica out of sync (or an empty string), and how many such partitions there are. */
+    private static String underReplicated(Admin admin)
+            throws ExecutionException, InterruptedException, TimeoutException {
         List<String> behind = new ArrayList<>();
-        for (TopicDescription topic : descriptions.values()) {
+        for (TopicDescription topic : describeAll(admin)) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 if (partition.leader() == null
                         || partition.isr().size() < partition.replicas().size()) {

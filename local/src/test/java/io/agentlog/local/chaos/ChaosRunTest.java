@@ -33,7 +33,8 @@ class ChaosRunTest {
                 Duration.ofSeconds(18),
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(45),
-                ChaosOptions.DEFAULT_RESUBMIT_EVERY);
+                ChaosOptions.DEFAULT_RESUBMIT_EVERY,
+                1);
 
         // When it runs
         ChaosReport report = ChaosRun.run(options, line -> log.info("chaos: {}", line));
