@@ -50,7 +50,7 @@ public final class KafkaCluster implements AutoCloseable {
     /** In-sync replicas an {@code acks=all} write needs when a partition has {@value #MAX_REPLICATION_FACTOR}. */
     public static final int MIN_IN_SYNC_REPLICAS = 2;
     /** How long a broker may miss heartbeats before the controllers fence it and move its leaderships. */
-    public static final int BROKER_SESSION_TIMEOUT_MS = 6000;
+    public static final int BROKER_SESSION_TIMEOUT_MS = 3000;
 
     private static final Logger log = LoggerFactory.getLogger(KafkaCluster.class);
 
@@ -164,11 +164,16 @@ public final class KafkaCluster implements AutoCloseable {
         config.put("transaction.state.log.min.isr", minIsr);
         config.put("share.coordinator.state.topic.replication.factor", replicas);
         config.put("share.coordinator.state.topic.min.isr", minIsr);
-        // A killed node's partitions get new leaders once the controllers fence it for missed heartbeats (default 2 s
-        // heartbeats, fenced after 9 s). Heartbeats every second and fencing after 6 s, the same as the group session
-        // timeouts, keep the leaderless time of a node's partitions short; more than a few missed heartbeats are
-        // needed, because a 2-core machine running the whole stack can stall a JVM for a second or two.
-        config.put("broker.heartbeat.interval.ms", "1000");
+        // A killed node's partitions get new leaders once the controllers fence it for missed heartbeats (by default
+        // 2 s heartbeats, fenced after 9 s); until then every transaction that touches one of them waits. The
+        // coordinator aborts a transaction open longer than its timeout, which Streams sets to 10 s, and the engine's
+        // producer is then fenced: the engine rejoins its group and restores its tasks. Measured with `agentlog chaos
+        // --brokers 3`, fencing after 6 s let transactions
+        // outlive that timeout (both engines fenced, ~20 s without progress, recovery 25-45 s per broker kill);
+        // fencing after 3 s with heartbeats every 500 ms did not (recovery 5-9 s). A live node that misses 6
+        // heartbeats in a row on a stalled machine is fenced too, then unfenced on its next heartbeat: leaders move,
+        // nothing is lost.
+        config.put("broker.heartbeat.interval.ms", "500");
         config.put("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS));
         return config;
     }
