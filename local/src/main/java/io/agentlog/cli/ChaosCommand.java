@@ -19,10 +19,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = AgentlogCli.Version.class,
         description = {
-            "Crash test: starts a throwaway stack as separate processes (a broker, 2 engines, 3 workers), runs N "
-                    + "sessions of a scripted agent (model turns with parallel tool calls, one tool at-most-once "
-                    + "with a side-effect ledger) and SIGKILLs a random engine or worker K times while they run, "
-                    + "restarting each 1-3 s later.",
+            "Crash test: starts a throwaway stack as separate processes (a broker, or with --brokers 3 a 3-broker "
+                    + "cluster; 2 engines, 3 workers), runs N sessions of a scripted agent (model turns with parallel "
+                    + "tool calls, one tool at-most-once with a side-effect ledger) and SIGKILLs a random engine, "
+                    + "worker or broker K times while they run, restarting each 1-3 s later.",
             "Prints one JSON object: sessions, completed, lost, duplicate results, event gaps and duplicates, "
                     + "repeated model calls and their bound, at-most-once executions beyond one per key, recovery "
                     + "time after the kills. Exits 1 if any guarantee is broken. See docs/guarantees.md."
@@ -35,8 +35,21 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--sessions", paramLabel = "N", required = true, description = "Sessions to run.")
     int sessions;
 
-    @Option(names = "--kills", paramLabel = "K", required = true, description = "SIGKILLs of an engine or worker.")
+    @Option(
+            names = "--kills",
+            paramLabel = "K",
+            required = true,
+            description = "SIGKILLs of an engine, a worker or (with --brokers 3) a broker.")
     int kills;
+
+    @Option(
+            names = "--brokers",
+            paramLabel = "B",
+            defaultValue = "1",
+            description = "1 (default): one broker, never killed. 3: a KRaft cluster (replication factor 3, min "
+                    + "in-sync replicas 2) whose brokers are killed too, one at a time: a broker is killed only when "
+                    + "the others are up and every replica is in sync.")
+    int brokers;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seeds kill times and targets (default: the clock).")
     Long seed;
@@ -75,6 +88,11 @@ final class ChaosCommand implements Callable<Integer> {
         if (kills < 0) {
             throw new ParameterException(spec.commandLine(), "--kills must not be negative, but was " + kills);
         }
+        if (brokers != 1 && brokers != ChaosOptions.CLUSTER_BROKERS) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--brokers must be 1 or " + ChaosOptions.CLUSTER_BROKERS + ", but was " + brokers);
+        }
         PrintWriter err = spec.commandLine().getErr();
         long actualSeed = seed != null ? seed : System.currentTimeMillis();
         Path actualDir = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("agentlog-chaos-");
@@ -86,7 +104,8 @@ final class ChaosCommand implements Callable<Integer> {
                 window != null ? window : ChaosOptions.defaultWindow(kills),
                 timeout,
                 maxRecovery,
-                ChaosOptions.DEFAULT_RESUBMIT_EVERY);
+                ChaosOptions.DEFAULT_RESUBMIT_EVERY,
+                brokers);
         err.printf("chaos: seed %d, logs and ledgers in %s%n", actualSeed, actualDir);
         err.flush();
         ChaosReport report = ChaosRun.run(options, line -> {

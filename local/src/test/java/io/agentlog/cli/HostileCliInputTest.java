@@ -74,6 +74,7 @@ class HostileCliInputTest {
         CliRun noSessions = CliRun.of("chaos", "--sessions", "0", "--kills", "1");
         CliRun negativeKills = CliRun.of("chaos", "--sessions", "5", "--kills", "-1");
         CliRun notANumber = CliRun.of("chaos", "--sessions", "many", "--kills", "1");
+        CliRun twoBrokers = CliRun.of("chaos", "--sessions", "5", "--kills", "1", "--brokers", "2");
 
         assertThat(noSessions.exitCode()).isEqualTo(2);
         assertThat(noSessions.err()).contains("--sessions must be at least 1, but was 0");
@@ -81,5 +82,9 @@ class HostileCliInputTest {
         assertThat(negativeKills.err()).contains("--kills must not be negative, but was -1");
         assertThat(notANumber.exitCode()).isEqualTo(2);
         assertThat(notANumber.err()).contains("'many'").doesNotContain("\tat ");
+        assertThat(twoBrokers.exitCode()).isEqualTo(2);
+        assertThat(twoBrokers.err())
+                .contains("--brokers must be 1 or 3, but was 2")
+                .doesNotContain("\tat ");
     }
 }

@@ -2,6 +2,7 @@ package io.agentlog.schemas;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class TopicSetup {
 
     private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+
+    /** The replication factor from which topics need two in-sync replicas per write. */
+    static final int REPLICATED = 3;
 
     private TopicSetup() {}
 
@@ -44,7 +49,8 @@ public final class TopicSetup {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream()
                     .filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor).configs(t.configs()))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor)
+                            .configs(configs(t, replicationFactor)))
                     .toList();
             List<String> created = new ArrayList<>();
             for (var entry : admin.createTopics(missing).values().entrySet()) {
@@ -69,6 +75,20 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         }
+    }
+
+    /**
+     * A topic's configs for this replication factor: with {@value #REPLICATED} or more replicas, and unless the topic
+     * sets its own, also {@code min.insync.replicas=2}, so an {@code acks=all} write is on two brokers before it
+     * counts and one broker may be lost whatever the cluster's default says.
+     */
+    static Map<String, String> configs(Topic<?, ?> topic, short replicationFactor) {
+        if (replicationFactor < REPLICATED || topic.configs().containsKey(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG)) {
+            return topic.configs();
+        }
+        Map<String, String> configs = new HashMap<>(topic.configs());
+        configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+        return configs;
     }
 
     /** Waits until every partition of the topics answers ListOffsets, which needs a leader. */

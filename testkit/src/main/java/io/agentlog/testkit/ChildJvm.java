@@ -114,6 +114,20 @@ public final class ChildJvm {
     }
 
     /**
+     * SIGKILL: no shutdown hook, no flush, as in a crash. Waits until the process is gone and returns its pid. An
+     * interrupt while waiting is kept for the caller; the process has been signalled either way.
+     */
+    public static long kill(Process process) {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return process.pid();
+    }
+
+    /**
      * Stops any process by its handle (one this JVM did not start, e.g. from a pid file): SIGTERM, then SIGKILL if it
      * is still alive after {@code grace}. Returns true when it stopped on SIGTERM.
      */

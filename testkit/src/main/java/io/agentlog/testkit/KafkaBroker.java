@@ -23,14 +23,14 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka (combined KRaft broker and controller on 127.0.0.1) running {@code kafka.Kafka} in a
- * child JVM, with the configs a one-node cluster needs (replication factor 1 everywhere, transactions and share
- * groups included). The same launcher serves the local stack and the tests.
+ * A real Kafka node (combined KRaft broker and controller on 127.0.0.1) running {@code kafka.Kafka} in a child JVM.
+ * Started with {@link #start} it is a single-node cluster with the configs that needs (replication factor 1
+ * everywhere, transactions and share groups included); the same launcher serves the local stack and the tests. A
+ * {@link KafkaCluster} runs several of them as one cluster.
  *
  * <p>Layout of the data directory: {@code server.properties}, {@code broker.log} (the child's output, kept small by
  * a generated quiet logging config), {@code format.log}, {@code kraft-logs/} (the broker's log directory). A data
@@ -53,6 +53,7 @@ public final class KafkaBroker implements AutoCloseable {
                 <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
               </appender>
               <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+              <logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
               <logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
               <root level="WARN"><appender-ref ref="OUT"/></root>
             </configuration>
@@ -67,6 +68,7 @@ public final class KafkaBroker implements AutoCloseable {
               </Appenders>
               <Loggers>
                 <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+                <Logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
                 <Root level="WARN"><AppenderRef ref="OUT"/></Root>
               </Loggers>
             </Configuration>
@@ -77,13 +79,15 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Thread shutdownHook;
+    private final long launchedAt;
     private volatile boolean closed;
 
-    private KafkaBroker(BrokerOptions options, Process process, int port, int controllerPort) {
+    private KafkaBroker(BrokerOptions options, Process process, int port, int controllerPort, long launchedAt) {
         this.options = options;
         this.process = process;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.launchedAt = launchedAt;
         this.shutdownHook = options.detached() || !options.closeOnJvmExit()
                 ? null
                 : new Thread(this::close, "kafka-broker-stop-" + process.pid());
@@ -96,7 +100,17 @@ public final class KafkaBroker implements AutoCloseable {
      *                              message carries the tail of its log
      */
     public static KafkaBroker start(BrokerOptions options) {
-        long startedAt = System.nanoTime();
+        KafkaBroker broker = launch(options, StorageFormat.standalone());
+        broker.awaitReadyOrClose();
+        return broker;
+    }
+
+    /**
+     * Writes the node's configuration, formats its storage unless it was formatted before, and starts it without
+     * waiting for it to answer (a node of a cluster cannot answer before a majority of the controllers runs).
+     */
+    static KafkaBroker launch(BrokerOptions options, StorageFormat format) {
+        long launchedAt = System.nanoTime();
         Path dataDir = options.dataDir().toAbsolutePath();
         int port = options.port() == 0 ? freePort() : options.port();
         int controllerPort = options.controllerPort() == 0 ? freePort(port) : options.controllerPort();
@@ -106,7 +120,7 @@ public final class KafkaBroker implements AutoCloseable {
             Files.writeString(dataDir.resolve("log4j2.xml"), LOG4J2_CONFIG);
             Path serverProperties = dataDir.resolve("server.properties");
             writeProperties(serverProperties, serverConfig(dataDir, port, controllerPort, options.overrides()));
-            formatIfNeeded(dataDir, serverProperties);
+            formatIfNeeded(dataDir, serverProperties, format);
 
             Process process = ChildJvm.builder("kafka.Kafka")
                     .args(serverProperties.toString())
@@ -115,27 +129,35 @@ public final class KafkaBroker implements AutoCloseable {
                     .detached(options.detached())
                     .build()
                     .start();
-            KafkaBroker broker = new KafkaBroker(options, process, port, controllerPort);
+            KafkaBroker broker = new KafkaBroker(options, process, port, controllerPort, launchedAt);
             if (broker.shutdownHook != null) {
                 Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
             }
-            try {
-                broker.awaitReady(Duration.ofMillis(options.startTimeoutMs()));
-            } catch (RuntimeException e) {
-                broker.close();
-                throw e;
-            }
-            log.info(
-                    "Kafka broker pid {} answers on {} after {} ms (data in {})",
-                    process.pid(),
-                    broker.bootstrapServers(),
-                    (System.nanoTime() - startedAt) / 1_000_000,
-                    dataDir);
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot prepare the broker's data directory " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Waits until the node answers within the options' start timeout.
+     *
+     * @throws BrokerStartException after closing the node, when it dies or does not answer in time
+     */
+    void awaitReadyOrClose() {
+        try {
+            awaitReady(Duration.ofMillis(options.startTimeoutMs()));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        log.info(
+                "Kafka broker pid {} answers on {} after {} ms (data in {})",
+                process.pid(),
+                bootstrapServers(),
+                (System.nanoTime() - launchedAt) / 1_000_000,
+                dataDir());
     }
 
     /** {@code 127.0.0.1:<port>}. */
@@ -167,6 +189,18 @@ public final class KafkaBroker implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * SIGKILL, as in a crash: no clean shutdown, and the data directory stays whatever the options say, so the node
+     * can be started again from it. Returns the pid killed; {@link #close()} does nothing afterwards.
+     */
+    public synchronized long kill() {
+        closed = true;
+        removeShutdownHook();
+        long pid = ChildJvm.kill(process);
+        log.info("Kafka broker pid {} on {} killed with SIGKILL", pid, bootstrapServers());
+        return pid;
+    }
+
     /** Stops the broker (SIGTERM, SIGKILL after {@link #STOP_GRACE}) and deletes its data if the options say so. */
     @Override
     public synchronized void close() {
@@ -174,13 +208,7 @@ public final class KafkaBroker implements AutoCloseable {
             return;
         }
         closed = true;
-        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down; the hook runs or ran anyway
-            }
-        }
+        removeShutdownHook();
         boolean graceful = ChildJvm.stop(process, STOP_GRACE);
         if (!graceful) {
             log.warn(
@@ -190,6 +218,16 @@ public final class KafkaBroker implements AutoCloseable {
         }
         if (options.deleteOnClose()) {
             deleteRecursively(dataDir());
+        }
+    }
+
+    private void removeShutdownHook() {
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down; the hook runs or ran anyway
+            }
         }
     }
 
@@ -263,7 +301,7 @@ public final class KafkaBroker implements AutoCloseable {
                 "-Dlog4j2.statusLoggerLevel=WARN");
     }
 
-    private static void formatIfNeeded(Path dataDir, Path serverProperties) throws IOException {
+    private static void formatIfNeeded(Path dataDir, Path serverProperties, StorageFormat storage) throws IOException {
         if (Files.exists(dataDir.resolve("kraft-logs").resolve("meta.properties"))) {
             return;
         }
@@ -271,14 +309,9 @@ public final class KafkaBroker implements AutoCloseable {
         List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         jvmArgs.addAll(loggingJvmArgs(dataDir));
         Process format = ChildJvm.builder("kafka.tools.StorageTool")
-                .args(
-                        "format",
-                        "--config",
-                        serverProperties.toString(),
-                        "--cluster-id",
-                        Uuid.randomUuid().toString(),
-                        "--standalone",
-                        "--ignore-formatted")
+                .args("format", "--config", serverProperties.toString(), "--cluster-id", storage.clusterId())
+                .args(storage.quorumArgs())
+                .args("--ignore-formatted")
                 .jvmArgs(jvmArgs)
                 .logFile(formatLog)
                 .build()
@@ -369,7 +402,7 @@ public final class KafkaBroker implements AutoCloseable {
         Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
     }
 
-    private static int freePort(int... taken) {
+    static int freePort(int... taken) {
         for (int attempt = 0; attempt < 20; attempt++) {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
                 int port = socket.getLocalPort();
@@ -395,7 +428,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

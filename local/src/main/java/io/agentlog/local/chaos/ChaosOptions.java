@@ -7,13 +7,15 @@ import java.time.Duration;
  * One chaos run.
  *
  * @param sessions sessions submitted, spread evenly over {@code window}
- * @param kills SIGKILLs of a random engine or worker, at random times within the window
+ * @param kills SIGKILLs of a random engine, worker or (with several brokers) broker, at random times within the window
  * @param seed seeds the kill times, targets and restart delays (the targets also depend on which processes are up)
  * @param dir where the stack keeps its data, logs and ledgers
  * @param window how long submitting takes; the kills fall within it
  * @param timeout how long to wait for every session's result after the window
  * @param maxRecovery recovery after a kill slower than this breaks guarantee 6
  * @param resubmitEvery every n-th task is submitted twice (the same session id, hence one session); 0 = never
+ * @param brokers 1 (a single broker) or {@value #CLUSTER_BROKERS}: a KRaft cluster with replication factor 3 and min
+ *     ISR 2 whose brokers are killed too, never more than one at a time
  */
 public record ChaosOptions(
         int sessions,
@@ -23,11 +25,13 @@ public record ChaosOptions(
         Duration window,
         Duration timeout,
         Duration maxRecovery,
-        int resubmitEvery) {
+        int resubmitEvery,
+        int brokers) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
     public static final Duration DEFAULT_MAX_RECOVERY = Duration.ofSeconds(30);
     public static final int DEFAULT_RESUBMIT_EVERY = 5;
+    public static final int CLUSTER_BROKERS = 3;
 
     public ChaosOptions {
         if (sessions < 1) {
@@ -38,6 +42,9 @@ public record ChaosOptions(
         }
         if (window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("the submit window must be positive, but was " + window);
+        }
+        if (brokers != 1 && brokers != CLUSTER_BROKERS) {
+            throw new IllegalArgumentException("brokers must be 1 or " + CLUSTER_BROKERS + ", but was " + brokers);
         }
         if (resubmitEvery < 0) {
             throw new IllegalArgumentException("resubmitEvery must not be negative, but was " + resubmitEvery);
@@ -58,6 +65,7 @@ public record ChaosOptions(
                 defaultWindow(kills),
                 DEFAULT_TIMEOUT,
                 DEFAULT_MAX_RECOVERY,
-                DEFAULT_RESUBMIT_EVERY);
+                DEFAULT_RESUBMIT_EVERY,
+                1);
     }
 }

@@ -106,8 +106,12 @@ public record ChaosReport(
         field(json, "outcomeUnknown", outcomeUnknown);
         field(json, "dlqRecords", dlqRecords);
         field(json, "killCount", kills.size());
-        field(json, "engineKills", kills.stream().filter(k -> !k.worker()).count());
-        field(json, "workerKills", kills.stream().filter(KillRecord::worker).count());
+        for (ChaosStack.Kind kind : ChaosStack.Kind.values()) {
+            field(
+                    json,
+                    kind.label() + "Kills",
+                    kills.stream().filter(k -> k.kind() == kind).count());
+        }
         json.append("\"recoveryMsP50\":").append(number(recoveryMsP50)).append(',');
         json.append("\"recoveryMsMax\":").append(number(recoveryMsMax)).append(',');
         field(json, "durationMs", durationMs);
@@ -117,6 +121,8 @@ public record ChaosReport(
             json.append(i == 0 ? "" : ",")
                     .append("{\"target\":")
                     .append(string(k.target()))
+                    .append(",\"kind\":")
+                    .append(string(k.kind().label()))
                     .append(",\"pid\":")
                     .append(k.pid())
                     .append(",\"atMs\":")

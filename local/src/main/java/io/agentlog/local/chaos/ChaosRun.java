@@ -30,11 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chaos test: starts a {@link ChaosStack} (broker, 2 engines, 3 workers, each its own process), registers the
- * {@link ChaosAgent}, runs one warm-up session, then submits the sessions evenly over the window (every n-th twice,
- * with the same session id) while SIGKILLing a random live engine or worker at random times within the window and
- * starting it again 1-3 s later. It then waits for every session's result (or the timeout) and hands everything to
- * {@link ChaosVerifier}.
+ * The chaos test: starts a {@link ChaosStack} (a broker or a 3-broker cluster, 2 engines, 3 workers, each its own
+ * process), registers the {@link ChaosAgent}, runs one warm-up session, then submits the sessions evenly over the
+ * window (every n-th twice, with the same session id) while SIGKILLing a random live engine, worker or broker at random
+ * times within the window and starting it again 1-3 s later. It then waits for every session's result (or the timeout)
+ * and hands everything to {@link ChaosVerifier}.
+ *
+ * <p>Brokers are killed one at a time: before a broker is killed, any other broker that is down is started and every
+ * replica is awaited in sync, so each partition keeps its minimum in-sync replicas and the quorum its majority. Kills
+ * run one after another on their own thread, restarts on others, so neither delays the submissions.
  */
 public final class ChaosRun {
 
@@ -45,13 +49,16 @@ public final class ChaosRun {
     private static final Duration WARM_UP_TIMEOUT = Duration.ofMinutes(3);
     private static final long MIN_RESTART_DELAY_MS = 1000;
     private static final long MAX_RESTART_DELAY_MS = 3000;
+    /** How long a broker kill waits for the cluster to be fully replicated before it picks another target. */
+    private static final Duration REPLICATION_WAIT = Duration.ofMinutes(2);
 
     private ChaosRun() {}
 
     /** Runs the whole test; {@code progress} gets a line per step (for a human on stderr). */
     public static ChaosReport run(ChaosOptions options, Consumer<String> progress) throws InterruptedException {
-        try (ChaosStack stack = ChaosStack.start(options.dir(), ENGINES, WORKERS)) {
-            progress.accept("Stack up in " + options.dir() + ": broker " + stack.bootstrapServers() + ", " + ENGINES
+        try (ChaosStack stack = ChaosStack.start(options.dir(), options.brokers(), ENGINES, WORKERS)) {
+            progress.accept("Stack up in " + options.dir() + ": " + (options.brokers() == 1 ? "broker " : "brokers ")
+                    + stack.bootstrapServers() + " (replication factor " + stack.replicationFactor() + "), " + ENGINES
                     + " engines, " + WORKERS + " workers");
             String bootstrap = stack.bootstrapServers();
             String warmUp = "chaos-warmup-" + options.seed();
@@ -64,12 +71,15 @@ public final class ChaosRun {
                         WARM_UP_TIMEOUT);
                 progress.accept("Warm-up session " + warmUp + " ended " + result.getStatus());
             }
+            stack.checkReplication();
             Random random = new Random(options.seed());
             List<Long> killOffsets = killOffsets(options, random);
             Set<String> submitted = Collections.synchronizedSet(new LinkedHashSet<>());
             List<KillRecord> kills = Collections.synchronizedList(new ArrayList<>());
             long start = System.currentTimeMillis();
             ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+            ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+            ScheduledExecutorService restarter = Executors.newScheduledThreadPool(2);
             try (KafkaProducer<String, TaskSubmitted> producer = producer(bootstrap)) {
                 long windowMs = options.window().toMillis();
                 for (int i = 0; i < options.sessions(); i++) {
@@ -83,8 +93,8 @@ public final class ChaosRun {
                     }
                 }
                 for (long offset : killOffsets) {
-                    scheduler.schedule(
-                            () -> kill(stack, random, kills, scheduler, progress), offset, TimeUnit.MILLISECONDS);
+                    killer.schedule(
+                            () -> kill(stack, random, kills, restarter, progress), offset, TimeUnit.MILLISECONDS);
                 }
                 scheduler
                         .schedule(() -> {}, windowMs + 1000, TimeUnit.MILLISECONDS)
@@ -94,6 +104,11 @@ public final class ChaosRun {
             } finally {
                 scheduler.shutdown();
                 scheduler.awaitTermination(MAX_RESTART_DELAY_MS + 60_000, TimeUnit.MILLISECONDS);
+                // kills are due within the window; one may still wait for the cluster's replicas, then restart
+                killer.shutdown();
+                killer.awaitTermination(REPLICATION_WAIT.toMillis() + 60_000, TimeUnit.MILLISECONDS);
+                restarter.shutdown();
+                restarter.awaitTermination(MAX_RESTART_DELAY_MS + 120_000, TimeUnit.MILLISECONDS);
             }
             progress.accept("Submitted " + submitted.size() + " sessions, " + kills.size() + " kills; waiting for "
                     + "results");
@@ -127,28 +142,34 @@ public final class ChaosRun {
         return offsets;
     }
 
+    /** Kills a random live process; runs on the one kill thread, so kills never overlap. */
     private static void kill(
             ChaosStack stack,
             Random random,
             List<KillRecord> kills,
-            ScheduledExecutorService scheduler,
+            ScheduledExecutorService restarter,
             Consumer<String> progress) {
         List<ChaosStack.Slot> alive =
                 stack.slots().stream().filter(ChaosStack.Slot::alive).toList();
         if (alive.isEmpty()) {
             return;
         }
-        ChaosStack.Slot target;
-        long delay;
-        synchronized (random) {
-            target = alive.get(random.nextInt(alive.size()));
-            delay = MIN_RESTART_DELAY_MS + random.nextLong(MAX_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS + 1);
+        ChaosStack.Slot target = alive.get(random.nextInt(alive.size()));
+        long delay = MIN_RESTART_DELAY_MS + random.nextLong(MAX_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS + 1);
+        if (target.kind == ChaosStack.Kind.BROKER) {
+            try {
+                stack.readyToLoseABroker(REPLICATION_WAIT);
+            } catch (RuntimeException e) {
+                log.error("Not killing {}: the cluster could not lose a broker", target.name, e);
+                progress.accept("skipped the kill of " + target.name + ": " + e.getMessage());
+                return;
+            }
         }
         long at = System.currentTimeMillis();
         long pid = target.kill();
-        kills.add(KillRecord.of(target.name, target.kind == ChaosStack.Kind.WORKER, pid, at));
+        kills.add(KillRecord.of(target.name, target.kind, pid, at));
         progress.accept("SIGKILL " + target.name + " (pid " + pid + "); restart in " + delay + " ms");
-        scheduler.schedule(
+        restarter.schedule(
                 () -> {
                     try {
                         target.start();
