@@ -20,6 +20,8 @@ import java.util.Map;
  * @param standbyReplicas standby replicas per task, a streams-group config ({@code AGENTLOG_STANDBY_REPLICAS})
  * @param replicationFactor replication factor of the engine's changelog topics, -1 for the broker's default
  *     ({@code AGENTLOG_REPLICATION_FACTOR})
+ * @param transactionTimeout how long the broker keeps a dead engine's open transaction before aborting it
+ *     ({@code AGENTLOG_TRANSACTION_TIMEOUT_MS})
  * @param modelTimeout how long a session waits for a model turn without news from a worker
  *     ({@code AGENTLOG_MODEL_TIMEOUT_MS})
  * @param maxWorkDelay the longest a work item may take in all, including the delays its worker reports (rate limits,
@@ -42,6 +44,7 @@ public record EngineConfig(
         int streamThreads,
         int standbyReplicas,
         int replicationFactor,
+        Duration transactionTimeout,
         Duration modelTimeout,
         Duration maxWorkDelay,
         Duration retention,
@@ -65,6 +68,13 @@ public record EngineConfig(
      * worker is still running. Workers report retries and redeliveries, which move the deadline.
      */
     public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofMinutes(6);
+
+    /**
+     * Kafka Streams' own default under exactly-once: a killed instance whose tasks move elsewhere blocks their
+     * read_committed readers this long. It must stay above the cluster's broker failure detection plus a leader
+     * election, or losing a broker fences the engines (see docs/configuration.md).
+     */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
     public static final Duration DEFAULT_MAX_WORK_DELAY = Duration.ofMinutes(30);
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
@@ -105,6 +115,10 @@ public record EngineConfig(
                 replicationFactor == -1 || replicationFactor >= 1,
                 "replication factor must be -1 (the broker's default) or >= 1, but was " + replicationFactor);
         require(
+                transactionTimeout.toMillis() >= 1000 && transactionTimeout.compareTo(commitInterval) > 0,
+                "transaction timeout must be >= 1000 ms and longer than the commit interval, but was "
+                        + transactionTimeout.toMillis() + " ms");
+        require(
                 modelTimeout.toMillis() >= 1000,
                 "model timeout must be >= 1000 ms, but was " + modelTimeout.toMillis());
         require(
@@ -144,6 +158,7 @@ public record EngineConfig(
                 1,
                 0,
                 -1,
+                DEFAULT_TRANSACTION_TIMEOUT,
                 DEFAULT_MODEL_TIMEOUT,
                 DEFAULT_MAX_WORK_DELAY,
                 DEFAULT_RETENTION,
@@ -169,6 +184,7 @@ public record EngineConfig(
                 in.integer("AGENTLOG_STREAM_THREADS", 1),
                 in.integer("AGENTLOG_STANDBY_REPLICAS", 0),
                 in.integer("AGENTLOG_REPLICATION_FACTOR", -1),
+                Duration.ofMillis(in.number("AGENTLOG_TRANSACTION_TIMEOUT_MS", DEFAULT_TRANSACTION_TIMEOUT.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_MODEL_TIMEOUT_MS", DEFAULT_MODEL_TIMEOUT.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_MAX_WORK_DELAY_MS", DEFAULT_MAX_WORK_DELAY.toMillis())),
                 Duration.ofMillis(in.number("AGENTLOG_RETENTION_MS", DEFAULT_RETENTION.toMillis())),
@@ -204,6 +220,7 @@ public record EngineConfig(
         private int streamThreads;
         private int standbyReplicas;
         private int replicationFactor;
+        private Duration transactionTimeout;
         private Duration modelTimeout;
         private Duration maxWorkDelay;
         private Duration retention;
@@ -222,6 +239,7 @@ public record EngineConfig(
             streamThreads = from.streamThreads;
             standbyReplicas = from.standbyReplicas;
             replicationFactor = from.replicationFactor;
+            transactionTimeout = from.transactionTimeout;
             modelTimeout = from.modelTimeout;
             maxWorkDelay = from.maxWorkDelay;
             retention = from.retention;
@@ -302,6 +320,7 @@ public record EngineConfig(
                     streamThreads,
                     standbyReplicas,
                     replicationFactor,
+                    transactionTimeout,
                     modelTimeout,
                     maxWorkDelay,
                     retention,

@@ -7,6 +7,7 @@ import io.agentlog.schemas.Topics;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** The engine's Kafka Streams configuration; every value that is not a default says why. */
@@ -46,8 +47,16 @@ final class StreamsSettings {
         // session FAILED instead of failing the same way forever.
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailureHandler.class.getName());
         props.put(ProductionFailures.CONFIG, failures);
-        // Changelogs as durable as the cluster allows (-1 = the broker's default.replication.factor).
+        // Changelogs as durable as the cluster allows (-1 = the broker's default.replication.factor); with three
+        // or more replicas a write needs two in sync, so one lost broker loses no committed step.
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        if (config.replicationFactor() >= 3) {
+            props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), "2");
+        }
+        // How long a dead instance's open transaction blocks its partitions' read_committed readers; above the
+        // cluster's broker failure detection, or a lost broker fences the engines.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)
+                config.transactionTimeout().toMillis());
         // The engine only ever reads committed work results and tasks.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         // No record cache: every transition is forwarded at once (the stores are written through).
