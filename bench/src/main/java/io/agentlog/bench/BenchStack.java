@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -58,6 +59,18 @@ final class BenchStack {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while trying to " + what + " on " + bootstrap, e);
         }
+    }
+
+    /**
+     * Checks the stack's topics and registers a fresh version of a benchmark's agent; returns that version.
+     *
+     * @param definition the agent's definition at a version
+     */
+    static int registerFreshAgent(String bootstrap, String agent, IntFunction<AgentDefinition> definition) {
+        requireTopics(bootstrap);
+        int version = nextVersion(bootstrap, agent);
+        register(bootstrap, definition.apply(version));
+        return version;
     }
 
     /** Fails with what to start or create when a topic the sessions of a benchmark need is missing. */

@@ -11,8 +11,8 @@ import java.util.List;
  * The agent the {@code retention} benchmark runs: small, realistic work that leaves something in every store. One
  * model turn writes a file of {@code fileBytes} bytes to the workspace ({@code write_file}, run inline in the
  * engine) and calls {@code noop} (a tools worker), then a second turn answers with a text. So each session leaves a
- * state record, a four-message history (input, tool-calling turn, two tool results... as the engine keeps them), a
- * workspace file and, once it ended, a retention timer.
+ * state record, its conversation in the history store (the input, the tool-calling turn, two tool results and the
+ * answer), a workspace file and, once it ended, a retention timer.
  */
 public final class RetentionAgent {
 

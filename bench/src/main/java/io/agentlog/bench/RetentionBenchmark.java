@@ -1,7 +1,6 @@
 package io.agentlog.bench;
 
 import io.agentlog.schemas.Topics;
-import io.agentlog.schemas.avro.AgentDefinition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -214,10 +213,8 @@ public final class RetentionBenchmark {
      */
     public RetentionResult run(Options options) {
         String bootstrap = options.bootstrapServers();
-        BenchStack.requireTopics(bootstrap);
-        int version = BenchStack.nextVersion(bootstrap, RetentionAgent.NAME);
-        AgentDefinition definition = RetentionAgent.definition(version, options.fileBytes());
-        BenchStack.register(bootstrap, definition);
+        int version = BenchStack.registerFreshAgent(
+                bootstrap, RetentionAgent.NAME, v -> RetentionAgent.definition(v, options.fileBytes()));
         progress.accept("registered %s@%d (writes a %d-byte file, calls noop, answers)"
                 .formatted(RetentionAgent.NAME, version, options.fileBytes()));
         String runId = UUID.randomUUID().toString().substring(0, 8);

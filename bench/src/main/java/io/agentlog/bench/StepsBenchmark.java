@@ -1,6 +1,5 @@
 package io.agentlog.bench;
 
-import io.agentlog.schemas.avro.AgentDefinition;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -92,10 +91,8 @@ public final class StepsBenchmark {
      */
     public BenchResult run(Options options) {
         String bootstrap = options.bootstrapServers();
-        BenchStack.requireTopics(bootstrap);
-        int version = BenchStack.nextVersion(bootstrap, StepsAgent.NAME);
-        AgentDefinition definition = StepsAgent.definition(version, options.steps());
-        BenchStack.register(bootstrap, definition);
+        int version = BenchStack.registerFreshAgent(
+                bootstrap, StepsAgent.NAME, v -> StepsAgent.definition(v, options.steps()));
         log.info("Registered {}@{} ({} steps per session)", StepsAgent.NAME, version, options.steps());
 
         Percentiles roundTrip = new TransactionalRoundTrip(bootstrap).measure(roundTrips);

@@ -3,40 +3,23 @@ package io.agentlog.bench;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
-import io.agentlog.schemas.avro.SessionEvent;
-import io.agentlog.schemas.avro.SessionResult;
-import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.TaskSubmitted;
-import io.agentlog.schemas.avro.Usage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A stand-in for the engine's stores and retention, on the real broker: it creates compacted changelog topics
@@ -60,14 +43,11 @@ final class FakeRetentionEngine implements AutoCloseable {
 
     private final String applicationId;
     private final Duration retention;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer;
-    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final TaskPump pump;
     private final AtomicInteger sessionsStarted = new AtomicInteger();
     private final Map<String, List<ProducerRecord<String, byte[]>>> held = new HashMap<>();
     private final PriorityQueue<Due> deletions = new PriorityQueue<>();
     private long nextTick;
-    private final Thread thread;
 
     private record Due(long at, String sessionId) implements Comparable<Due> {
         @Override
@@ -80,34 +60,18 @@ final class FakeRetentionEngine implements AutoCloseable {
         this.applicationId = applicationId;
         this.retention = retention;
         createChangelogs(bootstrap);
-        this.consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new StringDeserializer(),
-                new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                        "fake-retention-engine-" + UUID.randomUUID(),
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0),
-                new StringSerializer(),
-                new ByteArraySerializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.TASKS.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition()))
-                .toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
-        producer.initTransactions();
-        this.thread = Thread.ofPlatform().name("fake-retention-engine").start(this::loop);
+        this.pump = new TaskPump(bootstrap, "fake-retention-engine");
+        pump.start(
+                "fake-retention-engine",
+                (record, task) -> {
+                    if (!held.containsKey(record.key())) {
+                        pump.transaction(() -> start(record.key(), record.partition(), task));
+                    }
+                },
+                () -> {
+                    deleteDue();
+                    tick();
+                });
     }
 
     String changelog(String store) {
@@ -146,26 +110,6 @@ final class FakeRetentionEngine implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        try {
-            while (running.get()) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                    if (!held.containsKey(record.key())) {
-                        TaskSubmitted task =
-                                Topics.TASKS.valueSerde().deserializer().deserialize(record.topic(), record.value());
-                        producer.beginTransaction();
-                        start(record.key(), record.partition(), task);
-                        producer.commitTransaction();
-                    }
-                }
-                deleteDue();
-                tick();
-            }
-        } catch (WakeupException e) {
-            // closing
-        }
-    }
-
     private void start(String sessionId, int partition, TaskSubmitted task) {
         long now = System.currentTimeMillis();
         List<ProducerRecord<String, byte[]>> stored = new ArrayList<>();
@@ -179,39 +123,14 @@ final class FakeRetentionEngine implements AutoCloseable {
                 partition,
                 String.format("%016d/%s/retention", 0, sessionId),
                 sessionId.getBytes(StandardCharsets.UTF_8)));
-        stored.forEach(producer::send);
+        stored.forEach(pump::send);
         held.put(sessionId, stored);
         if (!sessionId.contains("-probe-")) {
             deletions.add(new Due(now + retention.toMillis(), sessionId));
         }
-        event(
-                sessionId,
-                0,
-                now,
-                new SessionStarted(
-                        task.getAgent(),
-                        task.getAgentVersion(),
-                        task.getInput(),
-                        null,
-                        null,
-                        Instant.EPOCH,
-                        null,
-                        Instant.EPOCH));
+        event(sessionId, 0, now, TaskPump.started(task));
         event(sessionId, 1, now, new SessionEnded(ResultStatus.COMPLETED, RetentionAgent.FINAL_TEXT, null));
-        SessionResult result = SessionResult.newBuilder()
-                .setSessionId(sessionId)
-                .setStatus(ResultStatus.COMPLETED)
-                .setOutput(RetentionAgent.FINAL_TEXT)
-                .setAgent(task.getAgent())
-                .setAgentVersion(task.getAgentVersion())
-                .setSteps(2)
-                .setToolCalls(2)
-                .setUsage(new Usage(0L, 0L, 0L))
-                .build();
-        producer.send(new ProducerRecord<>(
-                Topics.RESULTS.name(),
-                sessionId,
-                Topics.RESULTS.valueSerde().serializer().serialize(Topics.RESULTS.name(), result)));
+        pump.result(TaskPump.resultOf(sessionId, task, ResultStatus.COMPLETED, RetentionAgent.FINAL_TEXT, null, 2));
         sessionsStarted.incrementAndGet();
     }
 
@@ -220,14 +139,14 @@ final class FakeRetentionEngine implements AutoCloseable {
         if (deletions.isEmpty() || deletions.peek().at() > now) {
             return;
         }
-        producer.beginTransaction();
-        while (!deletions.isEmpty() && deletions.peek().at() <= now) {
-            String sessionId = deletions.poll().sessionId();
-            for (ProducerRecord<String, byte[]> stored : held.remove(sessionId)) {
-                producer.send(new ProducerRecord<>(stored.topic(), stored.partition(), stored.key(), null));
+        pump.transaction(() -> {
+            while (!deletions.isEmpty() && deletions.peek().at() <= now) {
+                String sessionId = deletions.poll().sessionId();
+                for (ProducerRecord<String, byte[]> stored : held.remove(sessionId)) {
+                    pump.send(new ProducerRecord<>(stored.topic(), stored.partition(), stored.key(), null));
+                }
             }
-        }
-        producer.commitTransaction();
+        });
     }
 
     private void tick() {
@@ -236,13 +155,13 @@ final class FakeRetentionEngine implements AutoCloseable {
             return;
         }
         nextTick = now + TICK.toMillis();
-        producer.beginTransaction();
-        for (String store : STORES) {
-            for (int p = 0; p < Topics.SESSION_PARTITIONS; p++) {
-                producer.send(record(store, p, "tick", 16));
+        pump.transaction(() -> {
+            for (String store : STORES) {
+                for (int p = 0; p < Topics.SESSION_PARTITIONS; p++) {
+                    pump.send(record(store, p, "tick", 16));
+                }
             }
-        }
-        producer.commitTransaction();
+        });
     }
 
     private ProducerRecord<String, byte[]> record(String store, int partition, String key, int bytes) {
@@ -250,19 +169,11 @@ final class FakeRetentionEngine implements AutoCloseable {
     }
 
     private void event(String sessionId, long seq, long at, SpecificRecord payload) {
-        SessionEvent event = new SessionEvent(sessionId, seq, Instant.ofEpochMilli(at), payload);
-        producer.send(new ProducerRecord<>(
-                Topics.EVENTS.name(),
-                sessionId,
-                Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
+        pump.event(sessionId, seq, at, payload);
     }
 
     @Override
     public void close() throws InterruptedException {
-        running.set(false);
-        consumer.wakeup();
-        thread.join(Duration.ofSeconds(10));
-        consumer.close();
-        producer.close();
+        pump.close();
     }
 }
