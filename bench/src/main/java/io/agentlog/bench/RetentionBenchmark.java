@@ -34,12 +34,14 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>A run registers a fresh version of {@link RetentionAgent}, proves with a probe session that the engine has it,
  * finds the engine's changelog topics ({@code <applicationId>-<store>-changelog}), sets {@link CompactionSettings} on
- * them and on {@code agentlog.blobs}, then measures three moments: the baseline; {@code before}, when all the
- * sessions it ran have their result; and {@code after}, once the bytes on the brokers fell to
- * {@link RetentionResult#RETURNED_FRACTION} of what the run added and stopped falling (or the wait ran out). Each
- * moment records every topic's bytes on the brokers, reads the compacted topics through, and sizes the engine's state
- * directory when it is known. Last comes the functional proof: tasks are sent again under the ids of a sample of the
- * deleted sessions, and each must start a fresh session. The topic settings are put back at the end.
+ * them and on {@code agentlog.blobs}, and measures the baseline. It runs the sessions and measures {@code before}.
+ * Once the last session's retention has come due it reads the topics until no live key of the run is left, then
+ * sends tasks again under the ids of a sample of the deleted sessions (each must start a fresh session; their writes
+ * also roll the changelogs' segments), and polls the bytes until they are down to
+ * {@link RetentionResult#RETURNED_FRACTION} of what the run added (plus the fresh sessions' share) and stopped
+ * falling, or the wait ran out: then it measures {@code after}. Each moment records every topic's bytes on the
+ * brokers, reads the compacted topics through, and sizes the engine's state directory when it is known. The topic
+ * settings are put back at the end.
  *
  * <p>Everything goes through topics and Admin, so the stack may be local or remote; the engine's retention must be
  * known ({@link Options#retention()}) to tell whether all sessions were still live when {@code before} was taken.
@@ -47,9 +49,6 @@ import org.apache.kafka.common.utils.Utils;
 public final class RetentionBenchmark {
 
     public static final String NAME = "retention";
-    public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(15);
-    public static final Duration DEFAULT_WAIT = Duration.ofMinutes(45);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
     public static final int DEFAULT_RESUBMITTED = 20;
 
     /** How often the bytes are polled while waiting. */

@@ -38,8 +38,8 @@ final class FakeRetentionEngine implements AutoCloseable {
     static final int KEYS_PER_SESSION = HISTORY_ENTRIES + 3;
     static final int STATE_BYTES = 200;
     static final int MESSAGE_BYTES = 300;
-    static final int FILE_BYTES = 2048;
-    static final Duration TICK = Duration.ofSeconds(1);
+    static final int FILE_BYTES = 8192;
+    static final Duration TICK = Duration.ofSeconds(2);
 
     private final String applicationId;
     private final Duration retention;

@@ -124,11 +124,16 @@ final class BenchCommand implements Runnable {
         }
 
         private Integer print(BenchResult result) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(result.toJson());
-            out.flush();
-            return 0;
+            return printJson(spec, result.toJson());
         }
+    }
+
+    /** Prints a benchmark's one line of JSON on standard output; exit code 0. */
+    static int printJson(CommandSpec spec, String json) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(json);
+        out.flush();
+        return 0;
     }
 
     /**
@@ -233,8 +238,8 @@ final class BenchCommand implements Runnable {
         @Option(
                 names = "--state-dir",
                 paramLabel = "DIR",
-                description = "The engine's state dir, to report its size on disk (default: the throwaway stack's; "
-                        + "none with --bootstrap-servers).")
+                description = "With --bootstrap-servers, that engine's state dir (AGENTLOG_STATE_DIR) on this machine, "
+                        + "to report its size on disk (the throwaway stack's is always reported).")
         Path stateDir;
 
         @Option(
@@ -246,6 +251,11 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
+            if (stateDir != null && bootstrapServers == null) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--state-dir goes with --bootstrap-servers: the throwaway stack's state dir is measured anyway");
+            }
             String appId = applicationId != null
                     ? applicationId
                     : System.getenv()
@@ -268,10 +278,8 @@ final class BenchCommand implements Runnable {
             return print(onThrowawayStack(
                     err,
                     engineEnv,
-                    stack -> benchmark.run(options(
-                            stack.bootstrapServers(),
-                            appId,
-                            Optional.of(stateDir != null ? stateDir : stack.engineStateDir())))));
+                    stack -> benchmark.run(
+                            options(stack.bootstrapServers(), appId, Optional.of(stack.engineStateDir())))));
         }
 
         private RetentionBenchmark.Options options(String bootstrap, String appId, Optional<Path> dir) {
@@ -288,10 +296,7 @@ final class BenchCommand implements Runnable {
         }
 
         private Integer print(RetentionResult result) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(result.toJson());
-            out.flush();
-            return 0;
+            return printJson(spec, result.toJson());
         }
     }
 }

@@ -45,4 +45,14 @@ class BenchCommandTest {
         assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).contains("application id must match [A-Za-z0-9._-]+, but was 'no spaces'");
     }
+
+    @Test
+    void shouldRefuseAStateDirWithoutAStackToMeasureWhenNoBootstrapServersAreGiven() {
+        CliRun run = CliRun.of("bench", "retention", "--sessions", "1", "--state-dir", "/tmp");
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err())
+                .contains("--state-dir goes with --bootstrap-servers")
+                .doesNotContain("throwaway stack (");
+    }
 }
