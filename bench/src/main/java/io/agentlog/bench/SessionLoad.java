@@ -59,6 +59,11 @@ final class SessionLoad implements AutoCloseable {
 
     static final Duration DRAIN = Duration.ofSeconds(10);
 
+    /** Failures quoted in a result; the rest are only counted. */
+    static final int MAX_QUOTED_FAILURES = 5;
+
+    private static final String UNKNOWN_AGENT = "unknown agent";
+
     private final String bootstrapServers;
     private final Duration requestTimeout;
     private final KafkaProducer<String, byte[]> producer;
@@ -167,6 +172,38 @@ final class SessionLoad implements AutoCloseable {
                 Percentiles.of(samples.toolHops),
                 Percentiles.of(sessionLatencies),
                 Duration.ofNanos(resultsSeen == 0 ? 0 : lastResult - firstSubmit));
+    }
+
+    /**
+     * Runs one probe session of a just-registered agent until it completes, with a new session id
+     * ({@code idPrefix + attempt}) each time the engine answers "unknown agent" (its agents table is a global store
+     * that may lag a moment behind the topic).
+     *
+     * @throws BenchException when no probe has a result within {@code timeout}, or one fails for another reason
+     */
+    void probe(String agent, int version, String idPrefix, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int attempt = 0; ; attempt++) {
+            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
+            String probe = idPrefix + attempt;
+            Outcome outcome = run(agent, version, List.of(probe), 1, left);
+            if (outcome.completed() == 1) {
+                return;
+            }
+            if (outcome.timedOut() == 1) {
+                throw new BenchException("the warm-up session " + probe + " had no result within "
+                        + timeout.toSeconds() + " s: is the engine running on " + bootstrapServers
+                        + ", with workers for the '" + Topics.MODEL_POOL + "' pool (scripted provider) and the '"
+                        + Topics.TOOLS_POOL + "' pool (noop tool)? `./agentlog up` starts them all");
+            }
+            SessionResult failed = outcome.notCompleted().getFirst();
+            boolean notYetKnown = failed.getError() != null && failed.getError().contains(UNKNOWN_AGENT);
+            if (!notYetKnown || System.nanoTime() - deadline > 0) {
+                throw new BenchException("the warm-up session " + probe + " ended " + failed.getStatus() + ": "
+                        + failed.getError() + "; fix the stack before benchmarking it");
+            }
+            log.info("The engine has not read {}@{} yet; probing again", agent, version);
+        }
     }
 
     /** Reads on until every session with a result has its {@code SessionEnded} event too. */
@@ -293,6 +330,14 @@ final class SessionLoad implements AutoCloseable {
 
         int failed() {
             return notCompleted.size();
+        }
+
+        /** The first {@link #MAX_QUOTED_FAILURES} failures, each {@code sessionId STATUS: error}. */
+        List<String> quotedFailures() {
+            return notCompleted.stream()
+                    .limit(MAX_QUOTED_FAILURES)
+                    .map(r -> r.getSessionId() + " " + r.getStatus() + ": " + r.getError())
+                    .toList();
         }
     }
 

@@ -2,11 +2,8 @@ package io.agentlog.bench;
 
 import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.AgentDefinition;
-import io.agentlog.schemas.avro.Limits;
-import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolCall;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +15,7 @@ import java.util.List;
 public final class StepsAgent {
 
     public static final String NAME = "bench-steps";
-    public static final String SCRIPTED_PROVIDER = "scripted";
+    public static final String SCRIPTED_PROVIDER = ScriptedAgent.SCRIPTED_PROVIDER;
     public static final String FINAL_TEXT = "done";
 
     /** More turns than this would only measure how the history grows, not a step. */
@@ -32,43 +29,23 @@ public final class StepsAgent {
      * @param steps tool-calling turns, 1 to {@link #MAX_STEPS}
      */
     public static AgentDefinition definition(int version, int steps) {
-        if (version < 1) {
-            throw new IllegalArgumentException("agent versions start at 1, but was " + version);
-        }
         requireSteps(steps);
         List<ScriptedTurn> script = new ArrayList<>(steps + 1);
         for (int turn = 0; turn < steps; turn++) {
-            ToolCall call = ToolCall.newBuilder()
+            script.add(ScriptedAgent.calling(List.of(ToolCall.newBuilder()
                     .setId("call_" + turn + "_0")
                     .setName(BuiltinTools.NOOP)
                     .setArguments("{}")
-                    .build();
-            script.add(ScriptedTurn.newBuilder()
-                    .setText("")
-                    .setToolCalls(List.of(call))
-                    .build());
+                    .build())));
         }
-        script.add(ScriptedTurn.newBuilder()
-                .setText(FINAL_TEXT)
-                .setToolCalls(List.of())
-                .build());
-        return AgentDefinition.newBuilder()
-                .setName(NAME)
-                .setVersion(version)
-                .setDescription("agentlog bench: " + steps + " noop tool calls, then a text answer")
-                .setModel(ModelSpec.newBuilder()
-                        .setProvider(SCRIPTED_PROVIDER)
-                        .setName("bench")
-                        .build())
-                .setSystemPrompt("")
-                .setTools(List.of(BuiltinTools.find(BuiltinTools.NOOP)
-                        .orElseThrow(() -> new IllegalStateException(
-                                "the built-in tool '" + BuiltinTools.NOOP + "' is missing from BuiltinTools"))))
-                // one turn per tool call plus the final text turn: exactly the budget, so a runaway script fails
-                .setLimits(Limits.newBuilder().setMaxSteps(steps + 1).build())
-                .setScript(script)
-                .setCreatedAt(Instant.now())
-                .build();
+        script.add(ScriptedAgent.answering(FINAL_TEXT));
+        // one turn per tool call plus the final text turn: exactly the budget
+        return ScriptedAgent.define(
+                NAME,
+                version,
+                "agentlog bench: " + steps + " noop tool calls, then a text answer",
+                List.of(BuiltinTools.NOOP),
+                script);
     }
 
     static int requireSteps(int steps) {

@@ -1,33 +1,12 @@
 package io.agentlog.bench;
 
-import io.agentlog.schemas.Topics;
-import io.agentlog.schemas.avro.AgentDefinition;
-import io.agentlog.schemas.avro.SessionResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,12 +26,6 @@ public final class StepsBenchmark {
     public static final String NAME = "steps";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
     public static final int DEFAULT_WARMUP_SESSIONS = 5;
-
-    /** Failures quoted in the result; the rest are only counted. */
-    static final int MAX_QUOTED_FAILURES = 5;
-
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
-    private static final String UNKNOWN_AGENT = "unknown agent";
 
     /**
      * @param bootstrapServers the stack's Kafka
@@ -118,16 +91,14 @@ public final class StepsBenchmark {
      */
     public BenchResult run(Options options) {
         String bootstrap = options.bootstrapServers();
-        requireTopics(bootstrap);
-        int version = nextVersion(bootstrap);
-        AgentDefinition definition = StepsAgent.definition(version, options.steps());
-        register(bootstrap, definition);
+        int version = BenchStack.registerFreshAgent(
+                bootstrap, StepsAgent.NAME, v -> StepsAgent.definition(v, options.steps()));
         log.info("Registered {}@{} ({} steps per session)", StepsAgent.NAME, version, options.steps());
 
         Percentiles roundTrip = new TransactionalRoundTrip(bootstrap).measure(roundTrips);
 
         String runId = UUID.randomUUID().toString().substring(0, 8);
-        try (SessionLoad load = new SessionLoad(bootstrap, REQUEST_TIMEOUT)) {
+        try (SessionLoad load = new SessionLoad(bootstrap, BenchStack.REQUEST_TIMEOUT)) {
             warmUp(load, options, version, runId);
             log.info(
                     "Running {} sessions of {} steps, at most {} at once",
@@ -155,28 +126,7 @@ public final class StepsBenchmark {
 
     /** A probe session first (retried while the engine has not yet read the new definition), then the rest. */
     private void warmUp(SessionLoad load, Options options, int version, String runId) {
-        long deadline = System.nanoTime() + options.timeout().toNanos();
-        for (int attempt = 0; ; attempt++) {
-            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
-            String probe = "bench-" + runId + "-probe-" + attempt;
-            SessionLoad.Outcome outcome = load.run(StepsAgent.NAME, version, List.of(probe), 1, left);
-            if (outcome.completed() == 1) {
-                break;
-            }
-            if (outcome.timedOut() == 1) {
-                throw new BenchException("the warm-up session " + probe + " had no result within "
-                        + options.timeout().toSeconds() + " s: is the engine running on " + options.bootstrapServers()
-                        + ", with workers for the '" + Topics.MODEL_POOL + "' pool (scripted provider) and the '"
-                        + Topics.TOOLS_POOL + "' pool (noop tool)? `./agentlog up` starts them all");
-            }
-            SessionResult failed = outcome.notCompleted().getFirst();
-            boolean notYetKnown = failed.getError() != null && failed.getError().contains(UNKNOWN_AGENT);
-            if (!notYetKnown || System.nanoTime() - deadline > 0) {
-                throw new BenchException("the warm-up session " + probe + " ended " + failed.getStatus() + ": "
-                        + failed.getError() + "; fix the stack before benchmarking it");
-            }
-            log.info("The engine has not read {}@{} yet; probing again", StepsAgent.NAME, version);
-        }
+        load.probe(StepsAgent.NAME, version, "bench-" + runId + "-probe-", options.timeout());
         int rest = warmupSessions - 1;
         if (rest > 0) {
             SessionLoad.Outcome outcome = load.run(
@@ -190,7 +140,7 @@ public final class StepsBenchmark {
                         "{} of {} warm-up sessions did not complete; the measured run may fail too: {}",
                         rest - outcome.completed(),
                         rest,
-                        quoted(outcome.notCompleted()));
+                        outcome.quotedFailures());
             }
         }
     }
@@ -215,126 +165,12 @@ public final class StepsBenchmark {
                 BenchResult.Latency.of(outcome.toolHopMs()),
                 BenchResult.Latency.of(outcome.sessionLatencyMs()),
                 BenchResult.Latency.of(roundTrip),
-                quoted(outcome.notCompleted()),
+                outcome.quotedFailures(),
                 BenchResult.Machine.current(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     }
 
-    private static List<String> quoted(List<SessionResult> failures) {
-        return failures.stream()
-                .limit(MAX_QUOTED_FAILURES)
-                .map(r -> r.getSessionId() + " " + r.getStatus() + ": " + r.getError())
-                .toList();
-    }
-
     static List<String> ids(String prefix, int count) {
         return IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
-    }
-
-    private static void requireTopics(String bootstrap) {
-        List<String> needed = List.of(
-                Topics.TASKS.name(),
-                Topics.EVENTS.name(),
-                Topics.RESULTS.name(),
-                Topics.AGENTS.name(),
-                Topics.workTopicName(Topics.MODEL_POOL),
-                Topics.workTopicName(Topics.TOOLS_POOL));
-        Set<String> existing;
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis()))) {
-            existing = admin.listTopics().names().get(REQUEST_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException(
-                    "Kafka at " + bootstrap + " did not list its topics within " + REQUEST_TIMEOUT.toSeconds()
-                            + " s: is it running? (`./agentlog up` starts a local stack)",
-                    e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while listing the topics of " + bootstrap, e);
-        }
-        List<String> missing =
-                needed.stream().filter(t -> !existing.contains(t)).toList();
-        if (!missing.isEmpty()) {
-            throw new BenchException("topics " + missing + " do not exist on " + bootstrap
-                    + ": start the stack (`./agentlog up`) or create them (`agentlog topics create`)");
-        }
-    }
-
-    /** One more than the highest version of {@link StepsAgent#NAME} on the agents topic, so every run is new. */
-    static int nextVersion(String bootstrap) {
-        int highest = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        "agentlog-bench-agents",
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                        (int) REQUEST_TIMEOUT.toMillis()),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.AGENTS.name(), REQUEST_TIMEOUT).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, REQUEST_TIMEOUT);
-            long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
-            String prefix = StepsAgent.NAME + "@";
-            while (partitions.stream().anyMatch(p -> consumer.position(p, REQUEST_TIMEOUT) < end.get(p))) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new BenchException("cannot read " + Topics.AGENTS.name() + " on " + bootstrap
-                            + " to its end within " + REQUEST_TIMEOUT.toSeconds() + " s");
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (record.key() != null && record.key().startsWith(prefix)) {
-                        highest = Math.max(highest, parseVersion(record.key().substring(prefix.length())));
-                    }
-                }
-            }
-        }
-        return highest + 1;
-    }
-
-    private static int parseVersion(String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            return 0; // not a key this benchmark wrote
-        }
-    }
-
-    private static void register(String bootstrap, AgentDefinition definition) {
-        String key = Topics.agentKey(definition.getName(), definition.getVersion());
-        byte[] value = Topics.AGENTS.valueSerde().serializer().serialize(Topics.AGENTS.name(), definition);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.CLIENT_ID_CONFIG,
-                        "agentlog-bench-agents",
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                        (int) REQUEST_TIMEOUT.toMillis()),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.AGENTS.name(), key, value))
-                    .get(REQUEST_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException(
-                    "cannot register " + key + " on " + Topics.AGENTS.name() + " at " + bootstrap + ": "
-                            + e.getMessage(),
-                    e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while registering " + key, e);
-        }
     }
 }

@@ -6,36 +6,16 @@ import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
-import io.agentlog.schemas.avro.SessionEvent;
-import io.agentlog.schemas.avro.SessionResult;
-import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A stand-in for the engine and its workers, on the real broker: for each task it writes, in one transaction, the
@@ -52,63 +32,21 @@ final class FakeEngine implements AutoCloseable {
 
     private final int steps;
     private final Predicate<String> failing;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger tasksSeen = new AtomicInteger();
-    private final Thread thread;
+    private final TaskPump pump;
 
     FakeEngine(String bootstrap, int steps, Predicate<String> failing) {
         this.steps = steps;
         this.failing = failing;
-        this.consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new StringDeserializer(),
-                new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                        "fake-engine-" + UUID.randomUUID(),
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0),
-                new StringSerializer(),
-                new ByteArraySerializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.TASKS.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition()))
-                .toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
-        producer.initTransactions();
-        this.thread = Thread.ofPlatform().name("fake-engine").start(this::loop);
+        this.pump = new TaskPump(bootstrap, "fake-engine");
+        pump.start(
+                "fake-engine",
+                (record, task) -> pump.transaction(() -> answer(record.key(), task, tasksSeen.getAndIncrement() == 0)),
+                () -> {});
     }
 
     int tasksSeen() {
         return tasksSeen.get();
-    }
-
-    private void loop() {
-        try {
-            while (running.get()) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                    TaskSubmitted task =
-                            Topics.TASKS.valueSerde().deserializer().deserialize(record.topic(), record.value());
-                    producer.beginTransaction();
-                    answer(record.key(), task, tasksSeen.getAndIncrement() == 0);
-                    producer.commitTransaction();
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        }
     }
 
     private void answer(String sessionId, TaskSubmitted task, boolean unknownAgent) {
@@ -120,19 +58,7 @@ final class FakeEngine implements AutoCloseable {
             result(sessionId, task, ResultStatus.FAILED, null, error, 0);
             return;
         }
-        event(
-                sessionId,
-                seq++,
-                at,
-                new SessionStarted(
-                        task.getAgent(),
-                        task.getAgentVersion(),
-                        task.getInput(),
-                        null,
-                        null,
-                        java.time.Instant.EPOCH,
-                        null,
-                        java.time.Instant.EPOCH));
+        event(sessionId, seq++, at, TaskPump.started(task));
         for (int turn = 0; turn <= steps; turn++) {
             long turnAt = at + turn * STEP_MS;
             event(sessionId, seq++, turnAt, new ModelRequested("m" + turn, turn, java.time.Instant.EPOCH));
@@ -175,38 +101,16 @@ final class FakeEngine implements AutoCloseable {
     }
 
     private void event(String sessionId, long seq, long at, SpecificRecord payload) {
-        SessionEvent event = new SessionEvent(sessionId, seq, Instant.ofEpochMilli(at), payload);
-        producer.send(new ProducerRecord<>(
-                Topics.EVENTS.name(),
-                sessionId,
-                Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
+        pump.event(sessionId, seq, at, payload);
     }
 
     private void result(
             String sessionId, TaskSubmitted task, ResultStatus status, String output, String error, int turns) {
-        SessionResult result = SessionResult.newBuilder()
-                .setSessionId(sessionId)
-                .setStatus(status)
-                .setOutput(output)
-                .setError(error)
-                .setAgent(task.getAgent())
-                .setAgentVersion(task.getAgentVersion())
-                .setSteps(turns)
-                .setToolCalls(Math.max(turns - 1, 0))
-                .setUsage(new Usage(0L, 0L, 0L))
-                .build();
-        producer.send(new ProducerRecord<>(
-                Topics.RESULTS.name(),
-                sessionId,
-                Topics.RESULTS.valueSerde().serializer().serialize(Topics.RESULTS.name(), result)));
+        pump.result(TaskPump.resultOf(sessionId, task, status, output, error, turns));
     }
 
     @Override
     public void close() throws InterruptedException {
-        running.set(false);
-        consumer.wakeup();
-        thread.join(Duration.ofSeconds(10));
-        consumer.close();
-        producer.close();
+        pump.close();
     }
 }

@@ -68,9 +68,9 @@ class StepsBenchmarkTest {
 
     @Test
     void shouldRegisterAFreshVersionWhenRunAgain() {
-        int first = StepsBenchmark.nextVersion(bootstrap);
+        int first = BenchStack.nextVersion(bootstrap, StepsAgent.NAME);
 
-        int second = StepsBenchmark.nextVersion(bootstrap);
+        int second = BenchStack.nextVersion(bootstrap, StepsAgent.NAME);
 
         assertThat(second).isEqualTo(first).isPositive();
     }

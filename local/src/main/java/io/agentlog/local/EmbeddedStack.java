@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -58,8 +59,13 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public synchronized void startEngineAndWorker() {
+        startEngineAndWorker(Map.of());
+    }
+
+    /** Starts the engine with further {@code AGENTLOG_*} settings (e.g. a short retention), and the worker. */
+    public synchronized void startEngineAndWorker(Map<String, String> engineEnv) {
         engine = Components.startEngine(
-                bootstrapServers(), dir.resolve("engine-state"), dir.resolve("engine.log"), false);
+                bootstrapServers(), engineStateDir(), dir.resolve("engine.log"), false, engineEnv);
         worker = Components.startWorker(bootstrapServers(), pools, dir.resolve("worker.log"), false);
         step.accept("Started the engine (pid %d) and a worker (pid %d)".formatted(engine.pid(), worker.pid()));
     }
@@ -70,6 +76,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** Where the engine keeps its RocksDB stores. */
+    public Path engineStateDir() {
+        return dir.resolve("engine-state");
     }
 
     /** Why the stack is broken, when the engine or the worker has exited: which one, its code, its log's end. */
@@ -106,7 +117,7 @@ public final class EmbeddedStack implements AutoCloseable {
     /** Deletes the broker's data and the engine's state; the logs stay. */
     public void deleteData() {
         deleteRecursively(dir.resolve("broker").resolve("kraft-logs"));
-        deleteRecursively(dir.resolve("engine-state"));
+        deleteRecursively(engineStateDir());
     }
 
     private static void deleteRecursively(Path dir) {

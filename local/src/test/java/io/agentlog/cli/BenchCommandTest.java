@@ -1,0 +1,58 @@
+package io.agentlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The {@code bench} commands' options, checked before any stack is started or reached. */
+class BenchCommandTest {
+
+    @Test
+    void shouldNameTheBenchmarksWhenNoneIsGiven() {
+        CliRun run = CliRun.of("bench");
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err()).contains("say which benchmark: steps, retention");
+    }
+
+    @Test
+    void shouldQuoteTheBadValueWithoutStackTraceWhenRetentionOptionsAreWrong() {
+        // When the wait ends before the retention could delete anything
+        CliRun run = CliRun.of("bench", "retention", "--sessions", "10", "--retention", "10m", "--wait", "5m");
+
+        // Then
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err())
+                .contains("agentlog: wait must be longer than the retention (PT10M)", "but was PT5M")
+                .doesNotContain("at io.agentlog")
+                .doesNotContain("starting a throwaway stack");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAFileLargerThanTheAgentsTopicTakesWhenAsked() {
+        CliRun run = CliRun.of("bench", "retention", "--sessions", "10", "--file-bytes", "300000");
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err()).contains("file bytes must be between 1 and 262144, but was 300000");
+    }
+
+    @Test
+    void shouldRefuseAnApplicationIdTheEngineWouldRefuseWhenGiven() {
+        CliRun run = CliRun.of("bench", "retention", "--sessions", "1", "--application-id", "no spaces");
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err()).contains("application id must match [A-Za-z0-9._-]+, but was 'no spaces'");
+    }
+
+    @Test
+    void shouldRefuseAStateDirWithoutAStackToMeasureWhenNoBootstrapServersAreGiven() {
+        CliRun run = CliRun.of("bench", "retention", "--sessions", "1", "--state-dir", "/tmp");
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err())
+                .contains("--state-dir goes with --bootstrap-servers")
+                .doesNotContain("throwaway stack (");
+    }
+}
