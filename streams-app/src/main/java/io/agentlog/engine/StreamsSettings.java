@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.BoundedRocksDb;
 import io.agentlog.engine.internal.DeadLetterDeserializationHandler;
 import io.agentlog.engine.internal.ProductionFailureHandler;
 import io.agentlog.engine.internal.ProductionFailures;
@@ -34,7 +35,17 @@ final class StreamsSettings {
         props.put(
                 StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         props.put(StreamsConfig.POLL_MS_CONFIG, config.pollTime().toMillis());
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // The three inputs of a task (tasks, control, work results) need no event-time order among them: each
+        // record is a step of its own. Never idle a task to wait for another partition's data (the default, 0,
+        // still waits whenever a partition's lag says data is on its way, and asks the consumer for lags on every
+        // loop): measured, results waited ~0.8 s under load for the partitions beside them.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // Records wait in the producer until the transaction commits (its flush sends them at once), so lingering
+        // costs no latency and lets a busy engine send fewer, larger batches.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 100);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
+        // RocksDB within a fixed memory budget, whatever the number of stores and tasks.
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class.getName());
         // Sandboxed tool calls carry a copy of the session workspace (the work topics accept that much).
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_WORK_RECORD_BYTES);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());

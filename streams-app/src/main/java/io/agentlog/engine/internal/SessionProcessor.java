@@ -59,6 +59,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private SessionDecider decider;
     private StepWriter writer;
     private Cancellable punctuator;
+    private final HistoryCache history = new HistoryCache();
+    private final CommitPacer pacer = new CommitPacer();
 
     public SessionProcessor(
             EngineConfig config,
@@ -85,6 +87,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        route(record);
+        commitWhenIdle();
+    }
+
+    private void route(Record<String, SpecificRecord> record) {
         String key = record.key();
         SpecificRecord value = record.value();
         RecordMetadata metadata = context.recordMetadata().orElse(null);
@@ -119,6 +126,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
     }
 
+    /** Asks for a commit after this loop while the task is nearly idle ({@link CommitPacer}). */
+    private void commitWhenIdle() {
+        if (pacer.record(context.currentSystemTimeMs())) {
+            context.commit();
+        }
+    }
+
     private void decide(Step step, SpecificRecord value) {
         switch (value) {
             case TaskSubmitted task -> decider.task(step, task);
@@ -146,6 +160,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             }
             String[] parts = Keys.timerParts(key);
             run(parts[0], new Origin.Timer(key, parts[0], parts[1]), step -> decider.timer(step, parts[1]));
+            commitWhenIdle();
         }
     }
 
@@ -158,7 +173,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 fail(sessionId, origin, unwritable.get());
                 return;
             }
-            StoreSessionModel model = StoreSessionModel.load(stores, sessionId);
+            StoreSessionModel model = StoreSessionModel.load(stores, history, sessionId);
             Step step = new Step(model, context.currentSystemTimeMs(), faults);
             try {
                 decision.accept(step);
@@ -181,7 +196,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
      */
     private void fail(String sessionId, Origin origin, String reason) {
         try {
-            StoreSessionModel model = StoreSessionModel.load(stores, sessionId);
+            StoreSessionModel model = StoreSessionModel.load(stores, history, sessionId);
             Step step = new Step(model, context.currentSystemTimeMs(), StepFaults.NONE);
             if (origin instanceof Origin.Input input && input.value() instanceof TaskSubmitted task) {
                 decider.failTask(step, task, reason);

@@ -80,6 +80,7 @@ final class StepWriter {
         } else {
             writeStores(model, origin, purgedBlobs);
         }
+        model.applied();
         long now = step.now();
         for (Outgoing record : out) {
             context.forward(

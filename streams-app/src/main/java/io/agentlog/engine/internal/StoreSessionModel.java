@@ -22,6 +22,7 @@ import org.apache.kafka.streams.KeyValue;
 final class StoreSessionModel implements SessionModel {
 
     private final SessionStores stores;
+    private final HistoryCache cache;
     private final String sessionId;
     /** The state as stored before the step (a private copy), for the timer difference. */
     private final SessionState before;
@@ -35,15 +36,16 @@ final class StoreSessionModel implements SessionModel {
     private final Set<String> addedBlobs = new HashSet<>();
     private boolean purged;
 
-    private StoreSessionModel(SessionStores stores, String sessionId) {
+    private StoreSessionModel(SessionStores stores, HistoryCache cache, String sessionId) {
         this.stores = stores;
+        this.cache = cache;
         this.sessionId = sessionId;
         this.before = stores.sessions.get(sessionId);
         this.state = before == null ? null : SessionState.newBuilder(before).build();
     }
 
-    static StoreSessionModel load(SessionStores stores, String sessionId) {
-        return new StoreSessionModel(stores, sessionId);
+    static StoreSessionModel load(SessionStores stores, HistoryCache cache, String sessionId) {
+        return new StoreSessionModel(stores, cache, sessionId);
     }
 
     @Override
@@ -74,13 +76,28 @@ final class StoreSessionModel implements SessionModel {
 
     private List<Message> storedHistory() {
         if (storedHistory == null) {
-            storedHistory = purged
-                    ? List.of()
-                    : SessionStores.scan(stores.history, sessionId).stream()
+            if (purged || before == null) {
+                storedHistory = List.of();
+            } else {
+                storedHistory = cache.get(sessionId, before.getHistorySize()).orElseGet(() -> {
+                    List<Message> read = SessionStores.scan(stores.history, sessionId).stream()
                             .map(kv -> kv.value)
                             .toList();
+                    cache.put(sessionId, read);
+                    return read;
+                });
+            }
         }
         return storedHistory;
+    }
+
+    /** Tells the cache what the applied step changed. */
+    void applied() {
+        if (purged) {
+            cache.remove(sessionId);
+        } else if (!appended.isEmpty()) {
+            cache.appended(sessionId, firstAppended, appended);
+        }
     }
 
     @Override
