@@ -1,6 +1,7 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.AgentStoreUpdater;
+import io.agentlog.engine.internal.HistoryCache;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputRecord;
 import io.agentlog.engine.internal.ProductionFailures;
@@ -75,6 +76,7 @@ public final class EngineTopology {
             StepFaults faults) {
         var keys = Serdes.String();
         Topology topology = new Topology();
+        HistoryCache history = new HistoryCache(HistoryCache.DEFAULT_MAX_BYTES);
 
         topology.addSource(
                 TASKS_SOURCE, keys.deserializer(), Topics.TASKS.valueSerde().deserializer(), Topics.TASKS.name());
@@ -88,7 +90,7 @@ public final class EngineTopology {
 
         topology.addProcessor(
                 SESSION_PROCESSOR,
-                () -> new SessionProcessor(config, pools, partitions, failures, faults),
+                () -> new SessionProcessor(config, pools, partitions, failures, faults, history),
                 TASKS_SOURCE,
                 CONTROL_SOURCE,
                 WORK_RESULTS_SOURCE);

@@ -53,13 +53,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final InputPartitions partitions;
     private final ProductionFailures failures;
     private final StepFaults faults;
+    private final HistoryCache history;
 
     private ProcessorContext<String, OutputRecord> context;
     private SessionStores stores;
     private SessionDecider decider;
     private StepWriter writer;
     private Cancellable punctuator;
-    private final HistoryCache history = new HistoryCache();
     private final CommitPacer pacer = new CommitPacer();
 
     public SessionProcessor(
@@ -67,8 +67,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             WorkPools pools,
             InputPartitions partitions,
             ProductionFailures failures,
-            StepFaults faults) {
+            StepFaults faults,
+            HistoryCache history) {
         this.config = config;
+        this.history = history;
         this.pools = pools;
         this.partitions = partitions;
         this.failures = failures;

@@ -79,13 +79,15 @@ final class StoreSessionModel implements SessionModel {
             if (purged || before == null) {
                 storedHistory = List.of();
             } else {
-                storedHistory = cache.get(sessionId, before.getHistorySize()).orElseGet(() -> {
-                    List<Message> read = SessionStores.scan(stores.history, sessionId).stream()
-                            .map(kv -> kv.value)
-                            .toList();
-                    cache.put(sessionId, read);
-                    return read;
-                });
+                long startedAt = before.getStartedAt().toEpochMilli();
+                storedHistory = cache.get(sessionId, startedAt, before.getHistorySize())
+                        .orElseGet(() -> {
+                            List<Message> read = SessionStores.scan(stores.history, sessionId).stream()
+                                    .map(kv -> kv.value)
+                                    .toList();
+                            cache.put(sessionId, startedAt, read);
+                            return read;
+                        });
             }
         }
         return storedHistory;
