@@ -54,10 +54,14 @@ final class KafkaFixture {
         private final KafkaProducer<byte[], byte[]> producer;
 
         WorkProducer() {
+            this(bootstrap());
+        }
+
+        WorkProducer(String bootstrapServers) {
             producer = new KafkaProducer<>(
                     Map.of(
                             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                            bootstrap(),
+                            bootstrapServers,
                             ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                             "it-work-" + ProcessHandle.current().pid() + "-" + TX.incrementAndGet(),
                             ProducerConfig.LINGER_MS_CONFIG,
@@ -115,10 +119,14 @@ final class KafkaFixture {
 
     /** A read_committed consumer of a whole topic, from its current end. */
     static KafkaConsumer<String, byte[]> tail(String topic) {
+        return tail(bootstrap(), topic);
+    }
+
+    static KafkaConsumer<String, byte[]> tail(String bootstrapServers, String topic) {
         var consumer = new KafkaConsumer<>(
                 Map.<String, Object>of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap(),
+                        bootstrapServers,
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                         "read_committed",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
