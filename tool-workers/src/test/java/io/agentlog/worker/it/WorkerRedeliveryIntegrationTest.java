@@ -19,6 +19,7 @@ import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.testkit.ChatCompletionsServer;
+import io.agentlog.worker.ClaimMarkers;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.Worker;
@@ -142,6 +143,54 @@ class WorkerRedeliveryIntegrationTest {
             assertThat(result.getError()).contains("at-most-once").contains("session-" + work + "/" + work);
             assertThat(tool.runs).hasValue(0);
             assertThat(worker.isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldNeitherRunNorAnswerWhenAnotherDeliveryClaimedAnAtMostOnceCallFirst() throws Exception {
+        // Given an at-most-once tool call whose claim by another delivery is on the session's results partition (that
+        // delivery's share-partition leader died, so this one comes as delivery 1 again)
+        String pool = KafkaFixture.uniquePool("claimed");
+        KafkaFixture.createTopics(List.of(pool));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)), WorkerConfig.DEFAULT_MAX_DELIVERIES);
+        }
+        var tool = new ScriptedTool("charge_card", run -> ToolOutputs.ok("charged"));
+        String work = KafkaFixture.id("claimed");
+        WorkRequest request = KafkaFixture.tool(pool, work, "charge_card", "{}", ToolSemantics.AT_MOST_ONCE);
+        producer.commitResult(WorkResult.newBuilder()
+                .setWorkId(work)
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.DELAYED)
+                .setResult(WorkProgress.newBuilder()
+                        .setReason(ClaimMarkers.REASON_PREFIX + "worker worker-that-held-it runs at-most-once tool"
+                                + " charge_card (delivery 1)")
+                        .setExpectedBy(java.time.Instant.now().plusSeconds(30))
+                        .build())
+                .setUsage(Usage.newBuilder()
+                        .setInputTokens(0)
+                        .setOutputTokens(0)
+                        .setCostMicros(0)
+                        .build())
+                .setWorkerId("worker-that-held-it")
+                .setDeliveryCount(1)
+                .build());
+        producer.commit(request);
+
+        // When a worker gets the item's first delivery
+        try (Worker worker = start(config(pool), tool)) {
+
+            // Then it claims, finds the earlier claim before its own, and acknowledges without running or answering
+            Awaitility.await("the delivery left to the earlier claim")
+                    .atMost(TIMEOUT)
+                    .until(() -> worker.claimedEarlier() == 1);
+            Awaitility.await("the acknowledgement").atMost(TIMEOUT).until(() -> unacknowledged(pool, request) == 0);
+            results.pollOnce(Duration.ofMillis(500));
+            assertThat(tool.runs).hasValue(0);
+            assertThat(results.received(work)).isEmpty();
+            assertThat(results.delayed(work))
+                    .extracting(WorkResult::getWorkerId)
+                    .containsExactly("worker-that-held-it", "it-" + pool);
         }
     }
 
