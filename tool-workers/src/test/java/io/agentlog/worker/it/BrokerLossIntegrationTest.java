@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.ModelCall;
-import io.agentlog.schemas.avro.ModelReply;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
-import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
@@ -22,10 +20,7 @@ import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.internal.ShareGroupSetup;
-import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
-import io.agentlog.worker.model.ModelResult;
-import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.Tool;
 import io.agentlog.worker.tool.ToolOutputs;
 import io.agentlog.worker.tool.ToolRegistry;
@@ -132,22 +127,6 @@ class BrokerLossIntegrationTest {
                 Thread.currentThread().interrupt();
             }
             return ToolOutputs.ok("charged " + context.idempotencyKey());
-        }
-    }
-
-    /** A model that counts its calls. */
-    private static final class CountingModel implements ModelProvider {
-        final AtomicInteger calls = new AtomicInteger();
-
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public ModelResult complete(ModelCall call, WorkContext context) {
-            calls.incrementAndGet();
-            return new ScriptedModelProvider().complete(call, context);
         }
     }
 
@@ -286,7 +265,7 @@ class BrokerLossIntegrationTest {
                 return !held.isEmpty();
             });
             assertThat(held.getFirst().deliveryCount()).contains((short) 1);
-            producer.commitResult(answered(request, "worker-that-held-it"));
+            producer.commitResult(KafkaFixture.modelAnswer(request, "worker-that-held-it"));
 
             // When the work partition's leader is killed before the item is acknowledged, and a worker serves the pool
             cluster.kill(leaderOf(pool) - 1);
@@ -315,25 +294,5 @@ class BrokerLossIntegrationTest {
         var consumer = new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(Topics.workTopicName(pool)));
         return consumer;
-    }
-
-    private static WorkResult answered(WorkRequest request, String workerId) {
-        return WorkResult.newBuilder()
-                .setWorkId(request.getWorkId())
-                .setSessionId(request.getSessionId())
-                .setOutcome(WorkOutcome.OK)
-                .setResult(ModelReply.newBuilder()
-                        .setText("hello")
-                        .setToolCalls(List.of())
-                        .setFinishReason("stop")
-                        .build())
-                .setUsage(Usage.newBuilder()
-                        .setInputTokens(2)
-                        .setOutputTokens(2)
-                        .setCostMicros(0)
-                        .build())
-                .setWorkerId(workerId)
-                .setDeliveryCount(1)
-                .build();
     }
 }

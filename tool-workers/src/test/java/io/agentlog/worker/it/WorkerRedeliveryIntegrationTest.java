@@ -13,13 +13,11 @@ import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
-import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.testkit.ChatCompletionsServer;
-import io.agentlog.worker.ClaimMarkers;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.Worker;
@@ -27,11 +25,8 @@ import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
-import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
-import io.agentlog.worker.model.ModelResult;
 import io.agentlog.worker.model.OpenAiModelProvider;
-import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.Tool;
 import io.agentlog.worker.tool.ToolOutputs;
 import io.agentlog.worker.tool.ToolRegistry;
@@ -158,23 +153,7 @@ class WorkerRedeliveryIntegrationTest {
         var tool = new ScriptedTool("charge_card", run -> ToolOutputs.ok("charged"));
         String work = KafkaFixture.id("claimed");
         WorkRequest request = KafkaFixture.tool(pool, work, "charge_card", "{}", ToolSemantics.AT_MOST_ONCE);
-        producer.commitResult(WorkResult.newBuilder()
-                .setWorkId(work)
-                .setSessionId(request.getSessionId())
-                .setOutcome(WorkOutcome.DELAYED)
-                .setResult(WorkProgress.newBuilder()
-                        .setReason(ClaimMarkers.REASON_PREFIX + "worker worker-that-held-it runs at-most-once tool"
-                                + " charge_card (delivery 1)")
-                        .setExpectedBy(java.time.Instant.now().plusSeconds(30))
-                        .build())
-                .setUsage(Usage.newBuilder()
-                        .setInputTokens(0)
-                        .setOutputTokens(0)
-                        .setCostMicros(0)
-                        .build())
-                .setWorkerId("worker-that-held-it")
-                .setDeliveryCount(1)
-                .build());
+        producer.commitResult(KafkaFixture.claim(request, "worker-that-held-it"));
         producer.commit(request);
 
         // When a worker gets the item's first delivery
@@ -467,22 +446,6 @@ class WorkerRedeliveryIntegrationTest {
         }
     }
 
-    /** A model that counts its calls. */
-    private static final class CountingModel implements ModelProvider {
-        final AtomicInteger calls = new AtomicInteger();
-
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public ModelResult complete(ModelCall call, WorkContext context) {
-            calls.incrementAndGet();
-            return new ScriptedModelProvider().complete(call, context);
-        }
-    }
-
     @Test
     void shouldAcknowledgeWithoutCallingTheModelWhenAnEarlierDeliveryCommittedItsResult() throws Exception {
         // Given a model call whose first delivery committed its result but ended without an acknowledgement (as when
@@ -495,23 +458,7 @@ class WorkerRedeliveryIntegrationTest {
         String work = KafkaFixture.id("answered");
         WorkRequest request = modelCall(pool, work, "counting", "");
         producer.commit(request);
-        producer.commitResult(WorkResult.newBuilder()
-                .setWorkId(work)
-                .setSessionId(request.getSessionId())
-                .setOutcome(WorkOutcome.OK)
-                .setResult(ModelReply.newBuilder()
-                        .setText("hello")
-                        .setToolCalls(List.of())
-                        .setFinishReason("stop")
-                        .build())
-                .setUsage(Usage.newBuilder()
-                        .setInputTokens(2)
-                        .setOutputTokens(2)
-                        .setCostMicros(0)
-                        .build())
-                .setWorkerId("worker-that-died")
-                .setDeliveryCount(1)
-                .build());
+        producer.commitResult(KafkaFixture.modelAnswer(request, "worker-that-died"));
         takeAndRelease(pool);
         assertThat(unacknowledged(pool, request)).isEqualTo(1);
         var model = new CountingModel();
