@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param deadline when this attempt's time runs out; stop and fail by then
  * @param workerId the worker running it
  * @param deliveryCount 1 on the first delivery, higher when the item was redelivered
- * @param resultCheck on a redelivered model call: how far the worker looked for a committed result of an earlier
- *     delivery before it decided to call the model (it found none up to there)
+ * @param resultCheck on a model call that may have been delivered before (a delivery count above 1, or a partition
+ *     that changed leaders since the record was written): how far the worker looked for a committed result of an
+ *     earlier delivery before it decided to call the model (it found none up to there)
  */
 public record WorkContext(
         String sessionId,
@@ -36,7 +37,7 @@ public record WorkContext(
         Objects.requireNonNull(resultCheck, "resultCheck");
     }
 
-    /** A context without a result check (tools, first deliveries). */
+    /** A context without a result check (tools, and model calls with no reason to look). */
     public WorkContext(
             String sessionId,
             String workId,

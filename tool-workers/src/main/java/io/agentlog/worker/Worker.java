@@ -1,6 +1,7 @@
 package io.agentlog.worker;
 
 import io.agentlog.schemas.Topics;
+import io.agentlog.worker.internal.AdminLeaderEpochs;
 import io.agentlog.worker.internal.KafkaResultLookup;
 import io.agentlog.worker.internal.Lane;
 import io.agentlog.worker.internal.RetryPolicy;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker process's runtime: for each configured pool {@link WorkerConfig#consumersPerPool()} share consumers
  * ("lanes", see {@link Lane}) in the pool's share group ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>},
- * work items on virtual threads, and one idempotent producer for results ({@code agentlog.work.results}) and
- * undecodable records ({@code agentlog.dlq}).
+ * work items on virtual threads, one idempotent producer for results ({@code agentlog.work.results}) and undecodable
+ * records ({@code agentlog.dlq}), readers of {@code agentlog.work.results} for claims and lookups
+ * ({@link KafkaResultLookup}) and an admin client that asks for partitions' leader epochs ({@link AdminLeaderEpochs}).
  *
  * <p>Start it with {@link #start(WorkerConfig)}; {@link #close()} stops taking work, lets running items finish for
  * {@link WorkerConfig#shutdownGrace()} and acknowledges them, then closes the clients. Items it did not finish are
@@ -43,12 +45,19 @@ public final class Worker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
-    /** How long a redelivered model call may spend looking for an earlier delivery's result before it calls. */
+    /**
+     * How long a model call that may be redelivered may spend looking for an earlier delivery's result before it
+     * calls, and an at-most-once tool call on claiming before it gives up (unrun, OUTCOME_UNKNOWN).
+     */
     private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a first delivery of a model call may wait for its partition's leader epoch before it looks anyway. */
+    private static final Duration EPOCH_TIMEOUT = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final ToolRegistry tools;
     private final Producer<byte[], byte[]> producer;
+    private final KafkaResultLookup lookup;
+    private final Admin admin;
     private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
@@ -57,11 +66,15 @@ public final class Worker implements AutoCloseable {
             WorkerConfig config,
             ToolRegistry tools,
             Producer<byte[], byte[]> producer,
+            KafkaResultLookup lookup,
+            Admin admin,
             List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
         this.tools = tools;
         this.producer = producer;
+        this.lookup = lookup;
+        this.admin = admin;
         this.lanes = lanes;
         this.anyStopped = anyStopped;
     }
@@ -81,7 +94,8 @@ public final class Worker implements AutoCloseable {
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
         log.info("Starting worker: {}", config);
         Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        try (Admin admin = Admin.create(adminConfig)) {
+        Admin admin = Admin.create(adminConfig);
+        try {
             ShareGroupSetup.configure(
                     admin, config.pools().stream().map(Topics::shareGroup).toList(), config.maxDeliveries());
             Set<String> missing = ShareGroupSetup.missingTopics(
@@ -91,15 +105,21 @@ public final class Worker implements AutoCloseable {
                         "Work topics {} do not exist yet; create them (agentlog topics create) or no work arrives",
                         missing);
             }
+        } catch (RuntimeException e) {
+            admin.close(Duration.ofSeconds(5));
+            throw e;
         }
         Producer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaResultLookup lookup = new KafkaResultLookup(
+                config.bootstrapServers(), config.workerId() + "-result-lookup", producer, LOOKUP_TIMEOUT);
         WorkExecutor executor = new WorkExecutor(
                 config.workerId(),
                 models,
                 tools,
                 RetryPolicy.of(config),
-                new KafkaResultLookup(config.bootstrapServers(), config.workerId() + "-result-lookup", LOOKUP_TIMEOUT),
+                lookup,
+                new AdminLeaderEpochs(admin, EPOCH_TIMEOUT),
                 Clock.systemUTC(),
                 Thread::sleep);
         List<Lane> lanes = new ArrayList<>();
@@ -131,10 +151,12 @@ public final class Worker implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             lanes.forEach(l -> l.stop(Duration.ZERO));
+            lookup.close();
+            admin.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
             throw e;
         }
-        return new Worker(config, tools, producer, List.copyOf(lanes), anyStopped);
+        return new Worker(config, tools, producer, lookup, admin, List.copyOf(lanes), anyStopped);
     }
 
     static Properties consumerProperties(WorkerConfig config, String pool, int index) {
@@ -187,6 +209,14 @@ public final class Worker implements AutoCloseable {
     /** Redelivered items acknowledged without running again: an earlier delivery's result was already committed. */
     public long alreadyAnswered() {
         return lanes.stream().mapToLong(Lane::alreadyAnswered).sum();
+    }
+
+    /**
+     * First deliveries of at-most-once tools not run because another delivery had claimed the call first: items
+     * redelivered as delivery 1 after their share-partition leader died.
+     */
+    public long claimedEarlier() {
+        return lanes.stream().mapToLong(Lane::claimedEarlier).sum();
     }
 
     /** {@code DELAYED} results published: model calls waiting to try again, or redelivered. */
@@ -249,6 +279,8 @@ public final class Worker implements AutoCloseable {
                 break;
             }
         }
+        lookup.close();
+        admin.close(Duration.ofSeconds(5));
         producer.close(Duration.ofSeconds(10));
         tools.close();
         log.info("Worker {} stopped", config.workerId());

@@ -10,14 +10,17 @@ import java.util.OptionalLong;
  * @param modelCalls model call executions in the model ledger
  * @param repeatedModelCalls executions beyond the first of their work item (each is one of the next three)
  * @param repeatedCompletedModelCalls executions of a work item whose result from an earlier delivery was already
- *     committed below the {@code agentlog.work.results} offset the execution checked (or that ran on a redelivery
- *     without checking): a completed call paid twice (guarantee 3 broken; must be 0)
+ *     committed below the {@code agentlog.work.results} offset the execution checked (or that ran without checking
+ *     although an earlier execution's result existed, e.g. a redelivery after a broker kill that came back as delivery
+ *     1 unrecognised): a completed call paid twice (guarantee 3 broken; must be 0)
  * @param modelCallsRerunAfterWorkerLoss re-executions whose earlier deliveries never committed a result: the calls in
  *     flight on a killed worker
  * @param modelCallsRerunWhileEarlierDeliveryRan re-executions that checked before an earlier delivery committed its
  *     result: the earlier worker was still on the call when the item came back (it lost its lock)
  * @param modelTurnsRequestedTwice turns with two {@code ModelRequested} events in the journal
  * @param atMostOnceExtraExecutions ledger lines beyond the first per idempotency key (guarantee 4 broken)
+ * @param atMostOnceClaimsLost first deliveries of at-most-once calls that found an earlier delivery's claim before
+ *     their own and did not run the tool (items handed back as delivery 1 after their share-partition leader died)
  * @param outcomeUnknown at-most-once calls answered OUTCOME_UNKNOWN because their item was redelivered
  */
 public record ChaosReport(
@@ -39,6 +42,7 @@ public record ChaosReport(
         int modelTurnsRequestedTwice,
         int atMostOnceExecutions,
         int atMostOnceExtraExecutions,
+        int atMostOnceClaimsLost,
         int outcomeUnknown,
         int dlqRecords,
         List<KillRecord> kills,
@@ -103,6 +107,7 @@ public record ChaosReport(
         field(json, "modelTurnsRequestedTwice", modelTurnsRequestedTwice);
         field(json, "atMostOnceExecutions", atMostOnceExecutions);
         field(json, "atMostOnceExtraExecutions", atMostOnceExtraExecutions);
+        field(json, "atMostOnceClaimsLost", atMostOnceClaimsLost);
         field(json, "outcomeUnknown", outcomeUnknown);
         field(json, "dlqRecords", dlqRecords);
         field(json, "killCount", kills.size());

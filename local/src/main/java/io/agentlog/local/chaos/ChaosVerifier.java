@@ -9,6 +9,7 @@ import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkResult;
+import io.agentlog.worker.ClaimMarkers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -133,11 +134,12 @@ final class ChaosVerifier {
         }
 
         // model calls: each execution in the ledger against the results committed on agentlog.work.results
+        WorkResults workResults = workResults(bootstrap);
         ModelCallCounts modelCalls = modelCalls(
                 readLines(modelLedger).stream()
                         .map(LedgerModelProvider.Line::parse)
                         .toList(),
-                committedResults(bootstrap));
+                workResults.committed());
 
         // the side-effect ledger
         Map<String, Long> keys =
@@ -182,6 +184,7 @@ final class ChaosVerifier {
                 requestedTwice,
                 ledgerLines,
                 extra,
+                workResults.claimsLost(),
                 outcomeUnknown,
                 dlq,
                 measured,
@@ -223,37 +226,60 @@ final class ChaosVerifier {
         return kill.withRecovery(worst < 0 ? OptionalLong.empty() : OptionalLong.of(worst), inProgress, slowest);
     }
 
-    /** A committed result of a work item: where it is on agentlog.work.results and which delivery wrote it. */
-    record CommittedResult(int partition, long offset, int deliveryCount) {}
+    /**
+     * A committed result of a work item: where it is on agentlog.work.results, which delivery wrote it and when (the
+     * record's timestamp, set by the worker that wrote it; every process of the chaos stack shares one clock).
+     */
+    record CommittedResult(int partition, long offset, int deliveryCount, long timestampMs) {}
 
     record ModelCallCounts(
             int executions, int repeated, int repeatedCompleted, int rerunAfterWorkerLoss, int rerunWhileEarlierRan) {}
 
-    /** Every answer (not DELAYED) on agentlog.work.results, by {@code sessionId workId}. */
-    private static Map<String, List<CommittedResult>> committedResults(String bootstrap) {
+    /**
+     * @param committed every answer (not DELAYED), by {@code sessionId workId}
+     * @param claimsLost claim markers of at-most-once calls beyond the first of their call: first deliveries that found
+     *     an earlier claim and did not run the tool
+     */
+    private record WorkResults(Map<String, List<CommittedResult>> committed, int claimsLost) {}
+
+    private static WorkResults workResults(String bootstrap) {
         Map<String, List<CommittedResult>> committed = new HashMap<>();
+        Map<String, Integer> claims = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record :
                 TopicReader.readAll(bootstrap, Topics.WORK_RESULTS.name(), READ_TIMEOUT)) {
             WorkResult result = TopicReader.decode(Topics.WORK_RESULTS, record);
-            if (result.getOutcome() != WorkOutcome.DELAYED) {
+            String key = result.getSessionId() + " " + result.getWorkId();
+            if (ClaimMarkers.isClaim(result)) {
+                claims.merge(key, 1, Integer::sum);
+            } else if (result.getOutcome() != WorkOutcome.DELAYED) {
                 committed
-                        .computeIfAbsent(result.getSessionId() + " " + result.getWorkId(), k -> new ArrayList<>())
-                        .add(new CommittedResult(record.partition(), record.offset(), result.getDeliveryCount()));
+                        .computeIfAbsent(key, k -> new ArrayList<>())
+                        .add(new CommittedResult(
+                                record.partition(), record.offset(), result.getDeliveryCount(), record.timestamp()));
             }
         }
-        return committed;
+        int claimsLost = claims.values().stream().mapToInt(n -> n - 1).sum();
+        return new WorkResults(committed, claimsLost);
     }
 
     /**
-     * Classifies every execution of a model call beyond the first of its work item, from offsets rather than times:
+     * Classifies every execution of a model call beyond the first of its work item (by delivery count, then start),
+     * from offsets where the execution looked, else from what certainly came before it:
      *
      * <ul>
-     *   <li>repeated completed: a result of an earlier delivery was committed below the end offset this execution's
-     *       lookup read to (or it ran on a redelivery without a lookup): a completed call paid twice;
-     *   <li>rerun after worker loss: no earlier delivery of the item ever committed a result (its worker died mid-call);
+     *   <li>repeated completed: a result was committed below the end offset this execution's lookup read to, or it ran
+     *       without a lookup although a result of an earlier execution existed (one of a lower delivery count, or one
+     *       written before this execution started: a redelivery that came back as delivery 1 after its share-partition
+     *       leader died, and was not recognised): a completed call paid twice;
+     *   <li>rerun after worker loss: no result that is certainly another execution's (one of a lower delivery count,
+     *       or written before this one started) exists: its earlier delivery died mid-call;
      *   <li>rerun while the earlier ran: an earlier delivery's result was committed, but only at or after the end this
      *       execution checked (the earlier worker still ran the call when the item came back).
      * </ul>
+     *
+     * <p>A delivery count cannot order executions that all came as delivery 1 (a held item, handed back after its
+     * share-partition leader died), hence the record times: a result written before an execution started is not that
+     * execution's.
      */
     static ModelCallCounts modelCalls(
             List<LedgerModelProvider.Line> lines, Map<String, List<CommittedResult>> committed) {
@@ -272,16 +298,18 @@ final class ChaosVerifier {
             List<CommittedResult> results = committed.getOrDefault(work.getKey(), List.of());
             for (LedgerModelProvider.Line run : runs.subList(1, runs.size())) {
                 repeated++;
-                List<CommittedResult> earlier = results.stream()
-                        .filter(r -> r.deliveryCount() < run.deliveryCount())
-                        .toList();
-                if (earlier.isEmpty()) {
-                    rerunAfterLoss++;
-                } else if (run.checked().isEmpty()
-                        || earlier.stream()
+                boolean committedBeforeItsCheck = run.checked().isPresent()
+                        && results.stream()
                                 .anyMatch(r -> r.partition()
                                                 == run.checked().get().partition()
-                                        && r.offset() < run.checked().get().endOffset())) {
+                                        && r.offset() < run.checked().get().endOffset());
+                boolean anotherExecutionAnswered = results.stream()
+                        .anyMatch(r -> r.deliveryCount() < run.deliveryCount() || r.timestampMs() < run.startMs());
+                if (committedBeforeItsCheck) {
+                    repeatedCompleted++;
+                } else if (!anotherExecutionAnswered) {
+                    rerunAfterLoss++;
+                } else if (run.checked().isEmpty()) {
                     repeatedCompleted++;
                 } else {
                     rerunWhileEarlierRan++;

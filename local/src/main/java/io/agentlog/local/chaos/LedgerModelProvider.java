@@ -18,9 +18,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>{@code <sessionId> <workId> <turn> <deliveryCount> <workerPid> <startEpochMs> <checked>}</pre>
  *
- * where {@code checked} is {@code -} on a first delivery, else {@code <partition>:<endOffset>}: how far the worker read
- * {@code agentlog.work.results} looking for a result of an earlier delivery (and found none), or {@code -} if it could
- * not look. {@link ChaosVerifier} compares it with the results actually committed. The call then takes a random
+ * where {@code checked} is {@code <partition>:<endOffset>} when the worker looked for a result of an earlier delivery
+ * before calling (a delivery count above 1, or a first delivery from a partition that changed leaders since the record
+ * was written): how far it read {@code agentlog.work.results} and found none; else {@code -} (no reason to look, or the
+ * lookup failed). {@link ChaosVerifier} compares it with the results actually committed. The call then takes a random
  * {@value #MIN_DELAY_MS}-{@value #MAX_DELAY_MS} ms, like a (very fast) real model, so kills land while calls run.
  */
 final class LedgerModelProvider implements ModelProvider {

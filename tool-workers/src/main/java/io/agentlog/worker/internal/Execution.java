@@ -14,6 +14,13 @@ public sealed interface Execution {
      */
     record AlreadyAnswered(String reason) implements Execution {}
 
+    /**
+     * An at-most-once tool whose call another delivery claimed first (its claim or result is before this delivery's
+     * claim on the results partition): acknowledge ({@code ACCEPT}) without running the tool or producing a result.
+     * The earlier claimant answers, or, if it died, the engine's tool timeout does.
+     */
+    record ClaimedEarlier(String reason) implements Execution {}
+
     /** A transient failure: release the delivery after {@code backoffMs} so it is delivered again. */
     record Retry(String reason, long backoffMs) implements Execution {}
 

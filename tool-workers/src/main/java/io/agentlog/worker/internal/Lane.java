@@ -88,6 +88,7 @@ public final class Lane implements Runnable {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong lostLocks = new AtomicLong();
     private final AtomicLong alreadyAnswered = new AtomicLong();
+    private final AtomicLong claimedEarlier = new AtomicLong();
     private final AtomicLong delayedReported = new AtomicLong();
 
     private volatile boolean stopping;
@@ -183,6 +184,11 @@ public final class Lane implements Runnable {
     /** Redelivered items acknowledged without running because an earlier delivery's result was committed. */
     public long alreadyAnswered() {
         return alreadyAnswered.get();
+    }
+
+    /** First deliveries of at-most-once tools not run because another delivery had claimed the call first. */
+    public long claimedEarlier() {
+        return claimedEarlier.get();
     }
 
     /** {@code DELAYED} results published (a model call waiting to try again, or redelivered). */
@@ -434,7 +440,7 @@ public final class Lane implements Runnable {
     // ---- on the item's virtual thread ----
 
     private static int deliveryCount(ConsumerRecord<?, ?> record) {
-        return record.deliveryCount().map(Short::intValue).orElse(1);
+        return Delivery.countOf(record);
     }
 
     private void process(RecordId id, ConsumerRecord<byte[], byte[]> record) {
@@ -449,7 +455,8 @@ public final class Lane implements Runnable {
     }
 
     private void handle(RecordId id, ConsumerRecord<byte[], byte[]> record) {
-        int deliveryCount = deliveryCount(record);
+        Delivery delivery = Delivery.of(record);
+        int deliveryCount = delivery.count();
         WorkRequest request;
         try {
             request = REQUESTS.decode(record.value());
@@ -462,10 +469,14 @@ public final class Lane implements Runnable {
         }
         MDC.put("sessionId", request.getSessionId());
         MDC.put("workId", request.getWorkId());
-        switch (executor.execute(request, pool, deliveryCount, this::reportProgress)) {
+        switch (executor.execute(request, pool, delivery, this::reportProgress)) {
             case Execution.Answer answer -> publish(id, answer.result());
             case Execution.AlreadyAnswered already -> {
                 alreadyAnswered.incrementAndGet();
+                complete(id, AcknowledgeType.ACCEPT);
+            }
+            case Execution.ClaimedEarlier claimed -> {
+                claimedEarlier.incrementAndGet();
                 complete(id, AcknowledgeType.ACCEPT);
             }
             case Execution.Reject reject -> reject(id, record, reject);
@@ -492,10 +503,8 @@ public final class Lane implements Runnable {
      * still its answer.
      */
     private void reportProgress(WorkResult delayed) {
-        byte[] key = delayed.getSessionId().getBytes(StandardCharsets.UTF_8);
         try {
-            producer.send(new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(delayed)))
-                    .get(PROGRESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer.send(KafkaResultLookup.record(delayed)).get(PROGRESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             delayedReported.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -535,7 +544,6 @@ public final class Lane implements Runnable {
                 Topics.DLQ.name(),
                 reject.reason());
         WorkResult result = reject.result();
-        byte[] key = result.getSessionId().getBytes(StandardCharsets.UTF_8);
         var dead = DlqHeaders.record(
                 reject.reason(),
                 "tool-workers " + workerId,
@@ -572,19 +580,17 @@ public final class Lane implements Runnable {
             done.run();
         }
         try {
-            producer.send(
-                    new ProducerRecord<>(Topics.WORK_RESULTS.name(), key, RESULTS.encode(result)),
-                    (metadata, error) -> {
-                        if (error != null) {
-                            resultFailed.set(true);
-                            log.error(
-                                    "Cannot produce the error result of poison work record {}; releasing it for"
-                                            + " redelivery: {}",
-                                    id,
-                                    error.toString());
-                        }
-                        done.run();
-                    });
+            producer.send(KafkaResultLookup.record(result), (metadata, error) -> {
+                if (error != null) {
+                    resultFailed.set(true);
+                    log.error(
+                            "Cannot produce the error result of poison work record {}; releasing it for"
+                                    + " redelivery: {}",
+                            id,
+                            error.toString());
+                }
+                done.run();
+            });
         } catch (RuntimeException e) {
             resultFailed.set(true);
             log.error(

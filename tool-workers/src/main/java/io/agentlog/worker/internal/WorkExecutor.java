@@ -11,6 +11,7 @@ import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
+import io.agentlog.worker.ClaimMarkers;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
 import io.agentlog.worker.WorkContext;
@@ -30,17 +31,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one delivery of a work item and decides its answer: a model call goes to the provider its spec names, a tool
  * call to the tool of that name. Success is {@code OK}; anything terminal is outcome {@code ERROR} with a message
- * saying what failed (credentials redacted, see {@link Secrets}). An at-most-once tool whose item is delivered again is
- * not run: the answer is {@code OUTCOME_UNKNOWN}.
+ * saying what failed (credentials redacted, see {@link Secrets}).
+ *
+ * <p>At-most-once tools. A delivery with a count above 1 is not run: the answer is {@code OUTCOME_UNKNOWN}. A first
+ * delivery may still be a redelivery (Kafka 4.4.0 hands a record held when its share-partition leader died back as
+ * delivery 1), so it first claims the call ({@link ResultLookup#claim}): a {@code DELAYED} marker
+ * ({@link ClaimMarkers}, expected by now plus the tool's timeout) on the session's results partition, then a read of
+ * that partition up to the marker. If another delivery's claim or a result of the call is before it, this delivery
+ * does not run the tool and writes no result ({@link Execution.ClaimedEarlier}). If the claim cannot be made, the
+ * tool is not run and the answer is {@code OUTCOME_UNKNOWN}.
  *
  * <p>Model calls. A spec that names a URL or a credential is refused before anything is sent
  * ({@link ModelSpecRules}). A transient failure (HTTP 429, 5xx, I/O) is tried again within the same delivery, after the
  * endpoint's {@code Retry-After} or a growing backoff ({@link RetryPolicy}), until the waits would pass the worker's
  * maximum retry wait; then the answer is {@code ERROR}. Before each wait, and before calling on a redelivery, the
  * session is told with a {@code DELAYED} result carrying a {@link WorkProgress} (when the worker expects to answer),
- * so the engine moves its deadline instead of failing a call that is still under way. On a redelivery the worker first
- * looks for a result an earlier delivery committed ({@link ResultLookup}); if there is one the item is acknowledged
- * without calling the model again.
+ * so the engine moves its deadline instead of failing a call that is still under way. On a delivery that may be a
+ * redelivery the worker first looks for a result an earlier delivery committed ({@link ResultLookup#find}); if there
+ * is one the item is acknowledged without calling the model again. A delivery may be a redelivery when its count is
+ * above 1, or when the work partition's leader epoch is above the one the record was written in ({@link LeaderEpochs}):
+ * a share-partition leader moves only with the partition's leadership, so every redelivery that comes back as
+ * delivery 1 after a leader died (or moved) is one of those; a record written before an unrelated leader change and
+ * first delivered after it costs one needless lookup.
  *
  * <p>Tool calls. A {@link RetryableWorkException} becomes an {@link Execution.Retry}: the item is released after a
  * backoff and delivered again.
@@ -76,6 +88,7 @@ public final class WorkExecutor {
     private final ToolRegistry tools;
     private final RetryPolicy policy;
     private final ResultLookup results;
+    private final LeaderEpochs epochs;
     private final Clock clock;
     private final Sleeper sleeper;
 
@@ -85,6 +98,7 @@ public final class WorkExecutor {
             ToolRegistry tools,
             RetryPolicy policy,
             ResultLookup results,
+            LeaderEpochs epochs,
             Clock clock,
             Sleeper sleeper) {
         this.workerId = workerId;
@@ -92,25 +106,32 @@ public final class WorkExecutor {
         this.tools = tools;
         this.policy = policy;
         this.results = results;
+        this.epochs = epochs;
         this.clock = clock;
         this.sleeper = sleeper;
     }
 
-    public Execution execute(WorkRequest request, String pool, int deliveryCount, Progress progress) {
+    public Execution execute(WorkRequest request, String pool, Delivery delivery, Progress progress) {
         long startNanos = System.nanoTime();
+        int deliveryCount = delivery.count();
+        Optional<String> redelivery = Optional.empty();
         Optional<WorkContext.ResultCheck> check = Optional.empty();
-        if (request.getRequest() instanceof ModelCall && deliveryCount > 1) {
-            Optional<ResultLookup.Lookup> lookup = lookUpEarlierResult(request, deliveryCount);
-            if (lookup.isPresent() && lookup.get().committed().isPresent()) {
-                WorkResult earlier = lookup.get().committed().get();
-                String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
-                        + " was answered (" + earlier.getOutcome() + ") by delivery " + earlier.getDeliveryCount()
-                        + " on worker " + earlier.getWorkerId() + ", which stopped before acknowledging it; not calling"
-                        + " the model again";
-                log.info("Delivery {}: {}", deliveryCount, reason);
-                return new Execution.AlreadyAnswered(reason);
+        if (request.getRequest() instanceof ModelCall) {
+            redelivery = mayBeRedelivered(delivery);
+            if (redelivery.isPresent()) {
+                Optional<ResultLookup.Lookup> lookup = lookUpEarlierResult(request, redelivery.get());
+                if (lookup.isPresent() && lookup.get().committed().isPresent()) {
+                    WorkResult earlier = lookup.get().committed().get();
+                    String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
+                            + " was answered (" + earlier.getOutcome() + ") by delivery " + earlier.getDeliveryCount()
+                            + " on worker " + earlier.getWorkerId() + ", whose acknowledgement never took effect (its"
+                            + " worker or its share-partition leader stopped); not calling the model again ("
+                            + redelivery.get() + ")";
+                    log.info("Delivery {}: {}", deliveryCount, reason);
+                    return new Execution.AlreadyAnswered(reason);
+                }
+                check = lookup.map(ResultLookup.Lookup::checked);
             }
-            check = lookup.map(ResultLookup.Lookup::checked);
         }
         if (policy.isLastDelivery(deliveryCount)) {
             String reason = "work item " + request.getWorkId() + " of session " + request.getSessionId()
@@ -120,8 +141,17 @@ public final class WorkExecutor {
             log.warn("Rejecting poison work item {} to the DLQ: {}", request.getWorkId(), reason);
             return new Execution.Reject(result(request, Attempt.error(reason), deliveryCount, startNanos), reason);
         }
+        if (request.getRequest() instanceof ToolInvocation invocation
+                && invocation.getSemantics() == ToolSemantics.AT_MOST_ONCE
+                && delivery.isFirst()
+                && tools.find(invocation.getTool()).isPresent()) {
+            Optional<Execution> notRun = claim(request, invocation, startNanos);
+            if (notRun.isPresent()) {
+                return notRun.get();
+            }
+        }
         Attempt attempt = switch (request.getRequest()) {
-            case ModelCall call -> callModel(request, call, deliveryCount, check, progress, startNanos);
+            case ModelCall call -> callModel(request, call, deliveryCount, redelivery, check, progress, startNanos);
             case ToolInvocation invocation -> runTool(request, invocation, pool, deliveryCount);
             default ->
                 Attempt.error("work item " + request.getWorkId() + " carries an unknown request type "
@@ -139,18 +169,106 @@ public final class WorkExecutor {
         return new Execution.Answer(result(request, attempt, deliveryCount, startNanos));
     }
 
-    private Optional<ResultLookup.Lookup> lookUpEarlierResult(WorkRequest request, int deliveryCount) {
+    /**
+     * Why this delivery may have been preceded by another, or empty: a count above 1, or a first delivery from a
+     * partition whose leader changed since the record was written. When that cannot be told, it may.
+     */
+    private Optional<String> mayBeRedelivered(Delivery delivery) {
+        if (!delivery.isFirst()) {
+            return Optional.of("delivery " + delivery.count());
+        }
+        if (delivery.writtenInEpoch().isEmpty()) {
+            return Optional.of("delivery 1 of a record without a leader epoch");
+        }
+        int written = delivery.writtenInEpoch().getAsInt();
+        try {
+            int current = epochs.current(delivery.partition());
+            if (current > written) {
+                return Optional.of("delivery 1, but the leader of " + delivery.partition()
+                        + " changed since the record was written (leader epoch " + written + ", now " + current
+                        + "), so an earlier delivery may have run it");
+            }
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Cannot learn the leader epoch of {} ({}); looking for an earlier delivery's result",
+                    delivery.partition(),
+                    e.toString());
+            return Optional.of("delivery 1, and whether the leader of " + delivery.partition()
+                    + " changed since the record was written is unknown");
+        }
+    }
+
+    private Optional<ResultLookup.Lookup> lookUpEarlierResult(WorkRequest request, String redelivery) {
         try {
             return Optional.of(results.find(request));
         } catch (RuntimeException e) {
             log.warn(
-                    "Delivery {} of model call {}: cannot check for a result of an earlier delivery ({}); calling the"
-                            + " model",
-                    deliveryCount,
+                    "Model call {} ({}): cannot check for a result of an earlier delivery ({}); calling the model",
                     request.getWorkId(),
+                    redelivery,
                     e.toString());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Claims a first delivery of an at-most-once tool call; empty when this delivery won the claim and runs the tool.
+     */
+    private Optional<Execution> claim(WorkRequest request, ToolInvocation invocation, long startNanos) {
+        WorkResult marker = claimMarker(request, invocation, startNanos);
+        ResultLookup.Claim claim;
+        try {
+            claim = results.claim(request, marker);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Not running at-most-once tool {} of work {}: cannot claim the call ({})",
+                    invocation.getTool(),
+                    request.getWorkId(),
+                    e.toString());
+            return Optional.of(new Execution.Answer(result(
+                    request,
+                    new Attempt(
+                            WorkOutcome.OUTCOME_UNKNOWN,
+                            null,
+                            "tool " + invocation.getTool() + " is at-most-once and this worker could not claim the"
+                                    + " call (" + e.getMessage() + "), so it was not run here; another delivery may"
+                                    + " have run it, so whether it took effect is unknown (idempotency key "
+                                    + invocation.getIdempotencyKey() + ")",
+                            zeroUsage(),
+                            Optional.empty()),
+                    1,
+                    startNanos)));
+        }
+        if (claim.earlier().isEmpty()) {
+            return Optional.empty();
+        }
+        WorkResult earlier = claim.earlier().get();
+        String reason = "at-most-once tool " + invocation.getTool() + " of work " + request.getWorkId()
+                + " of session " + request.getSessionId() + " was claimed first by delivery "
+                + earlier.getDeliveryCount() + " on worker " + earlier.getWorkerId() + " ("
+                + (ClaimMarkers.isClaim(earlier) ? "its claim" : "its " + earlier.getOutcome() + " result")
+                + " is before this delivery's at offset " + claim.marker().endOffset() + " of partition "
+                + claim.marker().partition() + "); not running it again, the earlier delivery answers";
+        log.info("Delivery 1: {}", reason);
+        return Optional.of(new Execution.ClaimedEarlier(reason));
+    }
+
+    /** This delivery's claim: {@code DELAYED}, expected by now plus the tool's timeout. */
+    private WorkResult claimMarker(WorkRequest request, ToolInvocation invocation, long startNanos) {
+        Instant now = clock.instant();
+        WorkProgress progress = WorkProgress.newBuilder()
+                .setReason(ClaimMarkers.REASON_PREFIX + "worker " + workerId + " runs at-most-once tool "
+                        + invocation.getTool() + " (delivery 1)")
+                .setAttempt(1)
+                .setRetryAt(now)
+                .setExpectedBy(invocation.getTimeoutMs() > 0 ? now.plusMillis(invocation.getTimeoutMs()) : now)
+                .build();
+        return result(
+                request,
+                new Attempt(WorkOutcome.DELAYED, progress, null, zeroUsage(), Optional.empty()),
+                1,
+                startNanos);
     }
 
     private WorkResult result(WorkRequest request, Attempt attempt, int deliveryCount, long startNanos) {
@@ -198,6 +316,7 @@ public final class WorkExecutor {
             WorkRequest request,
             ModelCall call,
             int deliveryCount,
+            Optional<String> redelivery,
             Optional<WorkContext.ResultCheck> check,
             Progress progress,
             long startNanos) {
@@ -212,12 +331,16 @@ public final class WorkExecutor {
             return Attempt.error(
                     "the agent definition's model was refused and no request was sent: " + String.join("; ", refused));
         }
-        if (deliveryCount > 1) {
+        if (redelivery.isPresent()) {
             progress.report(delayed(
                     request,
                     deliveryCount,
-                    "delivery " + deliveryCount + ": an earlier delivery ended without an answer (its worker stopped"
-                            + " or lost the item), and no result of it was committed; calling the model again",
+                    redelivery.get() + ": an earlier delivery may have ended without an answer (its worker or its"
+                            + " share-partition leader stopped), and "
+                            + (check.isPresent()
+                                    ? "no result of one was committed"
+                                    : "whether one committed a result could not be checked")
+                            + "; calling the model",
                     1,
                     clock.instant(),
                     startNanos));

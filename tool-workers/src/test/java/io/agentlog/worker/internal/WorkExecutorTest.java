@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 class WorkExecutorTest {
@@ -87,8 +88,48 @@ class WorkExecutorTest {
 
     private final List<Duration> sleeps = new ArrayList<>();
     private final List<WorkResult> delayed = new ArrayList<>();
-    private ResultLookup lookup =
-            request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(0, 0), Optional.empty());
+
+    /** What the results partition answers; every question asked is recorded. */
+    private final class FakeResults implements ResultLookup {
+        java.util.function.Function<WorkRequest, Lookup> find =
+                request -> new Lookup(new WorkContext.ResultCheck(0, 0), Optional.empty());
+        java.util.function.Function<WorkResult, Claim> claim =
+                marker -> new Claim(new WorkContext.ResultCheck(4, 99), Optional.empty());
+        final List<WorkRequest> finds = new ArrayList<>();
+        final List<WorkResult> claims = new ArrayList<>();
+
+        @Override
+        public Lookup find(WorkRequest request) {
+            finds.add(request);
+            return find.apply(request);
+        }
+
+        @Override
+        public Claim claim(WorkRequest request, WorkResult marker) {
+            claims.add(marker);
+            return claim.apply(marker);
+        }
+    }
+
+    private final FakeResults results = new FakeResults();
+    /** The work partitions' leader epoch now; records are written in epoch 0 unless a test says otherwise. */
+    private LeaderEpochs epochs = partition -> 0;
+
+    /** A counting at-most-once tool. */
+    private final AtomicInteger charges = new AtomicInteger();
+
+    private final Tool charge = new Tool() {
+        @Override
+        public String name() {
+            return "charge";
+        }
+
+        @Override
+        public ToolOutput run(ToolInvocation invocation, WorkContext context) {
+            charges.incrementAndGet();
+            return io.agentlog.worker.tool.ToolOutputs.ok("charged");
+        }
+    };
 
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofMinutes(5);
 
@@ -96,9 +137,10 @@ class WorkExecutorTest {
         return new WorkExecutor(
                 "worker-1",
                 ModelProviders.of(new ScriptedModelProvider(), broken, scriptedFailures),
-                ToolRegistry.of(new NoopTool(), flaky),
+                ToolRegistry.of(new NoopTool(), flaky, charge),
                 new RetryPolicy(maxDeliveries, Duration.ofMillis(100), ATTEMPT_TIMEOUT, maxRetryWait),
-                request -> lookup.find(request),
+                results,
+                partition -> epochs.current(partition),
                 Clock.fixed(NOW, ZoneOffset.UTC),
                 sleeps::add);
     }
@@ -106,7 +148,12 @@ class WorkExecutorTest {
     private final WorkExecutor executor = executor(3, Duration.ofMinutes(15));
 
     private Execution execute(WorkRequest request, String pool, int deliveryCount) {
-        return executor.execute(request, pool, deliveryCount, delayed::add);
+        return executor.execute(request, pool, delivery(pool, deliveryCount), delayed::add);
+    }
+
+    /** A delivery of a record written in leader epoch 0. */
+    private static Delivery delivery(String pool, int deliveryCount) {
+        return new Delivery(deliveryCount, new TopicPartition("agentlog.work." + pool, 3), java.util.OptionalInt.of(0));
     }
 
     static WorkRequest toolRequest(String tool, ToolSemantics semantics) {
@@ -119,6 +166,7 @@ class WorkExecutorTest {
                         .setTool(tool)
                         .setSemantics(semantics)
                         .setIdempotencyKey("s-1/w-1")
+                        .setTimeoutMs(30_000)
                         .build())
                 .build();
     }
@@ -198,10 +246,10 @@ class WorkExecutorTest {
     @Test
     void shouldRetryWithGrowingBackoffWhenTheFailureIsTransient() {
         WorkExecutor fiveDeliveries = executor(5, Duration.ofMinutes(15));
-        Execution first =
-                fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 1, delayed::add);
-        Execution second =
-                fiveDeliveries.execute(toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", 2, delayed::add);
+        Execution first = fiveDeliveries.execute(
+                toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", delivery("tools", 1), delayed::add);
+        Execution second = fiveDeliveries.execute(
+                toolRequest("flaky", ToolSemantics.IDEMPOTENT), "tools", delivery("tools", 2), delayed::add);
 
         assertThat(first)
                 .isEqualTo(new Execution.Retry("tool flaky failed transiently: the backend is briefly down", 100));
@@ -338,7 +386,8 @@ class WorkExecutorTest {
         }
 
         // When
-        WorkResult result = answer(executor.execute(modelRequest("flaky-model", 0), "model", 1, delayed::add));
+        WorkResult result =
+                answer(executor.execute(modelRequest("flaky-model", 0), "model", delivery("model", 1), delayed::add));
 
         // Then it waited once (12 s), not twice (24 s), and says why it gave up
         assertThat(result.getOutcome()).isEqualTo(WorkOutcome.ERROR);
@@ -365,7 +414,7 @@ class WorkExecutorTest {
                 .setWorkerId("worker-0")
                 .setDeliveryCount(1)
                 .build();
-        lookup = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(3, 42), Optional.of(earlier));
+        results.find = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(3, 42), Optional.of(earlier));
 
         // When
         Execution execution = execute(modelRequest("flaky-model", 0), "model", 2);
@@ -381,7 +430,7 @@ class WorkExecutorTest {
     @Test
     void shouldCallWithTheCheckAndReportTheRedeliveryWhenNoEarlierResultWasCommitted() {
         // Given a redelivered model call whose earlier delivery left no result up to offset 57 of partition 2
-        lookup = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(2, 57), Optional.empty());
+        results.find = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(2, 57), Optional.empty());
 
         // When
         WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 2));
@@ -407,7 +456,7 @@ class WorkExecutorTest {
     @Test
     void shouldStillCallTheModelWhenTheLookupForAnEarlierResultFails() {
         // Given
-        lookup = request -> {
+        results.find = request -> {
             throw new org.apache.kafka.common.errors.TimeoutException("broker unreachable");
         };
 
@@ -446,5 +495,193 @@ class WorkExecutorTest {
 
         // Then
         assertThat(result.getError()).isEqualTo("cannot use https://[redacted]@models.example/v1 with [redacted]");
+    }
+
+    // ---- at-most-once tools: the claim on a first delivery ----
+
+    private static WorkResult earlierRecord(WorkOutcome outcome, Object result) {
+        return WorkResult.newBuilder()
+                .setWorkId("w-1")
+                .setSessionId("s-1")
+                .setOutcome(outcome)
+                .setResult(result)
+                .setUsage(Usage.newBuilder()
+                        .setInputTokens(0)
+                        .setOutputTokens(0)
+                        .setCostMicros(0)
+                        .build())
+                .setWorkerId("worker-0")
+                .setDeliveryCount(1)
+                .build();
+    }
+
+    @Test
+    void shouldClaimThenRunWhenNoEarlierDeliveryClaimedAnAtMostOnceCall() {
+        // Given a first delivery of an at-most-once tool call, and nothing of it before this delivery's claim
+        // When
+        WorkResult result = answer(execute(toolRequest("charge", ToolSemantics.AT_MOST_ONCE), "tools", 1));
+
+        // Then the tool ran once, after its claim: a DELAYED marker the engine takes as progress until the timeout
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(charges).hasValue(1);
+        assertThat(results.claims).singleElement().satisfies(marker -> {
+            assertThat(io.agentlog.worker.ClaimMarkers.isClaim(marker)).isTrue();
+            assertThat(marker.getOutcome()).isEqualTo(WorkOutcome.DELAYED);
+            assertThat(marker.getWorkId()).isEqualTo("w-1");
+            assertThat(marker.getSessionId()).isEqualTo("s-1");
+            assertThat(marker.getWorkerId()).isEqualTo("worker-1");
+            assertThat(marker.getDeliveryCount()).isEqualTo(1);
+            WorkProgress progress = (WorkProgress) marker.getResult();
+            assertThat(progress.getReason()).startsWith("claim: ").contains("at-most-once tool charge");
+            assertThat(progress.getExpectedBy()).isEqualTo(NOW.plusSeconds(30));
+        });
+        assertThat(delayed).isEmpty();
+    }
+
+    @Test
+    void shouldNeitherRunNorAnswerWhenAnotherDeliveryClaimedTheCallFirst() {
+        // Given another delivery's claim before this one's on the results partition (the share-partition leader died
+        // while that delivery held the item, and it came back as delivery 1)
+        WorkResult otherClaim = earlierRecord(
+                WorkOutcome.DELAYED,
+                WorkProgress.newBuilder()
+                        .setReason("claim: worker worker-0 runs at-most-once tool charge (delivery 1)")
+                        .setExpectedBy(NOW)
+                        .build());
+        results.claim = marker -> new ResultLookup.Claim(new WorkContext.ResultCheck(4, 99), Optional.of(otherClaim));
+
+        // When
+        Execution execution = execute(toolRequest("charge", ToolSemantics.AT_MOST_ONCE), "tools", 1);
+
+        // Then the tool is not run and no result is written: the earlier claimant answers
+        assertThat(execution).isInstanceOf(Execution.ClaimedEarlier.class);
+        assertThat(((Execution.ClaimedEarlier) execution).reason())
+                .contains("claimed first by delivery 1 on worker worker-0 (its claim is before")
+                .contains("offset 99 of partition 4");
+        assertThat(charges).hasValue(0);
+        assertThat(results.claims).hasSize(1);
+    }
+
+    @Test
+    void shouldNeitherRunNorAnswerWhenAnEarlierDeliveryAlreadyAnsweredTheCall() {
+        // Given a result of the call before this delivery's claim (its worker answered, then its acknowledgement
+        // failed while the share-partition leader was down)
+        results.claim = marker -> new ResultLookup.Claim(
+                new WorkContext.ResultCheck(4, 99),
+                Optional.of(earlierRecord(WorkOutcome.OK, io.agentlog.worker.tool.ToolOutputs.ok("charged"))));
+
+        // When
+        Execution execution = execute(toolRequest("charge", ToolSemantics.AT_MOST_ONCE), "tools", 1);
+
+        // Then
+        assertThat(execution).isInstanceOf(Execution.ClaimedEarlier.class);
+        assertThat(((Execution.ClaimedEarlier) execution).reason()).contains("(its OK result is before");
+        assertThat(charges).hasValue(0);
+    }
+
+    @Test
+    void shouldAnswerOutcomeUnknownWithoutRunningWhenTheClaimCannotBeMade() {
+        // Given a results partition that cannot be written or read
+        results.claim = marker -> {
+            throw new org.apache.kafka.common.errors.TimeoutException("broker unreachable");
+        };
+
+        // When
+        WorkResult result = answer(execute(toolRequest("charge", ToolSemantics.AT_MOST_ONCE), "tools", 1));
+
+        // Then
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OUTCOME_UNKNOWN);
+        assertThat(result.getError())
+                .contains("could not claim the call (broker unreachable)")
+                .contains("not run here")
+                .contains("s-1/w-1");
+        assertThat(charges).hasValue(0);
+    }
+
+    @Test
+    void shouldClaimNeitherIdempotentToolsNorRedeliveriesNorUnknownTools() {
+        // When
+        answer(execute(toolRequest("charge", ToolSemantics.IDEMPOTENT), "tools", 1));
+        WorkResult redelivered = answer(execute(toolRequest("charge", ToolSemantics.AT_MOST_ONCE), "tools", 2));
+        WorkResult unknown = answer(execute(toolRequest("refund", ToolSemantics.AT_MOST_ONCE), "tools", 1));
+
+        // Then
+        assertThat(results.claims).isEmpty();
+        assertThat(charges).hasValue(1);
+        assertThat(redelivered.getOutcome()).isEqualTo(WorkOutcome.OUTCOME_UNKNOWN);
+        assertThat(unknown.getError()).startsWith("unknown tool refund");
+    }
+
+    // ---- model calls: first deliveries after a leader change ----
+
+    @Test
+    void shouldLookForAnEarlierResultWhenAFirstDeliveryComesFromANewerLeaderThanItsRecords() {
+        // Given a record written in leader epoch 0 of a partition whose leader is now in epoch 2, and a committed
+        // result
+        epochs = partition -> 2;
+        results.find = request -> new ResultLookup.Lookup(
+                new WorkContext.ResultCheck(3, 42), Optional.of(earlierRecord(WorkOutcome.OK, null)));
+
+        // When its first delivery comes
+        Execution execution = execute(modelRequest("flaky-model", 0), "model", 1);
+
+        // Then the model is not called
+        assertThat(execution).isInstanceOf(Execution.AlreadyAnswered.class);
+        assertThat(((Execution.AlreadyAnswered) execution).reason())
+                .contains("the leader of agentlog.work.model-3 changed since the record was written (leader epoch 0,"
+                        + " now 2)");
+        assertThat(modelCalls).isEmpty();
+    }
+
+    @Test
+    void shouldCallWithTheCheckWhenAFirstDeliveryFromANewerLeaderFindsNoEarlierResult() {
+        // Given
+        epochs = partition -> 1;
+        results.find = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(2, 57), Optional.empty());
+
+        // When
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 1));
+
+        // Then the model is called once, knowing how far the worker looked, and the session was told first
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(modelCalls)
+                .singleElement()
+                .satisfies(c -> assertThat(c.resultCheck()).contains(new WorkContext.ResultCheck(2, 57)));
+        assertThat(delayed)
+                .singleElement()
+                .satisfies(r -> assertThat(((WorkProgress) r.getResult()).getReason())
+                        .contains("leader epoch 0, now 1")
+                        .contains("no result of one was committed"));
+    }
+
+    @Test
+    void shouldCallWithoutLookingWhenAFirstDeliveryComesFromTheLeaderItsRecordWasWrittenUnder() {
+        // When (the record was written in epoch 0, the leader's epoch now)
+        WorkResult result = answer(execute(modelRequest("flaky-model", 0), "model", 1));
+
+        // Then
+        assertThat(result.getOutcome()).isEqualTo(WorkOutcome.OK);
+        assertThat(results.finds).isEmpty();
+        assertThat(modelCalls)
+                .singleElement()
+                .satisfies(c -> assertThat(c.resultCheck()).isEmpty());
+        assertThat(delayed).isEmpty();
+    }
+
+    @Test
+    void shouldLookForAnEarlierResultWhenTheLeaderEpochCannotBeLearned() {
+        // Given
+        epochs = partition -> {
+            throw new org.apache.kafka.common.errors.TimeoutException("no leader");
+        };
+        results.find = request -> new ResultLookup.Lookup(
+                new WorkContext.ResultCheck(3, 42), Optional.of(earlierRecord(WorkOutcome.OK, null)));
+
+        // When
+        Execution execution = execute(modelRequest("flaky-model", 0), "model", 1);
+
+        // Then
+        assertThat(execution).isInstanceOf(Execution.AlreadyAnswered.class);
+        assertThat(modelCalls).isEmpty();
     }
 }

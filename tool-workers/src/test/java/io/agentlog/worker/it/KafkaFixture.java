@@ -5,14 +5,19 @@ import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
+import io.agentlog.schemas.avro.ModelReply;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolSemantics;
+import io.agentlog.schemas.avro.Usage;
+import io.agentlog.schemas.avro.WorkOutcome;
+import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import io.agentlog.testkit.SharedBroker;
+import io.agentlog.worker.ClaimMarkers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -54,10 +59,14 @@ final class KafkaFixture {
         private final KafkaProducer<byte[], byte[]> producer;
 
         WorkProducer() {
+            this(bootstrap());
+        }
+
+        WorkProducer(String bootstrapServers) {
             producer = new KafkaProducer<>(
                     Map.of(
                             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                            bootstrap(),
+                            bootstrapServers,
                             ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                             "it-work-" + ProcessHandle.current().pid() + "-" + TX.incrementAndGet(),
                             ProducerConfig.LINGER_MS_CONFIG,
@@ -115,10 +124,14 @@ final class KafkaFixture {
 
     /** A read_committed consumer of a whole topic, from its current end. */
     static KafkaConsumer<String, byte[]> tail(String topic) {
+        return tail(bootstrap(), topic);
+    }
+
+    static KafkaConsumer<String, byte[]> tail(String bootstrapServers, String topic) {
         var consumer = new KafkaConsumer<>(
                 Map.<String, Object>of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap(),
+                        bootstrapServers,
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                         "read_committed",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
@@ -171,6 +184,40 @@ final class KafkaFixture {
                         .setTurn(turn)
                         .setScript(script)
                         .build())
+                .build();
+    }
+
+    /** The answer an earlier delivery of a scripted model call wrote: OK, "hello". */
+    static WorkResult modelAnswer(WorkRequest request, String workerId) {
+        return WorkResult.newBuilder()
+                .setWorkId(request.getWorkId())
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.OK)
+                .setResult(ModelReply.newBuilder()
+                        .setText("hello")
+                        .setToolCalls(List.of())
+                        .setFinishReason("stop")
+                        .build())
+                .setUsage(new Usage(2L, 2L, 0L))
+                .setWorkerId(workerId)
+                .setDeliveryCount(1)
+                .build();
+    }
+
+    /** The claim marker a first delivery of an at-most-once tool call on another worker wrote. */
+    static WorkResult claim(WorkRequest request, String workerId) {
+        return WorkResult.newBuilder()
+                .setWorkId(request.getWorkId())
+                .setSessionId(request.getSessionId())
+                .setOutcome(WorkOutcome.DELAYED)
+                .setResult(WorkProgress.newBuilder()
+                        .setReason(ClaimMarkers.REASON_PREFIX + "worker " + workerId + " runs at-most-once tool "
+                                + ((ToolInvocation) request.getRequest()).getTool() + " (delivery 1)")
+                        .setExpectedBy(Instant.now().plusSeconds(30))
+                        .build())
+                .setUsage(new Usage(0L, 0L, 0L))
+                .setWorkerId(workerId)
+                .setDeliveryCount(1)
                 .build();
     }
 

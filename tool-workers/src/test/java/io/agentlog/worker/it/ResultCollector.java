@@ -19,7 +19,11 @@ final class ResultCollector implements AutoCloseable {
     record Received(String key, WorkResult result, long seenAtNanos) {}
 
     ResultCollector() {
-        consumer = KafkaFixture.tail(io.agentlog.schemas.Topics.WORK_RESULTS.name());
+        this(KafkaFixture.bootstrap());
+    }
+
+    ResultCollector(String bootstrapServers) {
+        consumer = KafkaFixture.tail(bootstrapServers, io.agentlog.schemas.Topics.WORK_RESULTS.name());
     }
 
     /** Polls once; call from the test thread only (e.g. inside an Awaitility condition). */
@@ -36,6 +40,13 @@ final class ResultCollector implements AutoCloseable {
     List<Received> received(String workId) {
         return byWorkId.getOrDefault(workId, List.of()).stream()
                 .filter(r -> r.result().getOutcome() != WorkOutcome.DELAYED)
+                .toList();
+    }
+
+    /** Every record of this work id so far, answers and {@code DELAYED} reports, in the order read. */
+    List<WorkResult> all(String workId) {
+        return byWorkId.getOrDefault(workId, List.of()).stream()
+                .map(Received::result)
                 .toList();
     }
 

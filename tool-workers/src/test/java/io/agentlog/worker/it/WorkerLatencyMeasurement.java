@@ -90,6 +90,17 @@ class WorkerLatencyMeasurement {
             report("noop tool, one at a time", tool);
             reportParts("noop");
 
+            // the same tool at-most-once: each first delivery claims (a write, then a read of the results partition)
+            long[] claimed = new long[sequential];
+            for (int i = 0; i < sequential; i++) {
+                claimed[i] = hop(
+                        producer,
+                        results,
+                        KafkaFixture.tool(pool, KafkaFixture.id("amo"), "noop", "{}", ToolSemantics.AT_MOST_ONCE));
+            }
+            report("noop tool at-most-once (claimed), one at a time", claimed);
+            reportParts("at-most-once noop");
+
             var script = List.of(ScriptedTurn.newBuilder().setText("hello").build());
             long[] model = new long[sequential];
             for (int i = 0; i < sequential; i++) {

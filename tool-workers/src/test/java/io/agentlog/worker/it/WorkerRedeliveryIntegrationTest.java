@@ -13,7 +13,6 @@ import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSemantics;
-import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
@@ -26,11 +25,8 @@ import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
-import io.agentlog.worker.model.ModelProvider;
 import io.agentlog.worker.model.ModelProviders;
-import io.agentlog.worker.model.ModelResult;
 import io.agentlog.worker.model.OpenAiModelProvider;
-import io.agentlog.worker.model.ScriptedModelProvider;
 import io.agentlog.worker.tool.Tool;
 import io.agentlog.worker.tool.ToolOutputs;
 import io.agentlog.worker.tool.ToolRegistry;
@@ -142,6 +138,38 @@ class WorkerRedeliveryIntegrationTest {
             assertThat(result.getError()).contains("at-most-once").contains("session-" + work + "/" + work);
             assertThat(tool.runs).hasValue(0);
             assertThat(worker.isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldNeitherRunNorAnswerWhenAnotherDeliveryClaimedAnAtMostOnceCallFirst() throws Exception {
+        // Given an at-most-once tool call whose claim by another delivery is on the session's results partition (that
+        // delivery's share-partition leader died, so this one comes as delivery 1 again)
+        String pool = KafkaFixture.uniquePool("claimed");
+        KafkaFixture.createTopics(List.of(pool));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrap()))) {
+            ShareGroupSetup.configure(admin, List.of(Topics.shareGroup(pool)), WorkerConfig.DEFAULT_MAX_DELIVERIES);
+        }
+        var tool = new ScriptedTool("charge_card", run -> ToolOutputs.ok("charged"));
+        String work = KafkaFixture.id("claimed");
+        WorkRequest request = KafkaFixture.tool(pool, work, "charge_card", "{}", ToolSemantics.AT_MOST_ONCE);
+        producer.commitResult(KafkaFixture.claim(request, "worker-that-held-it"));
+        producer.commit(request);
+
+        // When a worker gets the item's first delivery
+        try (Worker worker = start(config(pool), tool)) {
+
+            // Then it claims, finds the earlier claim before its own, and acknowledges without running or answering
+            Awaitility.await("the delivery left to the earlier claim")
+                    .atMost(TIMEOUT)
+                    .until(() -> worker.claimedEarlier() == 1);
+            Awaitility.await("the acknowledgement").atMost(TIMEOUT).until(() -> unacknowledged(pool, request) == 0);
+            results.pollOnce(Duration.ofMillis(500));
+            assertThat(tool.runs).hasValue(0);
+            assertThat(results.received(work)).isEmpty();
+            assertThat(results.delayed(work))
+                    .extracting(WorkResult::getWorkerId)
+                    .containsExactly("worker-that-held-it", "it-" + pool);
         }
     }
 
@@ -418,22 +446,6 @@ class WorkerRedeliveryIntegrationTest {
         }
     }
 
-    /** A model that counts its calls. */
-    private static final class CountingModel implements ModelProvider {
-        final AtomicInteger calls = new AtomicInteger();
-
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public ModelResult complete(ModelCall call, WorkContext context) {
-            calls.incrementAndGet();
-            return new ScriptedModelProvider().complete(call, context);
-        }
-    }
-
     @Test
     void shouldAcknowledgeWithoutCallingTheModelWhenAnEarlierDeliveryCommittedItsResult() throws Exception {
         // Given a model call whose first delivery committed its result but ended without an acknowledgement (as when
@@ -446,23 +458,7 @@ class WorkerRedeliveryIntegrationTest {
         String work = KafkaFixture.id("answered");
         WorkRequest request = modelCall(pool, work, "counting", "");
         producer.commit(request);
-        producer.commitResult(WorkResult.newBuilder()
-                .setWorkId(work)
-                .setSessionId(request.getSessionId())
-                .setOutcome(WorkOutcome.OK)
-                .setResult(ModelReply.newBuilder()
-                        .setText("hello")
-                        .setToolCalls(List.of())
-                        .setFinishReason("stop")
-                        .build())
-                .setUsage(Usage.newBuilder()
-                        .setInputTokens(2)
-                        .setOutputTokens(2)
-                        .setCostMicros(0)
-                        .build())
-                .setWorkerId("worker-that-died")
-                .setDeliveryCount(1)
-                .build());
+        producer.commitResult(KafkaFixture.modelAnswer(request, "worker-that-died"));
         takeAndRelease(pool);
         assertThat(unacknowledged(pool, request)).isEqualTo(1);
         var model = new CountingModel();
