@@ -98,10 +98,40 @@ final class SessionLoad implements AutoCloseable {
     }
 
     /**
+     * What a benchmark scenario sees of a run as it happens, on the run's own thread (so a callback that blocks holds
+     * the run up): tasks sent, each session's events once each, in order, and results. After every poll it may end
+     * the run early (sessions that wait on a tool call forever, say).
+     */
+    interface Listener {
+
+        Listener NONE = new Listener() {};
+
+        /** A session's task was handed to the producer at {@code atNanos} ({@link System#nanoTime()}). */
+        default void submitted(String sessionId, long atNanos) {}
+
+        /** A session's next event, read from partition {@code partition} of the events topic at {@code seenAtNanos}. */
+        default void event(String sessionId, int partition, SessionEvent event, long seenAtNanos) {}
+
+        /** A session's result, read at {@code seenAtNanos}. */
+        default void result(String sessionId, SessionResult result, long seenAtNanos) {}
+
+        /** After each poll: true ends the run now (sessions without a result then count as timed out). */
+        default boolean stop(long nowNanos) {
+            return false;
+        }
+    }
+
+    /**
      * Runs the sessions and returns what was seen. Sessions without a result when {@code timeout} runs out are
      * counted as timed out, not waited for.
      */
     Outcome run(String agent, int version, List<String> sessionIds, int concurrency, Duration timeout) {
+        return run(agent, version, sessionIds, concurrency, timeout, Listener.NONE);
+    }
+
+    /** {@link #run(String, int, List, int, Duration)}, telling {@code listener} what happens as it happens. */
+    Outcome run(
+            String agent, int version, List<String> sessionIds, int concurrency, Duration timeout, Listener listener) {
         Map<String, Tracked> sessions = new LinkedHashMap<>();
         sessionIds.forEach(id -> sessions.put(id, new Tracked()));
         if (sessions.size() != sessionIds.size()) {
@@ -121,8 +151,10 @@ final class SessionLoad implements AutoCloseable {
         while (resultsSeen < sessionIds.size() && System.nanoTime() - deadline < 0) {
             while (next - resultsSeen < concurrency && next < sessionIds.size()) {
                 String sessionId = sessionIds.get(next++);
-                sessions.get(sessionId).submittedAt = System.nanoTime();
+                long submittedAt = System.nanoTime();
+                sessions.get(sessionId).submittedAt = submittedAt;
                 submit(agent, version, sessionId, sendError);
+                listener.submitted(sessionId, submittedAt);
             }
             if (sendError.get() != null) {
                 Exception e = sendError.get();
@@ -139,7 +171,7 @@ final class SessionLoad implements AutoCloseable {
                     continue;
                 }
                 if (record.topic().equals(Topics.EVENTS.name())) {
-                    onEvent(record, tracked, samples);
+                    onEvent(record, tracked, samples, listener, seenAt);
                 } else if (tracked.result == null) {
                     SessionResult result = decode(record, RESULTS::decode);
                     if (result == null) {
@@ -154,10 +186,14 @@ final class SessionLoad implements AutoCloseable {
                     } else {
                         notCompleted.add(result);
                     }
+                    listener.result(record.key(), result, seenAt);
                 }
             }
+            if (listener.stop(System.nanoTime())) {
+                break;
+            }
         }
-        drainEvents(sessions, samples);
+        drainEvents(sessions, samples, listener);
         int timedOut = sessionIds.size() - resultsSeen;
         if (timedOut > 0) {
             log.warn("{} of {} sessions had no result after {} ms", timedOut, sessionIds.size(), timeout.toMillis());
@@ -207,7 +243,7 @@ final class SessionLoad implements AutoCloseable {
     }
 
     /** Reads on until every session with a result has its {@code SessionEnded} event too. */
-    private void drainEvents(Map<String, Tracked> sessions, Samples samples) {
+    private void drainEvents(Map<String, Tracked> sessions, Samples samples, Listener listener) {
         long deadline = System.nanoTime() + DRAIN.toNanos();
         while (sessions.values().stream().anyMatch(t -> t.result != null && !t.ended)) {
             if (System.nanoTime() - deadline > 0) {
@@ -217,10 +253,12 @@ final class SessionLoad implements AutoCloseable {
                         DRAIN.toMillis());
                 return;
             }
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+            var records = consumer.poll(POLL);
+            long seenAt = System.nanoTime();
+            for (ConsumerRecord<String, byte[]> record : records) {
                 Tracked tracked = record.key() == null ? null : sessions.get(record.key());
                 if (tracked != null && record.value() != null && record.topic().equals(Topics.EVENTS.name())) {
-                    onEvent(record, tracked, samples);
+                    onEvent(record, tracked, samples, listener, seenAt);
                 }
             }
         }
@@ -231,12 +269,14 @@ final class SessionLoad implements AutoCloseable {
      * hop runs from {@code ModelRequested} to {@code ModelResponded} and a tool hop from {@code ToolRequested} to its
      * {@code ToolCompleted}: each is engine to worker to engine.
      */
-    private void onEvent(ConsumerRecord<String, byte[]> record, Tracked tracked, Samples samples) {
+    private void onEvent(
+            ConsumerRecord<String, byte[]> record, Tracked tracked, Samples samples, Listener listener, long seenAt) {
         SessionEvent event = decode(record, EVENTS::decode);
         if (event == null || event.getSeq() < tracked.nextSeq) {
             return; // undecodable, or seen before
         }
         tracked.nextSeq = event.getSeq() + 1;
+        listener.event(record.key(), record.partition(), event, seenAt);
         long at = event.getAt().toEpochMilli();
         switch (event.getEvent()) {
             case ModelRequested requested -> {

@@ -30,7 +30,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = AgentlogCli.Version.class,
         description = "Benchmarks; each prints one JSON object on standard output.",
-        subcommands = {BenchCommand.Steps.class, BenchCommand.Retention.class})
+        subcommands = {
+            BenchSuiteCommands.All.class,
+            BenchSuiteCommands.Throughput.class,
+            BenchSuiteCommands.Floors.class,
+            BenchSuiteCommands.Latency.class,
+            BenchSuiteCommands.Parked.class,
+            BenchSuiteCommands.Recovery.class,
+            BenchSuiteCommands.History.class,
+            BenchCommand.Steps.class,
+            BenchCommand.Retention.class
+        })
 final class BenchCommand implements Runnable {
 
     static final String RETENTION_ENV = "AGENTLOG_RETENTION_MS";
@@ -41,7 +51,9 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say which benchmark: steps, retention");
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(),
+                "say which benchmark: all, throughput, floors, latency, parked, recovery, history, steps, retention");
     }
 
     @Command(

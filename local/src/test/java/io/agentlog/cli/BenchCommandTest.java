@@ -13,7 +13,9 @@ class BenchCommandTest {
         CliRun run = CliRun.of("bench");
 
         assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).contains("say which benchmark: steps, retention");
+        assertThat(run.err())
+                .contains(
+                        "say which benchmark: all, throughput, floors, latency, parked, recovery, history, steps, retention");
     }
 
     @Test
