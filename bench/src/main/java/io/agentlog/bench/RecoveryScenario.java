@@ -116,7 +116,7 @@ final class RecoveryScenario implements Scenario {
             notes.add((measured.affectedSessions() - measured.recoveredSessions())
                     + " affected sessions had not stepped again when the scenario gave up");
         }
-        Target target = Target.atMost(
+        Target target = Target.below(
                 "recoverySeconds",
                 "< 10 s from a kill -9 of an engine to the first completed step of every session it owned, with "
                         + "10000 live sessions and standbys",

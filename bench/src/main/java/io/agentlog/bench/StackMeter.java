@@ -69,16 +69,23 @@ final class StackMeter implements AutoCloseable {
         return new Snapshot(System.nanoTime(), cpu, requests);
     }
 
-    /** Sleeps for {@code window} with nothing to do, and says what the stack spent meanwhile. */
+    /** Lets the last work settle, before an idle window opens. */
+    static final Duration SETTLE = Duration.ofSeconds(2);
+
+    /**
+     * Waits {@link #SETTLE}, then sleeps for {@code window} with nothing to do, and says what the stack spent in the
+     * window.
+     */
     Cost idle(Duration window) {
-        Snapshot from = snapshot();
         try {
+            Thread.sleep(SETTLE.toMillis()); // the tail of earlier work (a last commit, an acknowledgement) passes
+            Snapshot from = snapshot();
             Thread.sleep(window.toMillis()); // the measurement is of the stack doing nothing for this long
+            return cost(from, snapshot(), 0, "none");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while measuring the idle stack", e);
         }
-        return cost(from, snapshot(), 0, "none");
     }
 
     /** What the window from {@code from} to {@code to} cost, per {@code unit} of which it did {@code units}. */

@@ -35,6 +35,11 @@ public record Target(String name, String target, Double measured, String unit, B
         return new Target(name, target, measured, unit, measured == null ? null : measured <= limit, note);
     }
 
+    /** A target met when {@code measured < limit}. */
+    static Target below(String name, String target, double limit, Double measured, String unit, String note) {
+        return new Target(name, target, measured, unit, measured == null ? null : measured < limit, note);
+    }
+
     /** A target met when {@code measured >= floor}. */
     static Target atLeast(String name, String target, double floor, Double measured, String unit, String note) {
         return new Target(name, target, measured, unit, measured == null ? null : measured >= floor, note);

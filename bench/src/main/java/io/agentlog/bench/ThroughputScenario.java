@@ -144,7 +144,7 @@ final class ThroughputScenario implements Scenario {
                         ratio,
                         "ratio",
                         note),
-                Target.atMost(
+                Target.below(
                         "idleCores",
                         "idle CPU of the stack (broker, engine, worker, as `agentlog up`) < 0.1 core",
                         TARGET_IDLE_CORES,
