@@ -20,6 +20,8 @@ final class HistoryScenario implements Scenario {
 
     static final String NAME = "history";
     static final double TARGET_RATIO = 1.5;
+    static final int WARMUP_SESSIONS = 20;
+    static final int WARMUP_STEPS = 10;
 
     /**
      * @param sessions sessions run together; {@code turns} tool-calling turns each
@@ -61,11 +63,21 @@ final class HistoryScenario implements Scenario {
         SuiteSizes sizes = context.sizes();
         int sessions = sizes.historySessions();
         int turns = sizes.historyTurns();
+        int warmupVersion = BenchStack.registerFreshAgent(
+                context.bootstrap(), StepsAgent.NAME, v -> StepsAgent.definition(v, WARMUP_STEPS));
         int version = BenchStack.registerFreshAgent(
                 context.bootstrap(), StepsAgent.NAME, v -> StepsAgent.definition(v, turns));
         try (SessionLoad load = new SessionLoad(context.bootstrap(), BenchStack.REQUEST_TIMEOUT);
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
+            // a cold engine (its JIT, its caches) would make the first window look dearer than it is
+            context.say("Warming up with %d sessions of %d steps", WARMUP_SESSIONS, WARMUP_STEPS);
+            load.run(
+                    StepsAgent.NAME,
+                    warmupVersion,
+                    StepsBenchmark.ids(context.idPrefix("warmup"), WARMUP_SESSIONS),
+                    WARMUP_SESSIONS,
+                    Duration.ofMinutes(5));
             Cost idle = meter.idle(sizes.idle());
             long total = (long) sessions * turns;
             long windowSteps = (long) sessions * sizes.historyWindow();

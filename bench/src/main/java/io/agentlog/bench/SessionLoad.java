@@ -145,6 +145,7 @@ final class SessionLoad implements AutoCloseable {
         int completed = 0;
         int resultsSeen = 0;
         int next = 0;
+        boolean stopped = false;
         long firstSubmit = System.nanoTime();
         long lastResult = firstSubmit;
         long deadline = firstSubmit + timeout.toNanos();
@@ -190,12 +191,13 @@ final class SessionLoad implements AutoCloseable {
                 }
             }
             if (listener.stop(System.nanoTime())) {
+                stopped = true;
                 break;
             }
         }
         drainEvents(sessions, samples, listener);
         int timedOut = sessionIds.size() - resultsSeen;
-        if (timedOut > 0) {
+        if (timedOut > 0 && !stopped) {
             log.warn("{} of {} sessions had no result after {} ms", timedOut, sessionIds.size(), timeout.toMillis());
         }
         return new Outcome(

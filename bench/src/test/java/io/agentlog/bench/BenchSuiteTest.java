@@ -99,9 +99,11 @@ class BenchSuiteTest {
     void shouldNameEveryScenarioOfTheSuiteWhenAskedForOne() {
         for (String name : BenchSuite.SCENARIOS) {
             assertThat(BenchSuite.scenario(name).name()).isEqualTo(name);
-            assertThat(BenchSuite.scenario(name).stack(SuiteSizes.quick()).engines()).isPositive();
+            assertThat(BenchSuite.scenario(name).stack(SuiteSizes.quick()).engines())
+                    .isPositive();
         }
-        assertThat(BenchSuite.scenario("recovery").stack(SuiteSizes.quick()).engines()).isEqualTo(2);
+        assertThat(BenchSuite.scenario("recovery").stack(SuiteSizes.quick()).engines())
+                .isEqualTo(2);
         assertThat(BenchSuite.scenario("parked").stack(SuiteSizes.quick()).topicOnlyPools())
                 .containsExactly(HoldAgent.POOL);
     }

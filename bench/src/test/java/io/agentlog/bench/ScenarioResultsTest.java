@@ -193,8 +193,8 @@ class ScenarioResultsTest {
         Target target = Target.atMost("x", "x <= 1", 1, null, "s", "not measurable here");
 
         assertThat(target.met()).isNull();
-        assertThat(Json.compact(target)).isEqualTo(
-                "{\"name\":\"x\",\"target\":\"x <= 1\",\"unit\":\"s\",\"note\":\"not measurable here\"}");
+        assertThat(Json.compact(target))
+                .isEqualTo("{\"name\":\"x\",\"target\":\"x <= 1\",\"unit\":\"s\",\"note\":\"not measurable here\"}");
         assertThat(Target.atLeast("y", "y >= 2", 2, 2.0, "n", null).met()).isTrue();
     }
 }

@@ -47,16 +47,15 @@ class SuiteSizesTest {
     void shouldRefuseBadSizesQuotingTheValue() {
         assertThatThrownBy(() -> SuiteSizes.quick().withSessions("parked", 0))
                 .hasMessage("--sessions must be at least 1, but was 0");
-        assertThatThrownBy(() -> SuiteSizes.quick().withSessions("nope", 5))
-                .hasMessage("no scenario is called 'nope'");
+        assertThatThrownBy(() -> SuiteSizes.quick().withSessions("nope", 5)).hasMessage("no scenario is called 'nope'");
         assertThatThrownBy(() -> new SuiteSizes(
                         10, 5, 10, 10, 2, 10, 10, Duration.ofSeconds(1), 1, 200, 101, Duration.ofSeconds(1)))
                 .hasMessage("the history window must be at most half the turns (200), but was 101");
         assertThatThrownBy(() -> new SuiteSizes(
                         10, 5, 10, 4, 5, 10, 10, Duration.ofSeconds(1), 1, 200, 25, Duration.ofSeconds(1)))
                 .hasMessage("latency rounds must be at most the latency sessions (4), but was 5");
-        assertThatThrownBy(() -> new SuiteSizes(
-                        10, 5, 10, 10, 2, 10, 10, Duration.ZERO, 1, 200, 25, Duration.ofSeconds(1)))
+        assertThatThrownBy(() ->
+                        new SuiteSizes(10, 5, 10, 10, 2, 10, 10, Duration.ZERO, 1, 200, 25, Duration.ofSeconds(1)))
                 .hasMessageContaining("must be positive, but were PT0S");
     }
 }

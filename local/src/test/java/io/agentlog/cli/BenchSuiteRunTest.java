@@ -24,8 +24,8 @@ class BenchSuiteRunTest {
     void shouldMeasureStepsCpuAndBrokerRequestsWhenThroughputRunsOnAThrowawayStack(@TempDir Path results)
             throws Exception {
         // When
-        CliRun run = CliRun.of(
-                "bench", "throughput", "--quick", "--sessions", "10", "--results-dir", results.toString());
+        CliRun run =
+                CliRun.of("bench", "throughput", "--quick", "--sessions", "10", "--results-dir", results.toString());
 
         // Then
         assertThat(run.exitCode()).as(run.err()).isEqualTo(CommandLine.ExitCode.OK);
@@ -43,7 +43,8 @@ class BenchSuiteRunTest {
         assertThat(cost.at("/brokerRequests/byType").has("Produce")).isTrue();
         assertThat(report.at("/measured/idle/cpu")).isNotEmpty();
         assertThat(report.get("targets")).hasSize(3);
-        assertThat(report.get("targets")).allSatisfy(t -> assertThat(t.has("measured")).isTrue());
+        assertThat(report.get("targets"))
+                .allSatisfy(t -> assertThat(t.has("measured")).isTrue());
         try (var dirs = Files.list(results)) {
             Path dir = dirs.findFirst().orElseThrow();
             JsonNode summary = new ObjectMapper().readTree(Files.readString(dir.resolve("summary.json")));
