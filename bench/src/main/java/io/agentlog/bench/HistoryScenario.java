@@ -20,8 +20,6 @@ final class HistoryScenario implements Scenario {
 
     static final String NAME = "history";
     static final double TARGET_RATIO = 1.5;
-    static final int WARMUP_SESSIONS = 20;
-    static final int WARMUP_STEPS = 10;
 
     /**
      * @param sessions sessions run together; {@code turns} tool-calling turns each
@@ -44,9 +42,17 @@ final class HistoryScenario implements Scenario {
      * @param fromTurn the lowest turn of a step in the window; {@code toTurn} the highest
      * @param steps steps in the window
      * @param stepLatencyMs of those steps (engine clock)
+     * @param engineNetMsPerStep the engine's CPU-ms per step less what it spends idle over as long (its poll loop,
+     *     punctuators): closer to the work a step itself costs when the windows run at different rates
      * @param cost per step
      */
-    record Window(int fromTurn, int toTurn, long steps, BenchResult.Latency stepLatencyMs, Cost cost) {}
+    record Window(
+            int fromTurn,
+            int toTurn,
+            long steps,
+            BenchResult.Latency stepLatencyMs,
+            Double engineNetMsPerStep,
+            Cost cost) {}
 
     @Override
     public String name() {
@@ -63,25 +69,24 @@ final class HistoryScenario implements Scenario {
         SuiteSizes sizes = context.sizes();
         int sessions = sizes.historySessions();
         int turns = sizes.historyTurns();
-        int warmupVersion = BenchStack.registerFreshAgent(
-                context.bootstrap(), StepsAgent.NAME, v -> StepsAgent.definition(v, WARMUP_STEPS));
         int version = BenchStack.registerFreshAgent(
                 context.bootstrap(), StepsAgent.NAME, v -> StepsAgent.definition(v, turns));
         try (SessionLoad load = new SessionLoad(context.bootstrap(), BenchStack.REQUEST_TIMEOUT);
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
-            // a cold engine (its JIT, its caches) would make the first window look dearer than it is
-            context.say("Warming up with %d sessions of %d steps", WARMUP_SESSIONS, WARMUP_STEPS);
+            // A cold engine compiles its hot paths (JIT threads count in its CPU) during the first window and would
+            // make it look dearer than the last: the same sessions run once, unmeasured, first.
+            context.say("Warming up with %d sessions of %d turns", sessions, turns);
             load.run(
                     StepsAgent.NAME,
-                    warmupVersion,
-                    StepsBenchmark.ids(context.idPrefix("warmup"), WARMUP_SESSIONS),
-                    WARMUP_SESSIONS,
-                    Duration.ofMinutes(5));
+                    version,
+                    StepsBenchmark.ids(context.idPrefix("warmup"), sessions),
+                    sessions,
+                    Readiness.timeoutFor((long) sessions * turns, 5, Duration.ofMinutes(10)));
             Cost idle = meter.idle(sizes.idle());
             long total = (long) sessions * turns;
             long windowSteps = (long) sessions * sizes.historyWindow();
-            Windows windows = new Windows(meter, windowSteps, total);
+            Windows windows = new Windows(meter, windowSteps, total, engineCores(idle));
             context.say("Running %d sessions of %d turns", sessions, turns);
             SessionLoad.Outcome outcome = load.run(
                     StepsAgent.NAME,
@@ -123,10 +128,24 @@ final class HistoryScenario implements Scenario {
     }
 
     static Double engineCpuPerStep(Cost cost) {
-        return cost.cpu().stream()
-                .filter(c -> c.process().startsWith("engine"))
-                .findFirst()
-                .map(Cost.ProcessCpu::msPerUnit)
+        return engineCpu(cost).map(Cost.ProcessCpu::msPerUnit).orElse(null);
+    }
+
+    private static java.util.Optional<Cost.ProcessCpu> engineCpu(Cost cost) {
+        return cost.cpu().stream().filter(c -> c.process().startsWith("engine")).findFirst();
+    }
+
+    private static Double engineCores(Cost idle) {
+        return engineCpu(idle).map(Cost.ProcessCpu::cores).orElse(null);
+    }
+
+    /** The engine's CPU-ms per step in {@code cost} less its idle rate over the window's length. */
+    static Double netOfIdle(Cost cost, Double idleCores) {
+        if (idleCores == null || cost.units() == 0) {
+            return null;
+        }
+        return engineCpu(cost)
+                .map(c -> Json.round((c.cpuMs() - idleCores * cost.seconds() * 1000) / cost.units(), 2))
                 .orElse(null);
     }
 
@@ -145,6 +164,8 @@ final class HistoryScenario implements Scenario {
         highlights.put(
                 "engineCpuMsPerStepLast", engineCpuPerStep(measured.last().cost()));
         highlights.put("engineCpuRatio", measured.engineCpuRatio());
+        highlights.put("engineNetMsPerStepFirst", measured.first().engineNetMsPerStep());
+        highlights.put("engineNetMsPerStepLast", measured.last().engineNetMsPerStep());
         highlights.put("stepLatencyP50Ratio", measured.stepLatencyP50Ratio());
         return new Result(List.of(target), highlights, measured);
     }
@@ -154,6 +175,7 @@ final class HistoryScenario implements Scenario {
         private final StackMeter meter;
         private final long windowSteps;
         private final long total;
+        private final Double idleEngineCores;
         private final Map<String, Long> lastAt = new HashMap<>();
         long steps;
         private StackMeter.Snapshot opened;
@@ -164,10 +186,11 @@ final class HistoryScenario implements Scenario {
         Window first;
         Window last;
 
-        Windows(StackMeter meter, long windowSteps, long total) {
+        Windows(StackMeter meter, long windowSteps, long total, Double idleEngineCores) {
             this.meter = meter;
             this.windowSteps = windowSteps;
             this.total = total;
+            this.idleEngineCores = idleEngineCores;
         }
 
         @Override
@@ -187,12 +210,14 @@ final class HistoryScenario implements Scenario {
                 toTurn = Math.max(toTurn, requested.getTurn());
                 inWindow++;
                 if (inWindow == windowSteps) {
+                    Cost cost = meter.cost(opened, meter.snapshot(), inWindow, "step");
                     Window window = new Window(
                             fromTurn,
                             toTurn,
                             inWindow,
                             BenchResult.Latency.of(Percentiles.of(latencies)),
-                            meter.cost(opened, meter.snapshot(), inWindow, "step"));
+                            netOfIdle(cost, idleEngineCores),
+                            cost);
                     if (first == null) {
                         first = window;
                     } else {

@@ -175,8 +175,8 @@ class ScenarioResultsTest {
 
     @Test
     void shouldCompareTheEnginesCpuPerStepOfTheLastWindowWithTheFirstWhenHistoryIsMeasured() {
-        HistoryScenario.Window first = new HistoryScenario.Window(1, 26, 100, latency(50), perStep(200, 100));
-        HistoryScenario.Window last = new HistoryScenario.Window(175, 200, 100, latency(80), perStep(400, 100));
+        HistoryScenario.Window first = new HistoryScenario.Window(1, 26, 100, latency(50), 1.5, perStep(200, 100));
+        HistoryScenario.Window last = new HistoryScenario.Window(175, 200, 100, latency(80), 3.5, perStep(400, 100));
         HistoryScenario.Measured measured =
                 new HistoryScenario.Measured(4, 200, 4, 0, List.of(), first, last, 2.0, 1.6, IDLE);
 
@@ -185,7 +185,13 @@ class ScenarioResultsTest {
         assertThat(HistoryScenario.engineCpuPerStep(first.cost())).isEqualTo(2.0);
         assertThat(result.targets().getFirst().measured()).isEqualTo(2.0);
         assertThat(result.targets().getFirst().met()).isFalse();
-        assertThat(result.highlights()).containsEntry("engineCpuMsPerStepLast", 4.0);
+        assertThat(result.highlights())
+                .containsEntry("engineCpuMsPerStepLast", 4.0)
+                .containsEntry("engineNetMsPerStepLast", 3.5);
+        // 1 s windows of 100 steps: 200 and 400 CPU-ms, less 0.05 core idle = 50 ms
+        assertThat(HistoryScenario.netOfIdle(first.cost(), 0.05)).isEqualTo(1.5);
+        assertThat(HistoryScenario.netOfIdle(last.cost(), 0.05)).isEqualTo(3.5);
+        assertThat(HistoryScenario.netOfIdle(last.cost(), null)).isNull();
     }
 
     @Test
