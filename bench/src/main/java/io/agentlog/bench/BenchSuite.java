@@ -148,38 +148,28 @@ public final class BenchSuite {
             stack = target.description();
             ScenarioContext context = ScenarioContext.of(target, options.sizes(), progress, options.applicationId());
             Scenario.Result result = scenario.run(context);
-            return new ScenarioReport(
-                    scenario.name(),
-                    ScenarioReport.OK,
-                    null,
-                    options.quick(),
-                    started.truncatedTo(ChronoUnit.SECONDS).toString(),
-                    secondsSince(started),
-                    stack,
-                    new ScenarioReport.LoadAverage(loadBefore, ProcFs.loadAverage()),
-                    BenchResult.Machine.current(),
-                    result.targets(),
-                    new LinkedHashMap<>(result.highlights()),
-                    result.measured());
+            return report(scenario.name(), ScenarioReport.OK, null, options, started, stack, loadBefore, result);
         } catch (Scenario.NotApplicable e) {
             progress.accept(scenario.name() + " skipped: " + e.getMessage());
-            return ended(ScenarioReport.SKIPPED, scenario.name(), options, started, stack, loadBefore, e);
+            return report(scenario.name(), ScenarioReport.SKIPPED, e, options, started, stack, loadBefore, null);
         } catch (RuntimeException e) {
             log.debug("Scenario {} failed", scenario.name(), e);
             progress.accept(scenario.name() + " failed: " + e.getMessage());
-            return ended(ScenarioReport.FAILED, scenario.name(), options, started, stack, loadBefore, e);
+            return report(scenario.name(), ScenarioReport.FAILED, e, options, started, stack, loadBefore, null);
         }
     }
 
-    private ScenarioReport ended(
-            String status,
+    /** The report of a scenario that ended with {@code status}: with its result, or with the exception that ended it. */
+    private ScenarioReport report(
             String name,
+            String status,
+            Exception e,
             Options options,
             Instant started,
             String stack,
             List<Double> loadBefore,
-            Exception e) {
-        String error = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            Scenario.Result result) {
+        String error = e == null ? null : e.getMessage() == null ? e.getClass().getName() : e.getMessage();
         return new ScenarioReport(
                 name,
                 status,
@@ -190,9 +180,9 @@ public final class BenchSuite {
                 stack,
                 new ScenarioReport.LoadAverage(loadBefore, ProcFs.loadAverage()),
                 BenchResult.Machine.current(),
-                List.of(),
-                Map.of(),
-                null);
+                result == null ? List.of() : result.targets(),
+                result == null ? Map.of() : new LinkedHashMap<>(result.highlights()),
+                result == null ? null : result.measured());
     }
 
     private double secondsSince(Instant started) {

@@ -18,10 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The engine hop alone, twice per session of {@link HoldAgent}, one session at a time:
@@ -64,14 +61,7 @@ final class EngineHops implements AutoCloseable {
         this.load = load;
         this.version = version;
         this.idPrefix = idPrefix;
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "agentlog-bench-work-results");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) BenchStack.REQUEST_TIMEOUT.toMillis());
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        this.producer = BenchStack.producer(bootstrap, "agentlog-bench-work-results", BenchStack.REQUEST_TIMEOUT);
     }
 
     /**

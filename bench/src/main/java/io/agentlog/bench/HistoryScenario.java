@@ -76,13 +76,7 @@ final class HistoryScenario implements Scenario {
             Readiness.probe(context, load);
             // A cold engine compiles its hot paths (JIT threads count in its CPU) during the first window and would
             // make it look dearer than the last: the same sessions run once, unmeasured, first.
-            context.say("Warming up with %d sessions of %d turns", sessions, turns);
-            load.run(
-                    StepsAgent.NAME,
-                    version,
-                    StepsBenchmark.ids(context.idPrefix("warmup"), sessions),
-                    sessions,
-                    Readiness.timeoutFor((long) sessions * turns, 5, Duration.ofMinutes(10)));
+            Readiness.warmUp(context, load, version, sessions, turns);
             Cost idle = meter.idle(sizes.idle());
             long total = (long) sessions * turns;
             long windowSteps = (long) sessions * sizes.historyWindow();

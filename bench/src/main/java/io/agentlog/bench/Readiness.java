@@ -23,6 +23,18 @@ final class Readiness {
         return version;
     }
 
+    /** Runs {@code sessions} sessions of {@link StepsAgent} at {@code version}, all at once, unmeasured. */
+    static void warmUp(ScenarioContext context, SessionLoad load, int version, int sessions, long steps) {
+        context.say("Warming up with %d sessions of %d steps", sessions, steps);
+        load.run(
+                StepsAgent.NAME,
+                version,
+                StepsBenchmark.ids(context.idPrefix("warmup"), sessions),
+                sessions,
+                timeoutFor(sessions * steps, 5, Duration.ofMinutes(5)));
+        context.requireAlive();
+    }
+
     /** A generous limit for work the stack does at no less than {@code perSecond} units per second. */
     static Duration timeoutFor(long units, double perSecond, Duration atLeast) {
         Duration estimate = Duration.ofSeconds((long) Math.ceil(units / perSecond));

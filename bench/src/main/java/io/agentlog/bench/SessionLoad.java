@@ -21,19 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,24 +66,8 @@ final class SessionLoad implements AutoCloseable {
     SessionLoad(String bootstrapServers, Duration requestTimeout) {
         this.bootstrapServers = bootstrapServers;
         this.requestTimeout = requestTimeout;
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "agentlog-bench-tasks");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        // every task has a session waiting to start: send at once rather than batch
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) requestTimeout.toMillis());
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
-
-        Map<String, Object> consumerConfig = new HashMap<>();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "agentlog-bench-observer");
-        // the engine writes in transactions: an aborted one must not count as a step
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
-        this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        this.producer = BenchStack.producer(bootstrapServers, "agentlog-bench-tasks", requestTimeout);
+        this.consumer = BenchStack.readCommittedConsumer(bootstrapServers, "agentlog-bench-observer", requestTimeout);
         this.partitions = new ArrayList<>();
         partitions.addAll(partitionsOf(Topics.EVENTS.name()));
         partitions.addAll(partitionsOf(Topics.RESULTS.name()));

@@ -83,91 +83,79 @@ public record SuiteSizes(
         positive("--sessions", n);
         return switch (scenario) {
             case ThroughputScenario.NAME ->
-                new SuiteSizes(
+                with(
                         n,
-                        throughputSteps,
                         floorSamples,
                         latencySessions,
                         latencyRounds,
                         parkedSessions,
                         recoverySessions,
-                        recoveryWindow,
-                        historySessions,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        historySessions);
             case FloorsScenario.NAME ->
-                new SuiteSizes(
+                with(
                         throughputSessions,
-                        throughputSteps,
                         n,
                         latencySessions,
                         latencyRounds,
                         parkedSessions,
                         recoverySessions,
-                        recoveryWindow,
-                        historySessions,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        historySessions);
             case LatencyScenario.NAME ->
-                new SuiteSizes(
+                with(
                         throughputSessions,
-                        throughputSteps,
                         floorSamples,
                         n,
                         Math.min(latencyRounds, n),
                         parkedSessions,
                         recoverySessions,
-                        recoveryWindow,
-                        historySessions,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        historySessions);
             case ParkedScenario.NAME ->
-                new SuiteSizes(
+                with(
                         throughputSessions,
-                        throughputSteps,
                         floorSamples,
                         latencySessions,
                         latencyRounds,
                         n,
                         recoverySessions,
-                        recoveryWindow,
-                        historySessions,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        historySessions);
             case RecoveryScenario.NAME ->
-                new SuiteSizes(
+                with(
                         throughputSessions,
-                        throughputSteps,
                         floorSamples,
                         latencySessions,
                         latencyRounds,
                         parkedSessions,
                         n,
-                        recoveryWindow,
-                        historySessions,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        historySessions);
             case HistoryScenario.NAME ->
-                new SuiteSizes(
+                with(
                         throughputSessions,
-                        throughputSteps,
                         floorSamples,
                         latencySessions,
                         latencyRounds,
                         parkedSessions,
                         recoverySessions,
-                        recoveryWindow,
-                        n,
-                        historyTurns,
-                        historyWindow,
-                        idle);
+                        n);
             default -> throw new IllegalArgumentException("no scenario is called '" + scenario + "'");
         };
+    }
+
+    /** These sizes with other counts; the steps, turns and windows stay. */
+    private SuiteSizes with(
+            int throughput, int floors, int latency, int rounds, int parked, int recovery, int history) {
+        return new SuiteSizes(
+                throughput,
+                throughputSteps,
+                floors,
+                latency,
+                rounds,
+                parked,
+                recovery,
+                recoveryWindow,
+                history,
+                historyTurns,
+                historyWindow,
+                idle);
     }
 
     private static void positive(String what, int value) {

@@ -89,13 +89,7 @@ final class ThroughputScenario implements Scenario {
         try (SessionLoad load = new SessionLoad(context.bootstrap(), BenchStack.REQUEST_TIMEOUT);
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
-            context.say("Warming up with %d sessions of %d steps", WARMUP_SESSIONS, steps);
-            load.run(
-                    StepsAgent.NAME,
-                    version,
-                    StepsBenchmark.ids(context.idPrefix("warmup"), WARMUP_SESSIONS),
-                    WARMUP_SESSIONS,
-                    Duration.ofMinutes(5));
+            Readiness.warmUp(context, load, version, WARMUP_SESSIONS, steps);
             context.say("Watching the idle stack for %d s", sizes.idle().toSeconds());
             Cost idle = meter.idle(sizes.idle());
             long expected = (long) sessions * steps;

@@ -123,21 +123,7 @@ class ScenarioResultsTest {
 
     @Test
     void shouldReportNoRecoveryTimeWhenSomeOwnedSessionsNeverSteppedAgain() {
-        RecoveryScenario.Measured measured = new RecoveryScenario.Measured(
-                500,
-                500,
-                2,
-                1,
-                "engine-1",
-                Set.of(0, 2, 4),
-                250,
-                240,
-                latency(7_000, 9_000),
-                latency(300),
-                latency(4_000),
-                IDLE,
-                perStep(500, 100),
-                null);
+        RecoveryScenario.Measured measured = recovery(500, 250, 240, latency(7_000, 9_000));
 
         Target target = RecoveryScenario.result(measured).targets().getFirst();
 
@@ -150,27 +136,32 @@ class ScenarioResultsTest {
 
     @Test
     void shouldMeetTheRecoveryTargetWhenEveryOwnedSessionSteppedWithinTenSeconds() {
-        RecoveryScenario.Measured measured = new RecoveryScenario.Measured(
-                10_000,
-                10_000,
-                2,
-                1,
-                "engine-1",
-                Set.of(1),
-                100,
-                100,
-                latency(7_000, 9_500),
-                latency(300),
-                latency(4_000),
-                IDLE,
-                perStep(500, 100),
-                null);
+        RecoveryScenario.Measured measured = recovery(10_000, 100, 100, latency(7_000, 9_500));
 
         Target target = RecoveryScenario.result(measured).targets().getFirst();
 
         assertThat(target.measured()).isEqualTo(9.5);
         assertThat(target.met()).isTrue();
         assertThat(target.note()).isNull();
+    }
+
+    private static RecoveryScenario.Measured recovery(
+            int sessions, int affected, int recovered, BenchResult.Latency recoveryMs) {
+        return new RecoveryScenario.Measured(
+                sessions,
+                sessions,
+                2,
+                1,
+                "engine-1",
+                Set.of(0, 2, 4),
+                affected,
+                recovered,
+                recoveryMs,
+                latency(300),
+                latency(4_000),
+                IDLE,
+                perStep(500, 100),
+                null);
     }
 
     @Test

@@ -140,6 +140,14 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** The engine's application id: {@code $AGENTLOG_APPLICATION_ID}, else the engine's default. */
+    static String defaultApplicationId() {
+        return System.getenv()
+                .getOrDefault(
+                        APPLICATION_ID_ENV,
+                        EngineConfig.defaults("unused:9092", Path.of(".")).applicationId());
+    }
+
     /** Prints a benchmark's one line of JSON on standard output; exit code 0. */
     static int printJson(CommandSpec spec, String json) {
         PrintWriter out = spec.commandLine().getOut();
@@ -268,13 +276,7 @@ final class BenchCommand implements Runnable {
                         spec.commandLine(),
                         "--state-dir goes with --bootstrap-servers: the throwaway stack's state dir is measured anyway");
             }
-            String appId = applicationId != null
-                    ? applicationId
-                    : System.getenv()
-                            .getOrDefault(
-                                    APPLICATION_ID_ENV,
-                                    EngineConfig.defaults("unused:9092", Path.of("."))
-                                            .applicationId());
+            String appId = applicationId != null ? applicationId : defaultApplicationId();
             RetentionBenchmark.Options options = options(
                     bootstrapServers == null ? "unused:9092" : bootstrapServers, appId, Optional.ofNullable(stateDir));
             RetentionBenchmark benchmark = new RetentionBenchmark(line -> {

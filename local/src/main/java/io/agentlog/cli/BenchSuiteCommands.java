@@ -4,7 +4,6 @@ import io.agentlog.bench.BenchSuite;
 import io.agentlog.bench.ScenarioReport;
 import io.agentlog.bench.StackProvider;
 import io.agentlog.bench.SuiteSizes;
-import io.agentlog.engine.EngineConfig;
 import io.agentlog.local.BenchStacks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -57,13 +56,7 @@ final class BenchSuiteCommands {
         String applicationId;
 
         String applicationId() {
-            if (applicationId != null) {
-                return applicationId;
-            }
-            return System.getenv()
-                    .getOrDefault(
-                            BenchCommand.APPLICATION_ID_ENV,
-                            EngineConfig.defaults("unused:9092", Path.of(".")).applicationId());
+            return applicationId != null ? applicationId : BenchCommand.defaultApplicationId();
         }
 
         BenchSuite.Run run(CommandSpec spec, List<String> scenarios, SuiteSizes sizes) {
@@ -113,7 +106,7 @@ final class BenchSuiteCommands {
         }
     }
 
-    /** One scenario of the suite, with the suite's options and a count of its own. */
+    /** One scenario of the suite, named by its command, with the suite's options and a count of its own. */
     abstract static class One implements Callable<Integer> {
 
         @Spec
@@ -128,7 +121,10 @@ final class BenchSuiteCommands {
                 description = "The scenario's main count instead of its default (floors: samples per hop).")
         Integer sessions;
 
-        abstract String scenario();
+        /** The scenario is the command's name. */
+        String scenario() {
+            return spec.name();
+        }
 
         @Override
         public Integer call() {
@@ -150,12 +146,7 @@ final class BenchSuiteCommands {
             description = "N sessions of 5 noop-calling turns all in flight (10,000; --quick 1,000): steady steps/s "
                     + "between 10 % and 90 % of the steps, step latency p50/p99, CPU-ms and broker requests per step, "
                     + "idle CPU. See docs/benchmarks.md.")
-    static final class Throughput extends One {
-        @Override
-        String scenario() {
-            return "throughput";
-        }
-    }
+    static final class Throughput extends One {}
 
     @Command(
             name = "floors",
@@ -164,12 +155,7 @@ final class BenchSuiteCommands {
             description = "Each hop alone, one at a time on an idle stack: the transactional round trip, the model "
                     + "and tools worker hops (no engine in the path), the engine's start and result hops. "
                     + "See docs/benchmarks.md.")
-    static final class Floors extends One {
-        @Override
-        String scenario() {
-            return "floors";
-        }
-    }
+    static final class Floors extends One {}
 
     @Command(
             name = "latency",
@@ -177,12 +163,7 @@ final class BenchSuiteCommands {
             versionProvider = AgentlogCli.Version.class,
             description = "1-step sessions one at a time next to the sum of the hop floors they take, measured in the "
                     + "same run. See docs/benchmarks.md.")
-    static final class Latency extends One {
-        @Override
-        String scenario() {
-            return "latency";
-        }
-    }
+    static final class Latency extends One {}
 
     @Command(
             name = "parked",
@@ -191,12 +172,7 @@ final class BenchSuiteCommands {
             description = "N sessions parked on a tool call no worker serves (100,000; --quick 5,000): the engine's "
                     + "heap after a full GC, its RSS, state dir and changelog bytes, per session. "
                     + "See docs/benchmarks.md.")
-    static final class Parked extends One {
-        @Override
-        String scenario() {
-            return "parked";
-        }
-    }
+    static final class Parked extends One {}
 
     @Command(
             name = "recovery",
@@ -204,12 +180,7 @@ final class BenchSuiteCommands {
             versionProvider = AgentlogCli.Version.class,
             description = "Two engines with standbys, N live sessions (10,000; --quick 500); kill -9 one engine and "
                     + "time each of its sessions' next step. Needs a throwaway stack. See docs/benchmarks.md.")
-    static final class Recovery extends One {
-        @Override
-        String scenario() {
-            return "recovery";
-        }
-    }
+    static final class Recovery extends One {}
 
     @Command(
             name = "history",
@@ -217,10 +188,5 @@ final class BenchSuiteCommands {
             versionProvider = AgentlogCli.Version.class,
             description = "A few sessions of 200 tool-calling turns: the engine's CPU per step (and the step latency) "
                     + "in the first turns against the last. See docs/benchmarks.md.")
-    static final class History extends One {
-        @Override
-        String scenario() {
-            return "history";
-        }
-    }
+    static final class History extends One {}
 }
