@@ -153,19 +153,9 @@ final class EngineHops implements AutoCloseable {
         }
 
         private void answer(String sessionId, String workId) {
-            WorkResult answer = WorkResult.newBuilder()
-                    .setWorkId(workId)
-                    .setSessionId(sessionId)
-                    .setOutcome(WorkOutcome.OK)
-                    .setResult(ToolOutput.newBuilder().setContent("ok").build())
-                    .setUsage(new Usage(0L, 0L, 0L))
-                    .setWorkerId("agentlog-bench")
-                    .setCompletedAt(Instant.now())
-                    .build();
-            byte[] value = Topics.WORK_RESULTS.valueSerde().serializer().serialize(Topics.WORK_RESULTS.name(), answer);
             ackedAt.set(0);
             sentAt = System.nanoTime();
-            producer.send(new ProducerRecord<>(Topics.WORK_RESULTS.name(), sessionId, value), (metadata, e) -> {
+            producer.send(workResult(sessionId, workId), (metadata, e) -> {
                 if (e == null) {
                     ackedAt.set(System.nanoTime());
                 }
@@ -184,6 +174,30 @@ final class EngineHops implements AutoCloseable {
             parkedSession = null;
             parkedWorkId = null;
             sentAt = 0;
+        }
+    }
+
+    /** The {@code WorkResult} a worker would write for a session's hold call: {@code ok}. */
+    static ProducerRecord<String, byte[]> workResult(String sessionId, String workId) {
+        WorkResult answer = WorkResult.newBuilder()
+                .setWorkId(workId)
+                .setSessionId(sessionId)
+                .setOutcome(WorkOutcome.OK)
+                .setResult(ToolOutput.newBuilder().setContent("ok").build())
+                .setUsage(new Usage(0L, 0L, 0L))
+                .setWorkerId("agentlog-bench")
+                .setCompletedAt(Instant.now())
+                .build();
+        byte[] value = Topics.WORK_RESULTS.valueSerde().serializer().serialize(Topics.WORK_RESULTS.name(), answer);
+        return new ProducerRecord<>(Topics.WORK_RESULTS.name(), sessionId, value);
+    }
+
+    /** Answers every parked call (session id to work id), so the sessions end; waits until all are written. */
+    static void answerAll(String bootstrap, Map<String, String> workIds) {
+        try (KafkaProducer<String, byte[]> producer =
+                BenchStack.producer(bootstrap, "agentlog-bench-release", BenchStack.REQUEST_TIMEOUT)) {
+            workIds.forEach((session, workId) -> producer.send(workResult(session, workId)));
+            producer.flush();
         }
     }
 

@@ -117,6 +117,11 @@ final class ParkedScenario implements Scenario {
             context.requireAlive();
             context.say("%d parked, %d ended; measuring the engine", parking.parked.size(), parking.ended);
             Footprint parked = footprint(context, engine, jmx);
+            if (context.target().processes().isEmpty()) {
+                // a stack the benchmark did not start keeps running: end the sessions rather than leave them parked
+                context.say("Answering the %d parked calls, which ends their sessions", parking.workIds.size());
+                EngineHops.answerAll(context.bootstrap(), parking.workIds);
+            }
             int n = parking.parked.size();
             Growth heap = Growth.of(baseline.heap, parked.heap, n);
             Long at100k =
@@ -202,6 +207,9 @@ final class ParkedScenario implements Scenario {
         private final int sessions;
         private final ScenarioContext context;
         final Set<String> parked = new HashSet<>();
+        /** The work id of each parked session's hold call. */
+        final Map<String, String> workIds = new java.util.HashMap<>();
+
         int ended;
         final List<String> failures = new java.util.ArrayList<>();
         long lastParkedAt;
@@ -217,6 +225,7 @@ final class ParkedScenario implements Scenario {
             if (event.getEvent() instanceof ToolRequested requested
                     && HoldAgent.POOL.equals(requested.getPool())
                     && parked.add(sessionId)) {
+                workIds.put(sessionId, requested.getWorkId());
                 lastParkedAt = seenAtNanos;
             }
         }
