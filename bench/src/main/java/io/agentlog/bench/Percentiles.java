@@ -32,6 +32,11 @@ public final class Percentiles {
         return of(samples.stream().mapToDouble(Number::doubleValue).toArray());
     }
 
+    /** The samples, in ascending order. */
+    public java.util.List<Double> values() {
+        return java.util.Arrays.stream(sorted).boxed().toList();
+    }
+
     public int count() {
         return sorted.length;
     }

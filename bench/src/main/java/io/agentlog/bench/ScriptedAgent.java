@@ -23,6 +23,17 @@ final class ScriptedAgent {
 
     static AgentDefinition define(
             String name, int version, String description, List<String> tools, List<ScriptedTurn> script) {
+        return defineWith(
+                name,
+                version,
+                description,
+                tools.stream().map(ScriptedAgent::builtin).toList(),
+                script);
+    }
+
+    /** An agent with these tool specs (built-in or custom). */
+    static AgentDefinition defineWith(
+            String name, int version, String description, List<ToolSpec> tools, List<ScriptedTurn> script) {
         if (version < 1) {
             throw new IllegalArgumentException("agent versions start at 1, but was " + version);
         }
@@ -35,7 +46,7 @@ final class ScriptedAgent {
                         .setName("bench")
                         .build())
                 .setSystemPrompt("")
-                .setTools(tools.stream().map(ScriptedAgent::builtin).toList())
+                .setTools(tools)
                 .setLimits(Limits.newBuilder().setMaxSteps(script.size()).build())
                 .setScript(script)
                 .setCreatedAt(Instant.now())

@@ -21,19 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,24 +66,8 @@ final class SessionLoad implements AutoCloseable {
     SessionLoad(String bootstrapServers, Duration requestTimeout) {
         this.bootstrapServers = bootstrapServers;
         this.requestTimeout = requestTimeout;
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "agentlog-bench-tasks");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        // every task has a session waiting to start: send at once rather than batch
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) requestTimeout.toMillis());
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
-
-        Map<String, Object> consumerConfig = new HashMap<>();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "agentlog-bench-observer");
-        // the engine writes in transactions: an aborted one must not count as a step
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
-        this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        this.producer = BenchStack.producer(bootstrapServers, "agentlog-bench-tasks", requestTimeout);
+        this.consumer = BenchStack.readCommittedConsumer(bootstrapServers, "agentlog-bench-observer", requestTimeout);
         this.partitions = new ArrayList<>();
         partitions.addAll(partitionsOf(Topics.EVENTS.name()));
         partitions.addAll(partitionsOf(Topics.RESULTS.name()));
@@ -98,10 +75,40 @@ final class SessionLoad implements AutoCloseable {
     }
 
     /**
+     * What a benchmark scenario sees of a run as it happens, on the run's own thread (so a callback that blocks holds
+     * the run up): tasks sent, each session's events once each, in order, and results. After every poll it may end
+     * the run early (sessions that wait on a tool call forever, say).
+     */
+    interface Listener {
+
+        Listener NONE = new Listener() {};
+
+        /** A session's task was handed to the producer at {@code atNanos} ({@link System#nanoTime()}). */
+        default void submitted(String sessionId, long atNanos) {}
+
+        /** A session's next event, read from partition {@code partition} of the events topic at {@code seenAtNanos}. */
+        default void event(String sessionId, int partition, SessionEvent event, long seenAtNanos) {}
+
+        /** A session's result, read at {@code seenAtNanos}. */
+        default void result(String sessionId, SessionResult result, long seenAtNanos) {}
+
+        /** After each poll: true ends the run now (sessions without a result then count as timed out). */
+        default boolean stop(long nowNanos) {
+            return false;
+        }
+    }
+
+    /**
      * Runs the sessions and returns what was seen. Sessions without a result when {@code timeout} runs out are
      * counted as timed out, not waited for.
      */
     Outcome run(String agent, int version, List<String> sessionIds, int concurrency, Duration timeout) {
+        return run(agent, version, sessionIds, concurrency, timeout, Listener.NONE);
+    }
+
+    /** {@link #run(String, int, List, int, Duration)}, telling {@code listener} what happens as it happens. */
+    Outcome run(
+            String agent, int version, List<String> sessionIds, int concurrency, Duration timeout, Listener listener) {
         Map<String, Tracked> sessions = new LinkedHashMap<>();
         sessionIds.forEach(id -> sessions.put(id, new Tracked()));
         if (sessions.size() != sessionIds.size()) {
@@ -115,14 +122,17 @@ final class SessionLoad implements AutoCloseable {
         int completed = 0;
         int resultsSeen = 0;
         int next = 0;
+        boolean stopped = false;
         long firstSubmit = System.nanoTime();
         long lastResult = firstSubmit;
         long deadline = firstSubmit + timeout.toNanos();
         while (resultsSeen < sessionIds.size() && System.nanoTime() - deadline < 0) {
             while (next - resultsSeen < concurrency && next < sessionIds.size()) {
                 String sessionId = sessionIds.get(next++);
-                sessions.get(sessionId).submittedAt = System.nanoTime();
+                long submittedAt = System.nanoTime();
+                sessions.get(sessionId).submittedAt = submittedAt;
                 submit(agent, version, sessionId, sendError);
+                listener.submitted(sessionId, submittedAt);
             }
             if (sendError.get() != null) {
                 Exception e = sendError.get();
@@ -139,7 +149,7 @@ final class SessionLoad implements AutoCloseable {
                     continue;
                 }
                 if (record.topic().equals(Topics.EVENTS.name())) {
-                    onEvent(record, tracked, samples);
+                    onEvent(record, tracked, samples, listener, seenAt);
                 } else if (tracked.result == null) {
                     SessionResult result = decode(record, RESULTS::decode);
                     if (result == null) {
@@ -154,12 +164,17 @@ final class SessionLoad implements AutoCloseable {
                     } else {
                         notCompleted.add(result);
                     }
+                    listener.result(record.key(), result, seenAt);
                 }
             }
+            if (listener.stop(System.nanoTime())) {
+                stopped = true;
+                break;
+            }
         }
-        drainEvents(sessions, samples);
+        drainEvents(sessions, samples, listener);
         int timedOut = sessionIds.size() - resultsSeen;
-        if (timedOut > 0) {
+        if (timedOut > 0 && !stopped) {
             log.warn("{} of {} sessions had no result after {} ms", timedOut, sessionIds.size(), timeout.toMillis());
         }
         return new Outcome(
@@ -207,7 +222,7 @@ final class SessionLoad implements AutoCloseable {
     }
 
     /** Reads on until every session with a result has its {@code SessionEnded} event too. */
-    private void drainEvents(Map<String, Tracked> sessions, Samples samples) {
+    private void drainEvents(Map<String, Tracked> sessions, Samples samples, Listener listener) {
         long deadline = System.nanoTime() + DRAIN.toNanos();
         while (sessions.values().stream().anyMatch(t -> t.result != null && !t.ended)) {
             if (System.nanoTime() - deadline > 0) {
@@ -217,10 +232,12 @@ final class SessionLoad implements AutoCloseable {
                         DRAIN.toMillis());
                 return;
             }
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+            var records = consumer.poll(POLL);
+            long seenAt = System.nanoTime();
+            for (ConsumerRecord<String, byte[]> record : records) {
                 Tracked tracked = record.key() == null ? null : sessions.get(record.key());
                 if (tracked != null && record.value() != null && record.topic().equals(Topics.EVENTS.name())) {
-                    onEvent(record, tracked, samples);
+                    onEvent(record, tracked, samples, listener, seenAt);
                 }
             }
         }
@@ -231,12 +248,14 @@ final class SessionLoad implements AutoCloseable {
      * hop runs from {@code ModelRequested} to {@code ModelResponded} and a tool hop from {@code ToolRequested} to its
      * {@code ToolCompleted}: each is engine to worker to engine.
      */
-    private void onEvent(ConsumerRecord<String, byte[]> record, Tracked tracked, Samples samples) {
+    private void onEvent(
+            ConsumerRecord<String, byte[]> record, Tracked tracked, Samples samples, Listener listener, long seenAt) {
         SessionEvent event = decode(record, EVENTS::decode);
         if (event == null || event.getSeq() < tracked.nextSeq) {
             return; // undecodable, or seen before
         }
         tracked.nextSeq = event.getSeq() + 1;
+        listener.event(record.key(), record.partition(), event, seenAt);
         long at = event.getAt().toEpochMilli();
         switch (event.getEvent()) {
             case ModelRequested requested -> {

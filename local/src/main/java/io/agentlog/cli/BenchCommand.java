@@ -30,7 +30,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = AgentlogCli.Version.class,
         description = "Benchmarks; each prints one JSON object on standard output.",
-        subcommands = {BenchCommand.Steps.class, BenchCommand.Retention.class})
+        subcommands = {
+            BenchSuiteCommands.All.class,
+            BenchSuiteCommands.Throughput.class,
+            BenchSuiteCommands.Floors.class,
+            BenchSuiteCommands.Latency.class,
+            BenchSuiteCommands.Parked.class,
+            BenchSuiteCommands.Recovery.class,
+            BenchSuiteCommands.History.class,
+            BenchCommand.Steps.class,
+            BenchCommand.Retention.class
+        })
 final class BenchCommand implements Runnable {
 
     static final String RETENTION_ENV = "AGENTLOG_RETENTION_MS";
@@ -41,7 +51,9 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say which benchmark: steps, retention");
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(),
+                "say which benchmark: all, throughput, floors, latency, parked, recovery, history, steps, retention");
     }
 
     @Command(
@@ -126,6 +138,14 @@ final class BenchCommand implements Runnable {
         private Integer print(BenchResult result) {
             return printJson(spec, result.toJson());
         }
+    }
+
+    /** The engine's application id: {@code $AGENTLOG_APPLICATION_ID}, else the engine's default. */
+    static String defaultApplicationId() {
+        return System.getenv()
+                .getOrDefault(
+                        APPLICATION_ID_ENV,
+                        EngineConfig.defaults("unused:9092", Path.of(".")).applicationId());
     }
 
     /** Prints a benchmark's one line of JSON on standard output; exit code 0. */
@@ -256,13 +276,7 @@ final class BenchCommand implements Runnable {
                         spec.commandLine(),
                         "--state-dir goes with --bootstrap-servers: the throwaway stack's state dir is measured anyway");
             }
-            String appId = applicationId != null
-                    ? applicationId
-                    : System.getenv()
-                            .getOrDefault(
-                                    APPLICATION_ID_ENV,
-                                    EngineConfig.defaults("unused:9092", Path.of("."))
-                                            .applicationId());
+            String appId = applicationId != null ? applicationId : defaultApplicationId();
             RetentionBenchmark.Options options = options(
                     bootstrapServers == null ? "unused:9092" : bootstrapServers, appId, Optional.ofNullable(stateDir));
             RetentionBenchmark benchmark = new RetentionBenchmark(line -> {

@@ -21,6 +21,9 @@ public final class Components {
     public static final String STATE_DIR_ENV = "AGENTLOG_STATE_DIR";
     public static final String POOLS_ENV = "AGENTLOG_POOLS";
 
+    /** The engine child's maximum heap. */
+    public static final String ENGINE_HEAP = "512m";
+
     private Components() {}
 
     public static Process startEngine(String bootstrapServers, Path stateDir, Path logFile, boolean detached) {
@@ -30,12 +33,28 @@ public final class Components {
     /** Starts an engine with further {@code AGENTLOG_*} settings, e.g. an application id or standby replicas. */
     public static Process startEngine(
             String bootstrapServers, Path stateDir, Path logFile, boolean detached, Map<String, String> extraEnv) {
+        return startEngine(bootstrapServers, stateDir, logFile, detached, extraEnv, List.of());
+    }
+
+    /**
+     * Starts an engine with further {@code AGENTLOG_*} settings and further JVM options after the usual ones (a later
+     * {@code -Xmx} wins; benchmarks add a JMX connector).
+     */
+    public static Process startEngine(
+            String bootstrapServers,
+            Path stateDir,
+            Path logFile,
+            boolean detached,
+            Map<String, String> extraEnv,
+            List<String> extraJvmArgs) {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put(BOOTSTRAP_ENV, bootstrapServers);
         env.put(STATE_DIR_ENV, stateDir.toAbsolutePath().toString());
+        List<String> jvmArgs = new ArrayList<>(jvmArgs(ENGINE_HEAP));
+        jvmArgs.addAll(extraJvmArgs);
         return ChildJvm.builder(CLI_MAIN)
                 .args("engine")
-                .jvmArgs(jvmArgs("512m"))
+                .jvmArgs(jvmArgs)
                 .env(env)
                 .logFile(logFile)
                 .detached(detached)

@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param closeOnJvmExit an attached broker is closed by a shutdown hook of its own (the default); turn it off when you
  *                       close it yourself from a hook that must stop its clients first. Even then, an attached broker
  *                       exits when the launching JVM is gone.
+ * @param jmxPort        {@link #NO_JMX} (the default): no JMX connector; 0: a JMX connector on a free port of 127.0.0.1
+ *                       ({@link KafkaBroker#jmxPort()} says which); else that port. Loopback only, no authentication:
+ *                       for benchmarks that read the broker's request metrics ({@link Jmx})
  */
 public record BrokerOptions(
         Path dataDir,
@@ -31,9 +34,11 @@ public record BrokerOptions(
         Map<String, String> overrides,
         boolean detached,
         long startTimeoutMs,
-        boolean closeOnJvmExit) {
+        boolean closeOnJvmExit,
+        int jmxPort) {
 
     public static final String DEFAULT_HEAP = "512m";
+    public static final int NO_JMX = -1;
     public static final long DEFAULT_START_TIMEOUT_MS = 60_000;
 
     public BrokerOptions {
@@ -51,6 +56,9 @@ public record BrokerOptions(
             throw new IllegalArgumentException("startTimeoutMs must be greater than 0, but was " + startTimeoutMs);
         }
         overrides = Map.copyOf(overrides == null ? Map.of() : overrides);
+        if (jmxPort != NO_JMX) {
+            checkPort("jmxPort", jmxPort);
+        }
     }
 
     /** Free ports, 512 MB of heap, data kept after close, attached to this JVM. */
@@ -70,7 +78,8 @@ public record BrokerOptions(
                 .deleteOnClose(deleteOnClose)
                 .detached(detached)
                 .startTimeoutMs(startTimeoutMs)
-                .closeOnJvmExit(closeOnJvmExit);
+                .closeOnJvmExit(closeOnJvmExit)
+                .jmxPort(jmxPort);
         overrides.forEach(b::override);
         return b;
     }
@@ -91,6 +100,7 @@ public record BrokerOptions(
         private boolean detached;
         private long startTimeoutMs = DEFAULT_START_TIMEOUT_MS;
         private boolean closeOnJvmExit = true;
+        private int jmxPort = NO_JMX;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -142,6 +152,12 @@ public record BrokerOptions(
             return this;
         }
 
+        /** {@link #NO_JMX}, 0 for a free port, or the port of a loopback-only JMX connector. */
+        public Builder jmxPort(int jmxPort) {
+            this.jmxPort = jmxPort;
+            return this;
+        }
+
         public BrokerOptions build() {
             return new BrokerOptions(
                     dataDir,
@@ -152,7 +168,8 @@ public record BrokerOptions(
                     overrides,
                     detached,
                     startTimeoutMs,
-                    closeOnJvmExit);
+                    closeOnJvmExit,
+                    jmxPort);
         }
     }
 }

@@ -78,15 +78,18 @@ public final class KafkaBroker implements AutoCloseable {
     private final Process process;
     private final int port;
     private final int controllerPort;
+    private final int jmxPort;
     private final Thread shutdownHook;
     private final long launchedAt;
     private volatile boolean closed;
 
-    private KafkaBroker(BrokerOptions options, Process process, int port, int controllerPort, long launchedAt) {
+    private KafkaBroker(
+            BrokerOptions options, Process process, int port, int controllerPort, int jmxPort, long launchedAt) {
         this.options = options;
         this.process = process;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.jmxPort = jmxPort;
         this.launchedAt = launchedAt;
         this.shutdownHook = options.detached() || !options.closeOnJvmExit()
                 ? null
@@ -114,6 +117,7 @@ public final class KafkaBroker implements AutoCloseable {
         Path dataDir = options.dataDir().toAbsolutePath();
         int port = options.port() == 0 ? freePort() : options.port();
         int controllerPort = options.controllerPort() == 0 ? freePort(port) : options.controllerPort();
+        int jmxPort = options.jmxPort() == 0 ? freePort(port, controllerPort) : options.jmxPort();
         try {
             Files.createDirectories(dataDir);
             Files.writeString(dataDir.resolve("logback.xml"), LOGBACK_CONFIG);
@@ -124,12 +128,12 @@ public final class KafkaBroker implements AutoCloseable {
 
             Process process = ChildJvm.builder("kafka.Kafka")
                     .args(serverProperties.toString())
-                    .jvmArgs(brokerJvmArgs(dataDir, options.heap()))
+                    .jvmArgs(brokerJvmArgs(dataDir, options.heap(), jmxPort))
                     .logFile(dataDir.resolve(LOG_FILE))
                     .detached(options.detached())
                     .build()
                     .start();
-            KafkaBroker broker = new KafkaBroker(options, process, port, controllerPort, launchedAt);
+            KafkaBroker broker = new KafkaBroker(options, process, port, controllerPort, jmxPort, launchedAt);
             if (broker.shutdownHook != null) {
                 Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
             }
@@ -175,6 +179,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The port of the broker's loopback JMX connector, when its options asked for one. */
+    public java.util.OptionalInt jmxPort() {
+        return jmxPort == BrokerOptions.NO_JMX ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(jmxPort);
     }
 
     public Path dataDir() {
@@ -283,9 +292,12 @@ public final class KafkaBroker implements AutoCloseable {
         return config;
     }
 
-    private static List<String> brokerJvmArgs(Path dataDir, String heap) {
+    private static List<String> brokerJvmArgs(Path dataDir, String heap, int jmxPort) {
         List<String> args = new ArrayList<>(
                 List.of("-Xmx" + heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true"));
+        if (jmxPort != BrokerOptions.NO_JMX) {
+            args.addAll(Jmx.loopbackJvmArgs(jmxPort));
+        }
         if (Runtime.version().feature() >= 24) {
             // Kafka unmaps buffers through sun.misc.Unsafe, which JDK 24+ warns about on every start
             args.add("--sun-misc-unsafe-memory-access=allow");
