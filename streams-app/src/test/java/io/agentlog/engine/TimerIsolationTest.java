@@ -15,6 +15,7 @@ import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.ToolCompleted;
+import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.schemas.avro.WorkRequest;
 import java.time.Duration;
 import java.util.HashMap;
@@ -106,6 +107,37 @@ class TimerIsolationTest {
             // Then the first handled at most its bound, and the following ones the rest
             assertThat(first).isPositive().isLessThanOrEqualTo(1000);
             assertThat(total).isEqualTo(sessions);
+        }
+    }
+
+    @Test
+    void shouldFireATimerAtItsDeadlineRatherThanOnAFixedTick() throws Exception {
+        // Given a session whose tool call was requested half a second off any whole-second tick
+        try (EngineDriver engine = new EngineDriver(
+                EngineConfig.defaults("unused:9092", EngineDriver.tempDir()),
+                WorkPools.fixed(Set.copyOf(Topics.DEFAULT_POOLS)),
+                StepFaults.NONE)) {
+            engine.register(agent("waiter", List.of("noop")));
+            engine.tasks.pipeInput("t-1", task("t-1", "waiter", "wait"));
+            WorkRequest model = engine.modelWork.readValue();
+            engine.driver.advanceWallClockTime(Duration.ofMillis(500));
+            engine.workResults.pipeInput("t-1", modelReply(model, "", call("n", "noop", "{}")));
+            assertThat(engine.toolWork.readValuesToList()).hasSize(1);
+            SessionEvent requested = engine.events.readValuesToList().stream()
+                    .filter(e -> e.getEvent() instanceof ToolRequested)
+                    .findFirst()
+                    .orElseThrow();
+            long timeoutMs = ((ToolRequested) requested.getEvent()).getDeadline().toEpochMilli()
+                    - requested.getAt().toEpochMilli();
+
+            // When the clock passes the call's deadline by a little more than the alarm's minimum delay
+            engine.driver.advanceWallClockTime(Duration.ofMillis(timeoutMs - 1));
+            assertThat(engine.events.readValuesToList()).isEmpty();
+            engine.driver.advanceWallClockTime(Duration.ofMillis(60));
+
+            // Then the timeout has fired (a one-second tick from the start would fire it only at the next whole second)
+            assertThat(engine.events.readValuesToList())
+                    .anySatisfy(e -> assertThat(e.getEvent()).isInstanceOf(ToolCompleted.class));
         }
     }
 

@@ -38,6 +38,16 @@ final class Keys {
         return String.format("%016d/~", nowMs);
     }
 
+    /** Everything in the timers store, earliest first. */
+    static String timersUpToEnd() {
+        return timersUpTo(Long.MAX_VALUE);
+    }
+
+    /** The deadline of a timer key. */
+    static long timerDue(String key) {
+        return Long.parseLong(key, 0, key.indexOf('/'), 10);
+    }
+
     /** [sessionId, id] of a timer key. */
     static String[] timerParts(String key) {
         int first = key.indexOf('/');

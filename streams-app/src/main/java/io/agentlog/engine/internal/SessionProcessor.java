@@ -14,12 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.processor.Cancellable;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -42,7 +41,6 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
 
-    static final Duration TIMER_INTERVAL = Duration.ofSeconds(1);
     /** Due timers one punctuation handles at most; the rest wait for the next one. */
     static final int MAX_TIMERS_PER_PUNCTUATION = 1000;
     /** How long one punctuation may work on timers before the thread goes back to its records. */
@@ -59,7 +57,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private SessionStores stores;
     private SessionDecider decider;
     private StepWriter writer;
-    private Cancellable punctuator;
+    private TimerAlarm alarm;
     private final CommitPacer pacer = new CommitPacer();
 
     public SessionProcessor(
@@ -83,8 +81,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.stores = new SessionStores(context);
         this.decider =
                 new SessionDecider(config, new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE)), pools);
-        this.writer = new StepWriter(context, stores, config);
-        this.punctuator = context.schedule(TIMER_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
+        this.alarm = new TimerAlarm(context, this::fireTimers);
+        this.writer = new StepWriter(context, stores, config, alarm::due);
+        alarm.reset(earliestTimer());
     }
 
     @Override
@@ -164,6 +163,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             run(parts[0], new Origin.Timer(key, parts[0], parts[1]), step -> decider.timer(step, parts[1]));
             commitWhenIdle();
         }
+        alarm.reset(earliestTimer());
+    }
+
+    private OptionalLong earliestTimer() {
+        try (KeyValueIterator<String, String> it = stores.timers.range(Keys.timersFrom(), Keys.timersUpToEnd())) {
+            return it.hasNext() ? OptionalLong.of(Keys.timerDue(it.next().key)) : OptionalLong.empty();
+        }
     }
 
     /** One step of one session: decided and applied, or (when that fails) the session failed cleanly. */
@@ -233,8 +239,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     @Override
     public void close() {
-        if (punctuator != null) {
-            punctuator.cancel();
+        if (alarm != null) {
+            alarm.cancel();
         }
     }
 }

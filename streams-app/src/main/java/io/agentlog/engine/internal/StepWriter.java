@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
@@ -48,11 +49,18 @@ final class StepWriter {
     private final ProcessorContext<String, OutputRecord> context;
     private final SessionStores stores;
     private final EngineConfig config;
+    private final LongConsumer timerSet;
 
-    StepWriter(ProcessorContext<String, OutputRecord> context, SessionStores stores, EngineConfig config) {
+    /** {@code timerSet} hears the deadline of every timer a step writes. */
+    StepWriter(
+            ProcessorContext<String, OutputRecord> context,
+            SessionStores stores,
+            EngineConfig config,
+            LongConsumer timerSet) {
         this.context = context;
         this.stores = stores;
         this.config = config;
+        this.timerSet = timerSet;
     }
 
     /** A record a step makes, encoded. */
@@ -225,6 +233,7 @@ final class StepWriter {
         after.forEach((id, due) -> {
             if (!Objects.equals(before.get(id), due)) {
                 stores.timers.put(Keys.timer(due, sessionId, id), sessionId);
+                timerSet.accept(due);
             }
         });
     }
