@@ -127,8 +127,9 @@ class TimerIsolationTest {
                     .filter(e -> e.getEvent() instanceof ToolRequested)
                     .findFirst()
                     .orElseThrow();
-            long timeoutMs = ((ToolRequested) requested.getEvent()).getDeadline().toEpochMilli()
-                    - requested.getAt().toEpochMilli();
+            long timeoutMs =
+                    ((ToolRequested) requested.getEvent()).getDeadline().toEpochMilli()
+                            - requested.getAt().toEpochMilli();
 
             // When the clock passes the call's deadline by a little more than the alarm's minimum delay
             engine.driver.advanceWallClockTime(Duration.ofMillis(timeoutMs - 1));

@@ -43,7 +43,9 @@ class TimerAlarmTest {
         alarm.due(NOW + 5_000);
         alarm.due(NOW + 10_000);
 
-        assertThat(live()).singleElement().satisfies(p -> assertThat(p.getInterval()).isEqualTo(Duration.ofSeconds(5)));
+        assertThat(live())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getInterval()).isEqualTo(Duration.ofSeconds(5)));
         assertThat(context.scheduledPunctuators()).hasSize(2);
         assertThat(alarm.firesAt()).isEqualTo(NOW + 5_000);
     }
@@ -54,21 +56,27 @@ class TimerAlarmTest {
 
         alarm.due(NOW - 1_000);
 
-        assertThat(live()).singleElement().satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MIN_DELAY));
+        assertThat(live())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MIN_DELAY));
     }
 
     @Test
     void shouldNeverSleepLongerThanAMinuteForAFarTimer() {
         alarm.reset(OptionalLong.of(NOW + Duration.ofDays(7).toMillis()));
 
-        assertThat(live()).singleElement().satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MAX_SLEEP));
+        assertThat(live())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MAX_SLEEP));
     }
 
     @Test
     void shouldSetItselfOnTheFirstTimerWhenNothingWasSet() {
         alarm.due(NOW + Duration.ofDays(7).toMillis());
 
-        assertThat(live()).singleElement().satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MAX_SLEEP));
+        assertThat(live())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getInterval()).isEqualTo(TimerAlarm.MAX_SLEEP));
     }
 
     @Test
