@@ -144,7 +144,7 @@ final class BenchSuiteCommands {
             mixinStandardHelpOptions = true,
             versionProvider = AgentlogCli.Version.class,
             description = "N sessions of 5 noop-calling turns all in flight (10,000; --quick 1,000): steady steps/s "
-                    + "between 10 % and 90 % of the steps, step latency p50/p99, CPU-ms and broker requests per step, "
+                    + "between 10 %% and 90 %% of the steps, step latency p50/p99, CPU-ms and broker requests per step, "
                     + "idle CPU. See docs/benchmarks.md.")
     static final class Throughput extends One {}
 

@@ -62,7 +62,7 @@ public record EngineConfig(
      */
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(50);
 
-    public static final Duration DEFAULT_POLL_TIME = Duration.ofMillis(5);
+    public static final Duration DEFAULT_POLL_TIME = Duration.ofMillis(100);
 
     /**
      * A minute more than a worker's per-attempt model timeout (5 min): the engine must not give up on a call its

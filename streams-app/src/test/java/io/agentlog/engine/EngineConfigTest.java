@@ -21,7 +21,7 @@ class EngineConfigTest {
 
         assertThat(config.bootstrapServers()).isEqualTo("broker:9092");
         assertThat(config.standbyReplicas()).isEqualTo(1);
-        assertThat(config.pollTime()).isEqualTo(Duration.ofMillis(5));
+        assertThat(config.pollTime()).isEqualTo(Duration.ofMillis(100));
         assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(50));
     }
 

@@ -273,6 +273,9 @@ public final class KafkaBroker implements AutoCloseable {
             config.put("group." + group + ".min.heartbeat.interval.ms", "1000");
             config.put("group." + group + ".heartbeat.interval.ms", "1000");
         }
+        // Except share consumers: a worker runs 16 per pool (48 for `agentlog up`), whose heartbeats were most of an
+        // idle stack's broker requests; every 2 s halves them, and a new worker still gets partitions within 2 s.
+        config.put("group.share.heartbeat.interval.ms", "2000");
         // Fast failure detection, for bounded recovery after a kill -9 (names from Kafka 4.4.0's GroupCoordinatorConfig
         // and TransactionStateManagerConfig): dead streams and share group members leave after 6 s instead of 45 s,
         // and the transaction coordinator looks for timed-out transactions every second instead of every 10 s, so a

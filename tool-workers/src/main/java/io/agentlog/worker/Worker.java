@@ -53,7 +53,7 @@ public final class Worker implements AutoCloseable {
     /** How long a first delivery of a model call may wait for its partition's leader epoch before it looks anyway. */
     private static final Duration EPOCH_TIMEOUT = Duration.ofSeconds(10);
     /** How long an idle lane's share fetch waits at the broker for work. */
-    static final int IDLE_FETCH_WAIT_MS = 2000;
+    static final int IDLE_FETCH_WAIT_MS = 5000;
 
     private final WorkerConfig config;
     private final ToolRegistry tools;
@@ -173,7 +173,8 @@ public final class Worker implements AutoCloseable {
         props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
         // an idle lane's share fetch waits this long at the broker for work (it returns as soon as work arrives, so
-        // this costs no latency): with the default 500 ms the idle consumers of a worker sent ~100 fetches a second
+        // this costs no latency): with the default 500 ms the idle consumers of a worker sent ~100 fetches a second,
+        // with 5 s about 10
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         return props;
     }
