@@ -1,12 +1,12 @@
 package io.agentlog.engine.internal;
 
 /**
- * When a task asks Streams to commit. Each commit is one exactly-once transaction, and what the broker pays per
- * transaction (coordinator log writes, a marker on every partition the transaction touched) does not depend on how
- * many steps it carries. So: while the task is nearly idle (fewer than {@link #BUSY_RECORDS} records in the last
- * {@link #WINDOW_MS} ms), every record asks for a commit after the current loop, the lowest latency there is; once it
- * is busy it asks no more, and Streams commits every {@code commit.interval.ms}, sharing one transaction among all
- * steps of that interval.
+ * When a stream thread asks Streams to commit. Each commit is one exactly-once transaction for all the thread's tasks,
+ * and what the broker pays per transaction (coordinator log writes, a marker on every partition the transaction
+ * touched) does not depend on how many steps it carries. So: while the thread is nearly idle (fewer than
+ * {@link #BUSY_RECORDS} records in the last {@link #WINDOW_MS} ms), every record asks for a commit after the current
+ * loop, the lowest latency there is; once it is busy it asks no more, and Streams commits every
+ * {@code commit.interval.ms}, sharing one transaction among all steps of that interval. Used by one thread only.
  */
 final class CommitPacer {
 

@@ -58,7 +58,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private SessionDecider decider;
     private StepWriter writer;
     private TimerAlarm alarm;
-    private final CommitPacer pacer = new CommitPacer();
+    /**
+     * One pacer per stream thread, not per task: a thread commits all its tasks in one transaction, so whether it is
+     * busy is a matter of all their records. Per task, a thread with 6 tasks at 320 records/s saw each task as nearly
+     * idle and committed after almost every record (53 transactions/s instead of 20).
+     */
+    private static final ThreadLocal<CommitPacer> PACERS = ThreadLocal.withInitial(CommitPacer::new);
 
     public SessionProcessor(
             EngineConfig config,
@@ -127,9 +132,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
     }
 
-    /** Asks for a commit after this loop while the task is nearly idle ({@link CommitPacer}). */
+    /** Asks for a commit after this loop while the stream thread is nearly idle ({@link CommitPacer}). */
     private void commitWhenIdle() {
-        if (pacer.record(context.currentSystemTimeMs())) {
+        if (PACERS.get().record(context.currentSystemTimeMs())) {
             context.commit();
         }
     }
