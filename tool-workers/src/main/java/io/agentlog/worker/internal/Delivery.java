@@ -13,8 +13,10 @@ import org.apache.kafka.common.TopicPartition;
  * @param partition the work topic partition the record is on
  * @param writtenInEpoch the leader epoch of the batch the record was written in ({@code ConsumerRecord#leaderEpoch});
  *     a partition whose leader epoch is now higher has changed leaders since, so this may be such a redelivery
+ * @param deliveredAtNanos when the poll that returned the record had returned ({@link System#nanoTime()}): the record
+ *     was acquired before then
  */
-public record Delivery(int count, TopicPartition partition, OptionalInt writtenInEpoch) {
+public record Delivery(int count, TopicPartition partition, OptionalInt writtenInEpoch, long deliveredAtNanos) {
 
     public Delivery {
         if (count < 1) {
@@ -22,11 +24,12 @@ public record Delivery(int count, TopicPartition partition, OptionalInt writtenI
         }
     }
 
-    static Delivery of(ConsumerRecord<?, ?> record) {
+    static Delivery of(ConsumerRecord<?, ?> record, long deliveredAtNanos) {
         return new Delivery(
                 countOf(record),
                 new TopicPartition(record.topic(), record.partition()),
-                record.leaderEpoch().map(OptionalInt::of).orElseGet(OptionalInt::empty));
+                record.leaderEpoch().map(OptionalInt::of).orElseGet(OptionalInt::empty),
+                deliveredAtNanos);
     }
 
     static int countOf(ConsumerRecord<?, ?> record) {

@@ -292,13 +292,14 @@ public final class Lane implements Runnable {
     }
 
     private void accept(ConsumerRecords<byte[], byte[]> records, long now) {
+        long deliveredAt = System.nanoTime(); // the poll has returned: every record in it was acquired before
         for (ConsumerRecord<byte[], byte[]> record : records) {
             RecordId id = RecordId.of(record);
             InFlight item = inFlight.get(id);
             if (item == null) {
                 item = new InFlight(record, now);
                 inFlight.put(id, item);
-                start(item);
+                start(item, deliveredAt);
             } else {
                 // back from a renewal
                 if (deliveryCount(record) != item.deliveryCount) {
@@ -316,9 +317,9 @@ public final class Lane implements Runnable {
         }
     }
 
-    private void start(InFlight item) {
+    private void start(InFlight item, long deliveredAt) {
         ConsumerRecord<byte[], byte[]> record = item.record;
-        item.thread = workThreads.newThread(() -> process(item.id, record));
+        item.thread = workThreads.newThread(() -> process(item.id, record, deliveredAt));
         item.thread.start();
     }
 
@@ -472,9 +473,9 @@ public final class Lane implements Runnable {
         return Delivery.countOf(record);
     }
 
-    private void process(RecordId id, ConsumerRecord<byte[], byte[]> record) {
+    private void process(RecordId id, ConsumerRecord<byte[], byte[]> record, long deliveredAt) {
         try {
-            handle(id, record);
+            handle(id, record, deliveredAt);
         } catch (RuntimeException | Error e) {
             log.error("Work record {} failed unexpectedly; releasing it for redelivery", id, e);
             complete(id, AcknowledgeType.RELEASE);
@@ -483,8 +484,8 @@ public final class Lane implements Runnable {
         }
     }
 
-    private void handle(RecordId id, ConsumerRecord<byte[], byte[]> record) {
-        Delivery delivery = Delivery.of(record);
+    private void handle(RecordId id, ConsumerRecord<byte[], byte[]> record, long deliveredAt) {
+        Delivery delivery = Delivery.of(record, deliveredAt);
         int deliveryCount = delivery.count();
         WorkRequest request;
         try {

@@ -6,6 +6,12 @@ import org.apache.kafka.common.TopicPartition;
 @FunctionalInterface
 public interface LeaderEpochs {
 
-    /** @throws RuntimeException if the epoch could not be learned (the caller decides what then) */
-    int current(TopicPartition partition);
+    /**
+     * The epoch the partition's leader gave in answer to a request sent no earlier than {@code notBeforeNanos}
+     * ({@link System#nanoTime()}). A delivery asks with the time its poll returned: a leader that answers a request
+     * sent after that has the epoch of the leader that delivered the record, or a later one.
+     *
+     * @throws RuntimeException if the epoch could not be learned (the caller decides what then)
+     */
+    int current(TopicPartition partition, long notBeforeNanos);
 }

@@ -182,7 +182,7 @@ public final class WorkExecutor {
         }
         int written = delivery.writtenInEpoch().getAsInt();
         try {
-            int current = epochs.current(delivery.partition());
+            int current = epochs.current(delivery.partition(), delivery.deliveredAtNanos());
             if (current > written) {
                 return Optional.of("delivery 1, but the leader of " + delivery.partition()
                         + " changed since the record was written (leader epoch " + written + ", now " + current

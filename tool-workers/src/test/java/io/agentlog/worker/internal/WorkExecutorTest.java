@@ -113,7 +113,7 @@ class WorkExecutorTest {
 
     private final FakeResults results = new FakeResults();
     /** The work partitions' leader epoch now; records are written in epoch 0 unless a test says otherwise. */
-    private LeaderEpochs epochs = partition -> 0;
+    private LeaderEpochs epochs = (partition, since) -> 0;
 
     /** A counting at-most-once tool. */
     private final AtomicInteger charges = new AtomicInteger();
@@ -140,7 +140,7 @@ class WorkExecutorTest {
                 ToolRegistry.of(new NoopTool(), flaky, charge),
                 new RetryPolicy(maxDeliveries, Duration.ofMillis(100), ATTEMPT_TIMEOUT, maxRetryWait),
                 results,
-                partition -> epochs.current(partition),
+                (partition, since) -> epochs.current(partition, since),
                 Clock.fixed(NOW, ZoneOffset.UTC),
                 sleeps::add);
     }
@@ -153,7 +153,11 @@ class WorkExecutorTest {
 
     /** A delivery of a record written in leader epoch 0. */
     private static Delivery delivery(String pool, int deliveryCount) {
-        return new Delivery(deliveryCount, new TopicPartition("agentlog.work." + pool, 3), java.util.OptionalInt.of(0));
+        return new Delivery(
+                deliveryCount,
+                new TopicPartition("agentlog.work." + pool, 3),
+                java.util.OptionalInt.of(0),
+                System.nanoTime());
     }
 
     static WorkRequest toolRequest(String tool, ToolSemantics semantics) {
@@ -618,7 +622,7 @@ class WorkExecutorTest {
     void shouldLookForAnEarlierResultWhenAFirstDeliveryComesFromANewerLeaderThanItsRecords() {
         // Given a record written in leader epoch 0 of a partition whose leader is now in epoch 2, and a committed
         // result
-        epochs = partition -> 2;
+        epochs = (partition, since) -> 2;
         results.find = request -> new ResultLookup.Lookup(
                 new WorkContext.ResultCheck(3, 42), Optional.of(earlierRecord(WorkOutcome.OK, null)));
 
@@ -636,7 +640,7 @@ class WorkExecutorTest {
     @Test
     void shouldCallWithTheCheckWhenAFirstDeliveryFromANewerLeaderFindsNoEarlierResult() {
         // Given
-        epochs = partition -> 1;
+        epochs = (partition, since) -> 1;
         results.find = request -> new ResultLookup.Lookup(new WorkContext.ResultCheck(2, 57), Optional.empty());
 
         // When
@@ -671,7 +675,7 @@ class WorkExecutorTest {
     @Test
     void shouldLookForAnEarlierResultWhenTheLeaderEpochCannotBeLearned() {
         // Given
-        epochs = partition -> {
+        epochs = (partition, since) -> {
             throw new org.apache.kafka.common.errors.TimeoutException("no leader");
         };
         results.find = request -> new ResultLookup.Lookup(
