@@ -38,6 +38,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class EngineHops implements AutoCloseable {
 
+    /** The engine reads new definitions and work topics within seconds; probes are retried to a deadline. */
+    private static final Duration PROBE_PAUSE = Duration.ofMillis(500);
+
     /** The pause between a session parking and its result being written: the stack goes quiet first. */
     static final long SETTLE_MS = 20;
 
@@ -86,7 +89,7 @@ final class EngineHops implements AutoCloseable {
                         + "with a model worker, and does the topic " + Topics.workTopicName(HoldAgent.POOL)
                         + " exist?");
             }
-            pause();
+            Pause.pause(PROBE_PAUSE, "probing the engine");
         }
     }
 
@@ -198,15 +201,6 @@ final class EngineHops implements AutoCloseable {
                 BenchStack.producer(bootstrap, "agentlog-bench-release", BenchStack.REQUEST_TIMEOUT)) {
             workIds.forEach((session, workId) -> producer.send(workResult(session, workId)));
             producer.flush();
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(500); // the engine reads new definitions and work topics within seconds; retried to a deadline
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while probing the engine", e);
         }
     }
 

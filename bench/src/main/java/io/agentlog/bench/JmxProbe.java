@@ -21,6 +21,9 @@ import javax.management.remote.JMXServiceURL;
  */
 final class JmxProbe implements AutoCloseable {
 
+    /** The connector opens while the JVM starts; connecting is retried to a deadline. */
+    private static final Duration CONNECT_PAUSE = Duration.ofMillis(250);
+
     /** One meter per request type and version; {@code Count} is how many the broker received since it started. */
     static final String REQUESTS = "kafka.network:type=RequestMetrics,name=RequestsPerSec,*";
 
@@ -54,7 +57,7 @@ final class JmxProbe implements AutoCloseable {
                                     + CONNECT_TIMEOUT.toSeconds() + " s: " + e.getMessage(),
                             e);
                 }
-                pause();
+                Pause.pause(CONNECT_PAUSE, "connecting over JMX");
             }
         }
     }
@@ -87,15 +90,6 @@ final class JmxProbe implements AutoCloseable {
             return memory.getHeapMemoryUsage();
         } catch (IOException | RuntimeException e) {
             throw new BenchException("cannot collect and read the heap of " + what + " over JMX: " + e.getMessage(), e);
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(250); // the connector opens while the JVM starts; retried with a deadline
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while connecting over JMX", e);
         }
     }
 

@@ -323,7 +323,7 @@ public final class RetentionBenchmark {
         if (Instant.now().isBefore(due)) {
             progress.accept("the last session's retention comes due in %d s"
                     .formatted(Duration.between(Instant.now(), due).toSeconds()));
-            pause(Duration.between(Instant.now(), min(due, deadline)));
+            Pause.pause(Duration.between(Instant.now(), min(due, deadline)), "waiting for the retention");
         }
         Instant lastReport = Instant.now();
         while (true) {
@@ -341,7 +341,7 @@ public final class RetentionBenchmark {
                 lastReport = Instant.now();
                 progress.accept("%d sessions not yet deleted".formatted(left));
             }
-            pause(pollInterval);
+            Pause.pause(pollInterval, "waiting for the retention");
         }
     }
 
@@ -375,7 +375,7 @@ public final class RetentionBenchmark {
                 lastReport = Instant.now();
                 progress.accept("waiting for compaction: %d bytes, at most %d wanted".formatted(now, target));
             }
-            pause(pollInterval);
+            Pause.pause(pollInterval, "waiting for compaction");
         }
         return returnedAt;
     }
@@ -529,17 +529,5 @@ public final class RetentionBenchmark {
             throw new UncheckedIOException("cannot size the state dir " + dir + ": " + e.getMessage(), e);
         }
         return total.get();
-    }
-
-    private static void pause(Duration duration) {
-        if (duration.isNegative() || duration.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while waiting for the retention", e);
-        }
     }
 }

@@ -77,15 +77,11 @@ final class StackMeter implements AutoCloseable {
      * window.
      */
     Cost idle(Duration window) {
-        try {
-            Thread.sleep(SETTLE.toMillis()); // the tail of earlier work (a last commit, an acknowledgement) passes
-            Snapshot from = snapshot();
-            Thread.sleep(window.toMillis()); // the measurement is of the stack doing nothing for this long
-            return cost(from, snapshot(), 0, "none");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while measuring the idle stack", e);
-        }
+        // the tail of earlier work (a last commit, an acknowledgement) passes first
+        Pause.pause(SETTLE, "measuring the idle stack");
+        Snapshot from = snapshot();
+        Pause.pause(window, "measuring the idle stack"); // the measurement is of the stack doing nothing this long
+        return cost(from, snapshot(), 0, "none");
     }
 
     /** What the window from {@code from} to {@code to} cost, per {@code unit} of which it did {@code units}. */

@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransactionalRoundTrip {
 
+    /** A leader election takes milliseconds; looking for the leader is retried to a deadline. */
+    private static final Duration LEADER_PAUSE = Duration.ofMillis(50);
+
     private static final Logger log = LoggerFactory.getLogger(TransactionalRoundTrip.class);
 
     public static final String TOPIC = "agentlog.bench.roundtrip";
@@ -208,7 +211,7 @@ public final class TransactionalRoundTrip {
                                     + " ms: " + e.getMessage(),
                             e);
                 }
-                pause();
+                Pause.pause(LEADER_PAUSE, "waiting for a topic leader");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BenchException("interrupted while waiting for a leader of " + topic, e);
@@ -228,15 +231,6 @@ public final class TransactionalRoundTrip {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.warn("Interrupted while deleting the bench topic {}", topic);
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(50); // a leader election takes milliseconds; retried with a deadline
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while waiting for a topic leader", e);
         }
     }
 
