@@ -203,7 +203,7 @@ final class ParkedScenario implements Scenario {
     }
 
     /** Counts sessions as they park (their hold call journaled) and ends the run when all have parked or ended. */
-    private static final class Parking implements SessionLoad.Listener {
+    static final class Parking implements SessionLoad.Listener {
         private final int sessions;
         private final ScenarioContext context;
         final Set<String> parked = new HashSet<>();

@@ -149,7 +149,8 @@ class ScenarioResultsTest {
             int sessions, int affected, int recovered, BenchResult.Latency recoveryMs) {
         return new RecoveryScenario.Measured(
                 sessions,
-                sessions,
+                Math.max(0, sessions - RecoveryScenario.STEPPING),
+                Math.min(sessions, RecoveryScenario.STEPPING),
                 2,
                 1,
                 "engine-1",

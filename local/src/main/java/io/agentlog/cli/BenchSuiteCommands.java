@@ -178,8 +178,9 @@ final class BenchSuiteCommands {
             name = "recovery",
             mixinStandardHelpOptions = true,
             versionProvider = AgentlogCli.Version.class,
-            description = "Two engines with standbys, N live sessions (10,000; --quick 500); kill -9 one engine and "
-                    + "time each of its sessions' next step. Needs a throwaway stack. See docs/benchmarks.md.")
+            description = "Two engines with standbys, N live sessions (10,000; --quick 500): up to 500 keep stepping, "
+                    + "the others park on a call; kill -9 one engine and time each of its stepping sessions' next "
+                    + "step. Needs a throwaway stack. See docs/benchmarks.md.")
     static final class Recovery extends One {}
 
     @Command(

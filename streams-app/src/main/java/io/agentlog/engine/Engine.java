@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.DeadInstanceFencer;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.ThreadFailures;
@@ -35,6 +36,7 @@ public final class Engine implements AutoCloseable {
     private final Admin admin;
     private final KafkaStreams streams;
     private final WorkPools pools;
+    private final DeadInstanceFencer fencer;
     private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW);
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch failed = new CountDownLatch(1);
@@ -42,11 +44,16 @@ public final class Engine implements AutoCloseable {
     private Engine(EngineConfig config, Admin admin, WorkPools pools, InputPartitions partitions, StepFaults faults) {
         this.admin = admin;
         this.pools = pools;
+        this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
         Topology topology = EngineTopology.build(config, pools, partitions, failures, faults);
         this.streams = new KafkaStreams(topology, StreamsSettings.of(config, failures));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);
+            if (now == State.REBALANCING) {
+                // a member joined or left: if one died, abort its open transaction now rather than after its timeout
+                fencer.check();
+            }
             if (now == State.RUNNING) {
                 running.countDown();
             }
@@ -117,6 +124,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
+        fencer.close();
         pools.close();
         admin.close(Duration.ofSeconds(5));
     }
