@@ -5,6 +5,8 @@ import io.agentlog.schemas.Topic;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.UndecodableRecordException;
 import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ApprovalDecided;
+import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
 import io.agentlog.schemas.avro.SessionEnded;
@@ -72,9 +74,9 @@ public final class AgentlogClient implements AutoCloseable {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int MAX_REMEMBERED_SESSIONS = 10_000;
-    /** The control commands the engine acts on; the schema's others wait for tool approval. */
+    /** The control commands the engine acts on; RESUME is in the schema for sessions that do not pause yet. */
     private static final Set<ControlType> SUPPORTED_CONTROL =
-            java.util.EnumSet.of(ControlType.CANCEL, ControlType.STEER);
+            java.util.EnumSet.of(ControlType.CANCEL, ControlType.STEER, ControlType.APPROVE, ControlType.DENY);
 
     private final String bootstrapServers;
     private final Map<String, Object> overrides;
@@ -326,9 +328,9 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     /**
-     * Sends a control command to {@code agentlog.control}: {@code CANCEL} or {@code STEER}, the commands the engine
-     * acts on. {@code APPROVE}, {@code DENY} and {@code RESUME} are in the schema for tool approval, which the engine
-     * does not have yet (it would only dead-letter them), so they are refused here.
+     * Sends a control command to {@code agentlog.control}: {@code CANCEL}, {@code STEER}, {@code APPROVE} or
+     * {@code DENY}, the commands the engine acts on. {@code RESUME} is refused here (the engine would only
+     * dead-letter it).
      */
     public void control(ControlCommand command) {
         Objects.requireNonNull(command, "command");
@@ -339,8 +341,7 @@ public final class AgentlogClient implements AutoCloseable {
         }
         if (!SUPPORTED_CONTROL.contains(toSend.getType())) {
             throw new IllegalArgumentException(toSend.getType() + " for session " + toSend.getSessionId()
-                    + " is not supported: the engine has no tool approval yet and would send it to the DLQ; use "
-                    + SUPPORTED_CONTROL);
+                    + " is not supported: the engine would send it to the DLQ; use " + SUPPORTED_CONTROL);
         }
         if (toSend.getType() == ControlType.STEER
                 && (toSend.getMessage() == null || toSend.getMessage().isBlank())) {
@@ -356,6 +357,65 @@ public final class AgentlogClient implements AutoCloseable {
 
     public void steer(String sessionId, String message) {
         control(command(sessionId, ControlType.STEER).setMessage(message).build());
+    }
+
+    /**
+     * Approves a tool call that waits for approval; it then runs with {@code arguments} (a JSON object) instead of
+     * the model's when they are given. {@code toolCallId} may be null when exactly one call of the session waits.
+     */
+    public void approve(String sessionId, String toolCallId, String arguments) {
+        control(command(sessionId, ControlType.APPROVE)
+                .setToolCallId(toolCallId)
+                .setArguments(arguments)
+                .build());
+    }
+
+    /**
+     * Denies a tool call that waits for approval: the model sees {@code message} as the call's result.
+     * {@code toolCallId} may be null when exactly one call of the session waits.
+     */
+    public void deny(String sessionId, String toolCallId, String message) {
+        control(command(sessionId, ControlType.DENY)
+                .setToolCallId(toolCallId)
+                .setMessage(message)
+                .build());
+    }
+
+    /**
+     * The tool calls of a session that wait for approval now: its journal read from the start to its end (each
+     * {@link ApprovalRequested} not followed by an {@link ApprovalDecided}, none once the session ended).
+     */
+    public List<ApprovalRequested> awaitingApproval(String sessionId) {
+        SessionIds.validate(sessionId);
+        requireTopics(Topics.EVENTS.name());
+        TopicPartition partition = new TopicPartition(
+                Topics.EVENTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
+        Map<String, ApprovalRequested> waiting = new java.util.LinkedHashMap<>();
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-approvals")) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AgentlogException("cannot read the journal of session " + sessionId + " within "
+                            + requestTimeout + " from " + bootstrapServers);
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    if (!sessionId.equals(record.key()) || record.value() == null) {
+                        continue;
+                    }
+                    Optional<SessionEvent> event = decode(Topics.EVENTS, record);
+                    switch (event.map(SessionEvent::getEvent).orElse(null)) {
+                        case ApprovalRequested requested -> waiting.put(requested.getToolCallId(), requested);
+                        case ApprovalDecided decided -> waiting.remove(decided.getToolCallId());
+                        case SessionEnded ended -> waiting.clear();
+                        case null, default -> {}
+                    }
+                }
+            }
+        }
+        return List.copyOf(waiting.values());
     }
 
     @Override

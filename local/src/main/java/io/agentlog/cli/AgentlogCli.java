@@ -36,6 +36,8 @@ import picocli.CommandLine.IVersionProvider;
             WatchCommand.class,
             SessionControlCommands.Cancel.class,
             SessionControlCommands.Steer.class,
+            SessionControlCommands.Approve.class,
+            SessionControlCommands.Deny.class,
             EngineCommand.class,
             WorkerCommand.class,
             BenchCommand.class,

@@ -1,6 +1,8 @@
 package io.agentlog.cli;
 
 import io.agentlog.client.AvroJson;
+import io.agentlog.schemas.avro.ApprovalDecided;
+import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ModelResponded;
@@ -36,6 +38,8 @@ public final class EventLines {
             case FileWritten e -> e.getDeleted() ? "file deleted" : "file written";
             case UserMessageAdded e -> "user message";
             case WorkRejected e -> "work rejected";
+            case ApprovalRequested e -> "awaits approval";
+            case ApprovalDecided e -> e.getApproved() ? "approved" : "denied";
             case SessionEnded e -> "ended";
             default -> event.getClass().getSimpleName();
         };
@@ -57,6 +61,13 @@ public final class EventLines {
             case FileWritten e -> e.getPath() + (e.getDeleted() ? "" : " (" + e.getSize() + " bytes)");
             case UserMessageAdded e -> quote(e.getContent());
             case WorkRejected e -> e.getWorkId() + ": " + e.getReason();
+            case ApprovalRequested e ->
+                e.getTool() + " " + abbreviate(e.getArguments()) + " [" + e.getToolCallId()
+                        + "]: agentlog approve|deny SESSION " + e.getToolCallId();
+            case ApprovalDecided e ->
+                e.getTool() + " [" + e.getToolCallId() + "]"
+                        + (e.getArguments() != null ? " with arguments " + abbreviate(e.getArguments()) : "")
+                        + (e.getMessage() != null ? ": " + quote(e.getMessage()) : "");
             case SessionEnded e ->
                 e.getStatus()
                         + (e.getOutput() != null ? ": " + quote(e.getOutput()) : "")

@@ -1,11 +1,18 @@
 package io.agentlog.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.client.AgentlogClient;
+import io.agentlog.schemas.avro.ApprovalRequested;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -70,6 +77,134 @@ final class SessionControlCommands {
                 client.steer(sessionId, message);
             }
             spec.commandLine().getOut().println("Sent a message to session " + sessionId);
+            return 0;
+        }
+    }
+
+    private static boolean isJsonObject(String text) {
+        try {
+            return new ObjectMapper().readTree(text) instanceof ObjectNode;
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    /** The one call the user means: the named one, or the only one waiting; a clear error otherwise. */
+    static ApprovalRequested waitingCall(CommandSpec spec, AgentlogClient client, String sessionId, String callId) {
+        List<ApprovalRequested> waiting = client.awaitingApproval(sessionId);
+        String listing = waiting.stream()
+                .map(w -> w.getToolCallId() + " (" + w.getTool() + " " + EventLines.abbreviate(w.getArguments()) + ")")
+                .collect(Collectors.joining(", "));
+        if (waiting.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(), "session " + sessionId + " has no tool call awaiting approval");
+        }
+        if (callId == null) {
+            if (waiting.size() > 1) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        waiting.size() + " tool calls of session " + sessionId + " await approval; name one: "
+                                + listing);
+            }
+            return waiting.getFirst();
+        }
+        return waiting.stream()
+                .filter(w -> w.getToolCallId().equals(callId))
+                .findFirst()
+                .orElseThrow(() -> new ParameterException(
+                        spec.commandLine(),
+                        "tool call " + callId + " of session " + sessionId + " is not awaiting approval; these are: "
+                                + listing));
+    }
+
+    @Command(
+            name = "approve",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Approves a tool call that waits for approval (a tool with requiresApproval): it runs, with"
+                    + " --args instead of the model's arguments if given.")
+    static final class Approve implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
+        String sessionId;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "CALL_ID",
+                description = "The tool call; may be left out when exactly one call waits.")
+        String callId;
+
+        @Option(
+                names = "--args",
+                paramLabel = "JSON",
+                description = "Edited arguments (a JSON object) the call runs with instead of the model's.")
+        String arguments;
+
+        @Override
+        public Integer call() {
+            if (arguments != null && !isJsonObject(arguments)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--args must be a JSON object, like {\"path\":\"a.txt\"}, but was " + arguments);
+            }
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                ApprovalRequested call = waitingCall(spec, client, sessionId, callId);
+                client.approve(sessionId, call.getToolCallId(), arguments);
+                spec.commandLine()
+                        .getOut()
+                        .println("Approved call " + call.getToolCallId() + " (" + call.getTool() + ") of session "
+                                + sessionId + (arguments == null ? "" : " with edited arguments"));
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "deny",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Denies a tool call that waits for approval: it does not run, and the model sees the"
+                    + " message as its result.")
+    static final class Deny implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
+        String sessionId;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "CALL_ID",
+                description = "The tool call; may be left out when exactly one call waits.")
+        String callId;
+
+        @Option(
+                names = "--message",
+                paramLabel = "TEXT",
+                defaultValue = "denied from the command line",
+                description = "Why, for the model (default: ${DEFAULT-VALUE}).")
+        String message;
+
+        @Override
+        public Integer call() {
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                ApprovalRequested call = waitingCall(spec, client, sessionId, callId);
+                client.deny(sessionId, call.getToolCallId(), message);
+                spec.commandLine()
+                        .getOut()
+                        .println("Denied call " + call.getToolCallId() + " (" + call.getTool() + ") of session "
+                                + sessionId);
+            }
             return 0;
         }
     }

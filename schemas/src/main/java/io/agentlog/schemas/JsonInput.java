@@ -40,7 +40,8 @@ public final class JsonInput {
             "metadata",
             "submittedAt");
     private static final Set<String> BUDGET_FIELDS = Set.of("maxSteps", "maxTokens", "maxWallTimeMs");
-    private static final Set<String> CONTROL_FIELDS = Set.of("sessionId", "type", "toolCallId", "message", "issuedAt");
+    private static final Set<String> CONTROL_FIELDS =
+            Set.of("sessionId", "type", "toolCallId", "message", "arguments", "issuedAt");
 
     private JsonInput() {}
 
@@ -79,9 +80,32 @@ public final class JsonInput {
                 .setType(controlType)
                 .setToolCallId(optionalText(node, "toolCallId", "control command"))
                 .setMessage(optionalText(node, "message", "control command"))
+                .setArguments(arguments(node))
                 .setIssuedAt(java.time.Instant.ofEpochMilli(
                         optionalLong(node, "issuedAt", "control command", System.currentTimeMillis())))
                 .build();
+    }
+
+    /** APPROVE's edited arguments: a JSON object, given as one or as a string holding one. */
+    private static String arguments(ObjectNode node) {
+        JsonNode value = node.get("arguments");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.isObject()) {
+            return value.toString();
+        }
+        if (value.isTextual()) {
+            try {
+                if (MAPPER.readTree(value.asText()) instanceof ObjectNode object) {
+                    return object.toString();
+                }
+            } catch (JsonProcessingException e) {
+                // reported below
+            }
+        }
+        throw new UndecodableRecordException(
+                "control command field 'arguments' must be a JSON object (or a string holding one), but was " + value);
     }
 
     private static ObjectNode object(byte[] bytes, String what) {

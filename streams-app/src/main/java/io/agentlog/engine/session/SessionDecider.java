@@ -25,8 +25,9 @@ public final class SessionDecider {
     public SessionDecider(EngineConfig config, Definitions definitions, Pools pools) {
         this.turns = new Turns(config, definitions, pools);
         this.tasks = new TaskDecision(turns);
-        this.control = new ControlDecision(turns);
-        this.results = new WorkResultDecision(turns);
+        ToolDispatch tools = new ToolDispatch(turns);
+        this.control = new ControlDecision(turns, tools);
+        this.results = new WorkResultDecision(turns, tools);
         this.timers = new TimerDecision(turns);
     }
 

@@ -1,5 +1,7 @@
 package io.agentlog.engine.session;
 
+import io.agentlog.schemas.avro.ApprovalDecided;
+import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.Message;
@@ -75,7 +77,8 @@ public final class SessionFold {
         Instant at = event.getAt();
         switch (event.getEvent()) {
             case ModelRequested e -> {
-                addPending(state, new PendingWork(e.getWorkId(), WorkKind.MODEL, null, null, at, e.getDeadline()));
+                addPending(
+                        state, new PendingWork(e.getWorkId(), WorkKind.MODEL, null, null, at, e.getDeadline(), null));
                 state.setSteps(Math.max(state.getSteps(), e.getTurn() + 1));
                 Transitions.move(state, SessionStatus.AWAITING_MODEL);
             }
@@ -98,7 +101,13 @@ public final class SessionFold {
                     addPending(
                             state,
                             new PendingWork(
-                                    e.getWorkId(), WorkKind.TOOL, e.getToolCallId(), e.getTool(), at, e.getDeadline()));
+                                    e.getWorkId(),
+                                    WorkKind.TOOL,
+                                    e.getToolCallId(),
+                                    e.getTool(),
+                                    at,
+                                    e.getDeadline(),
+                                    null));
                 }
                 Transitions.move(state, running(state));
             }
@@ -117,6 +126,23 @@ public final class SessionFold {
                                 .setToolName(e.getTool())
                                 .setIsError(e.getIsError())
                                 .build());
+                Transitions.move(state, running(state));
+            }
+            case ApprovalRequested e -> {
+                addPending(
+                        state,
+                        new PendingWork(
+                                approvalId(e.getToolCallId()),
+                                WorkKind.APPROVAL,
+                                e.getToolCallId(),
+                                e.getTool(),
+                                at,
+                                Instant.EPOCH, // no deadline: a human may take days (the session's own deadline holds)
+                                e.getArguments()));
+                Transitions.move(state, running(state));
+            }
+            case ApprovalDecided e -> {
+                takePending(state, approvalId(e.getToolCallId()), WorkKind.APPROVAL);
                 Transitions.move(state, running(state));
             }
             case FileWritten e -> writeFile(model, state, e, blobs);
@@ -184,16 +210,31 @@ public final class SessionFold {
                         .build());
     }
 
-    /** A running session's status follows from what it waits for. */
+    /**
+     * A running session's status follows from what it waits for: the model first, then a human (a call awaiting
+     * approval, even while other calls of the turn run), then tools.
+     */
     static SessionStatus running(SessionState state) {
         boolean tools = false;
+        boolean approvals = false;
         for (PendingWork pending : state.getPending()) {
-            if (pending.getKind() == WorkKind.MODEL) {
-                return SessionStatus.AWAITING_MODEL;
+            switch (pending.getKind()) {
+                case MODEL -> {
+                    return SessionStatus.AWAITING_MODEL;
+                }
+                case APPROVAL -> approvals = true;
+                case TOOL -> tools = true;
             }
-            tools = true;
+        }
+        if (approvals) {
+            return SessionStatus.AWAITING_APPROVAL;
         }
         return tools ? SessionStatus.AWAITING_TOOLS : SessionStatus.AWAITING_MODEL;
+    }
+
+    /** The pending-work id of a tool call awaiting approval (never a work id: those are {@code w<n>}). */
+    static String approvalId(String toolCallId) {
+        return "approval:" + toolCallId;
     }
 
     private static void append(SessionModel model, SessionState state, Message message) {

@@ -3,6 +3,7 @@ package io.agentlog.engine.session;
 import io.agentlog.engine.EngineConfig;
 import io.agentlog.schemas.avro.PendingWork;
 import io.agentlog.schemas.avro.SessionState;
+import io.agentlog.schemas.avro.WorkKind;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,7 +30,9 @@ public final class Timers {
             return timers;
         }
         for (PendingWork pending : state.getPending()) {
-            timers.put(pending.getWorkId(), pending.getDeadline().toEpochMilli());
+            if (pending.getKind() != WorkKind.APPROVAL) { // a human has no deadline but the session's
+                timers.put(pending.getWorkId(), pending.getDeadline().toEpochMilli());
+            }
         }
         long deadline = state.getDeadline().toEpochMilli();
         if (deadline > 0) {

@@ -1,5 +1,6 @@
 package io.agentlog.engine.session;
 
+import static io.agentlog.schemas.avro.SessionStatus.AWAITING_APPROVAL;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_MODEL;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_TOOLS;
 import static io.agentlog.schemas.avro.SessionStatus.BUDGET_EXCEEDED;
@@ -20,8 +21,19 @@ final class Transitions {
     private static final Set<SessionStatus> TERMINAL = EnumSet.of(COMPLETED, FAILED, CANCELLED, BUDGET_EXCEEDED);
 
     private static final Map<SessionStatus, Set<SessionStatus>> ALLOWED = Map.of(
-            AWAITING_MODEL, EnumSet.of(AWAITING_MODEL, AWAITING_TOOLS, COMPLETED, FAILED, CANCELLED, BUDGET_EXCEEDED),
-            AWAITING_TOOLS, EnumSet.of(AWAITING_TOOLS, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED),
+            AWAITING_MODEL,
+                    EnumSet.of(
+                            AWAITING_MODEL,
+                            AWAITING_TOOLS,
+                            AWAITING_APPROVAL,
+                            COMPLETED,
+                            FAILED,
+                            CANCELLED,
+                            BUDGET_EXCEEDED),
+            AWAITING_TOOLS,
+                    EnumSet.of(AWAITING_TOOLS, AWAITING_APPROVAL, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED),
+            AWAITING_APPROVAL,
+                    EnumSet.of(AWAITING_APPROVAL, AWAITING_TOOLS, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED),
             COMPLETED, EnumSet.noneOf(SessionStatus.class),
             FAILED, EnumSet.noneOf(SessionStatus.class),
             CANCELLED, EnumSet.noneOf(SessionStatus.class),

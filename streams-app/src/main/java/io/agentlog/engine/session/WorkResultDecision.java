@@ -1,9 +1,6 @@
 package io.agentlog.engine.session;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.FileChange;
 import io.agentlog.schemas.avro.ModelReply;
@@ -13,8 +10,6 @@ import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionState;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolOutput;
-import io.agentlog.schemas.avro.ToolRequested;
-import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.WorkDelayed;
 import io.agentlog.schemas.avro.WorkKind;
 import io.agentlog.schemas.avro.WorkOutcome;
@@ -44,11 +39,11 @@ final class WorkResultDecision {
     static final long DELAY_GRACE_MS = 30_000;
 
     private final Turns turns;
-    private final InlineTools inline;
+    private final ToolDispatch tools;
 
-    WorkResultDecision(Turns turns) {
+    WorkResultDecision(Turns turns, ToolDispatch tools) {
         this.turns = turns;
-        this.inline = new InlineTools(turns.workspace());
+        this.tools = tools;
     }
 
     void decide(Step step, WorkResult result) {
@@ -67,7 +62,8 @@ final class WorkResultDecision {
                     state.getStatus());
             return;
         }
-        Optional<PendingWork> pending = SessionFold.find(state, result.getWorkId());
+        Optional<PendingWork> pending = SessionFold.find(state, result.getWorkId())
+                .filter(p -> p.getKind() != WorkKind.APPROVAL); // a human's decision comes on the control topic
         if (pending.isEmpty()) {
             log.info("Dropping result {} for session {}: not pending (duplicate or late)", result.getWorkId(), key);
             return;
@@ -140,13 +136,13 @@ final class WorkResultDecision {
                         "not run: the arguments of this turn's tool calls exceed " + MAX_ARGUMENT_CHARS_PER_TURN
                                 + " characters in all; write large content in smaller pieces");
             } else {
-                dispatch(step, definition.get(), call);
+                tools.dispatch(step, definition.get(), call);
             }
         }
     }
 
     private void refuse(Step step, ToolCall call, String reason) {
-        turns.completeTool(step, call.getId(), call.getName(), null, WorkOutcome.ERROR, reason, true, null);
+        tools.refuse(step, call, reason);
     }
 
     /**
@@ -168,68 +164,6 @@ final class WorkResultDecision {
                                             + " characters over the per-turn limit\"}"));
         }
         return out;
-    }
-
-    /** Runs an inline tool now, sends a worker tool to its pool, or answers the model with the reason it cannot run. */
-    private void dispatch(Step step, AgentDefinition definition, ToolCall call) {
-        Optional<ToolSpec> spec = definition.getTools().stream()
-                .filter(t -> t.getName().equals(call.getName()))
-                .findFirst();
-        if (spec.isEmpty()) {
-            refuse(
-                    step,
-                    call,
-                    "unknown tool '" + call.getName() + "'; this agent's tools are "
-                            + TaskDecision.toolNames(definition));
-            return;
-        }
-        ObjectNode args;
-        try {
-            JsonNode parsed = JSON.readTree(call.getArguments().isBlank() ? "{}" : call.getArguments());
-            if (!(parsed instanceof ObjectNode object)) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            args = object;
-        } catch (Exception e) {
-            refuse(
-                    step,
-                    call,
-                    "invalid arguments for " + call.getName() + ": expected a JSON object, got '"
-                            + abbreviate(call.getArguments()) + "'");
-            return;
-        }
-        ToolSpec tool = spec.get();
-        if (tool.getRequiresApproval()) {
-            refuse(
-                    step,
-                    call,
-                    "not run: tool " + tool.getName() + " requires human approval, which this engine version does not"
-                            + " support yet; the call was refused rather than run unapproved");
-            return;
-        }
-        if (Topics.ENGINE_POOL.equals(tool.getPool())) {
-            step.emit(new ToolRequested(
-                    null, call.getId(), call.getName(), call.getArguments(), tool.getPool(), Instant.EPOCH));
-            InlineTools.Output output = inline.run(step, call.getName(), args);
-            turns.completeTool(
-                    step,
-                    call.getId(),
-                    call.getName(),
-                    null,
-                    output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK,
-                    output.content(),
-                    output.isError(),
-                    null);
-            return;
-        }
-        if (!turns.poolExists(tool.getPool())) {
-            refuse(
-                    step,
-                    call,
-                    "not run: pool '" + tool.getPool() + "' of tool " + tool.getName() + " has no work topic");
-            return;
-        }
-        turns.requestTool(step, tool, call);
     }
 
     private void onTool(Step step, PendingWork pending, WorkResult result) {
@@ -292,9 +226,5 @@ final class WorkResultDecision {
 
     private static String nullToEmpty(String s) {
         return s == null ? "" : s;
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 }

@@ -1,0 +1,113 @@
+package io.agentlog.engine.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ApprovalRequested;
+import io.agentlog.schemas.avro.ToolCall;
+import io.agentlog.schemas.avro.ToolRequested;
+import io.agentlog.schemas.avro.ToolSpec;
+import io.agentlog.schemas.avro.WorkOutcome;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Where a tool call of the model goes: run inline now (the workspace tools), sent to its worker pool, parked until a
+ * human approves it ({@code requiresApproval}), or answered with the reason it cannot run. A call a human approved
+ * comes back through {@link #approved}, with the arguments it runs with.
+ */
+final class ToolDispatch {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Turns turns;
+    private final InlineTools inline;
+
+    ToolDispatch(Turns turns) {
+        this.turns = turns;
+        this.inline = new InlineTools(turns.workspace());
+    }
+
+    /** A call as the model made it: a tool that requires approval waits for a human. */
+    void dispatch(Step step, AgentDefinition definition, ToolCall call) {
+        run(step, definition, call, false);
+    }
+
+    /** A call a human approved: it runs now, with {@code call}'s arguments (the model's, or edited ones). */
+    void approved(Step step, AgentDefinition definition, ToolCall call) {
+        run(step, definition, call, true);
+    }
+
+    /** Answers the call with an error result the model sees, without running it. */
+    void refuse(Step step, ToolCall call, String reason) {
+        turns.completeTool(step, call.getId(), call.getName(), null, WorkOutcome.ERROR, reason, true, null);
+    }
+
+    /** The call's arguments as a JSON object, or empty when they are none. */
+    static Optional<ObjectNode> arguments(String arguments) {
+        try {
+            JsonNode parsed = JSON.readTree(arguments.isBlank() ? "{}" : arguments);
+            return parsed instanceof ObjectNode object ? Optional.of(object) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private void run(Step step, AgentDefinition definition, ToolCall call, boolean approved) {
+        Optional<ToolSpec> spec = definition.getTools().stream()
+                .filter(t -> t.getName().equals(call.getName()))
+                .findFirst();
+        if (spec.isEmpty()) {
+            refuse(
+                    step,
+                    call,
+                    "unknown tool '" + call.getName() + "'; this agent's tools are "
+                            + TaskDecision.toolNames(definition));
+            return;
+        }
+        Optional<ObjectNode> args = arguments(call.getArguments());
+        if (args.isEmpty()) {
+            refuse(
+                    step,
+                    call,
+                    "invalid arguments for " + call.getName() + ": expected a JSON object, got '"
+                            + abbreviate(call.getArguments()) + "'");
+            return;
+        }
+        ToolSpec tool = spec.get();
+        if (tool.getRequiresApproval() && !approved) {
+            // parked: no timer, no thread; an APPROVE or DENY on agentlog.control takes it on (ControlDecision)
+            step.emit(new ApprovalRequested(call.getId(), call.getName(), call.getArguments()));
+            return;
+        }
+        if (Topics.ENGINE_POOL.equals(tool.getPool())) {
+            step.emit(new ToolRequested(
+                    null, call.getId(), call.getName(), call.getArguments(), tool.getPool(), Instant.EPOCH));
+            InlineTools.Output output = inline.run(step, call.getName(), args.get());
+            turns.completeTool(
+                    step,
+                    call.getId(),
+                    call.getName(),
+                    null,
+                    output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK,
+                    output.content(),
+                    output.isError(),
+                    null);
+            return;
+        }
+        if (!turns.poolExists(tool.getPool())) {
+            refuse(
+                    step,
+                    call,
+                    "not run: pool '" + tool.getPool() + "' of tool " + tool.getName() + " has no work topic");
+            return;
+        }
+        turns.requestTool(step, tool, call);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+}
