@@ -320,20 +320,37 @@ class AgentlogClientTest {
     }
 
     @Test
-    void shouldRefuseApprovalCommandsWhileTheEngineHasNoApproval() {
-        // Given an APPROVE command, which the engine would only send to the DLQ
-        ControlCommand approve = ControlCommand.newBuilder()
+    void shouldWriteTheCallAndTheEditedArgumentsWhenApproving() {
+        // Given
+        String sessionId = "approve-" + UUID.randomUUID();
+
+        // When
+        client.approve(sessionId, "call_1", "{\"env\":\"staging\"}");
+
+        // Then
+        ControlCommand written = readOne(
+                Topics.CONTROL.name(),
+                sessionId,
+                bytes -> Topics.CONTROL.valueSerde().deserializer().deserialize(Topics.CONTROL.name(), bytes));
+        assertThat(written.getType()).isEqualTo(ControlType.APPROVE);
+        assertThat(written.getToolCallId()).isEqualTo("call_1");
+        assertThat(written.getArguments()).isEqualTo("{\"env\":\"staging\"}");
+    }
+
+    @Test
+    void shouldRefuseResumeWhichTheEngineDoesNotActOn() {
+        // Given a RESUME command, which the engine would only send to the DLQ
+        ControlCommand resume = ControlCommand.newBuilder()
                 .setSessionId("s-1")
-                .setType(ControlType.APPROVE)
-                .setToolCallId("call_1")
+                .setType(ControlType.RESUME)
                 .setIssuedAt(Instant.now())
                 .build();
 
         // When it is sent, then it is refused before anything is written
-        assertThatThrownBy(() -> client.control(approve))
+        assertThatThrownBy(() -> client.control(resume))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("APPROVE for session s-1 is not supported: the engine has no tool approval yet and would"
-                        + " send it to the DLQ; use [CANCEL, STEER]");
+                .hasMessage("RESUME for session s-1 is not supported: the engine would send it to the DLQ; use"
+                        + " [CANCEL, STEER, APPROVE, DENY]");
     }
 
     @Test

@@ -89,6 +89,19 @@ final class SessionControlCommands {
         }
     }
 
+    /** SESSION [CALL_ID] of approve and deny. */
+    static final class WaitingCallArgs {
+        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
+        String sessionId;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "CALL_ID",
+                description = "The tool call; may be left out when exactly one call waits.")
+        String callId;
+    }
+
     /** The one call the user means: the named one, or the only one waiting; a clear error otherwise. */
     static ApprovalRequested waitingCall(CommandSpec spec, AgentlogClient client, String sessionId, String callId) {
         List<ApprovalRequested> waiting = client.awaitingApproval(sessionId);
@@ -130,15 +143,8 @@ final class SessionControlCommands {
         @Mixin
         BootstrapOption bootstrap;
 
-        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
-        String sessionId;
-
-        @Parameters(
-                index = "1",
-                arity = "0..1",
-                paramLabel = "CALL_ID",
-                description = "The tool call; may be left out when exactly one call waits.")
-        String callId;
+        @Mixin
+        WaitingCallArgs target;
 
         @Option(
                 names = "--args",
@@ -154,12 +160,12 @@ final class SessionControlCommands {
                         "--args must be a JSON object, like {\"path\":\"a.txt\"}, but was " + arguments);
             }
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-                ApprovalRequested call = waitingCall(spec, client, sessionId, callId);
-                client.approve(sessionId, call.getToolCallId(), arguments);
+                ApprovalRequested call = waitingCall(spec, client, target.sessionId, target.callId);
+                client.approve(target.sessionId, call.getToolCallId(), arguments);
                 spec.commandLine()
                         .getOut()
                         .println("Approved call " + call.getToolCallId() + " (" + call.getTool() + ") of session "
-                                + sessionId + (arguments == null ? "" : " with edited arguments"));
+                                + target.sessionId + (arguments == null ? "" : " with edited arguments"));
             }
             return 0;
         }
@@ -178,15 +184,8 @@ final class SessionControlCommands {
         @Mixin
         BootstrapOption bootstrap;
 
-        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
-        String sessionId;
-
-        @Parameters(
-                index = "1",
-                arity = "0..1",
-                paramLabel = "CALL_ID",
-                description = "The tool call; may be left out when exactly one call waits.")
-        String callId;
+        @Mixin
+        WaitingCallArgs target;
 
         @Option(
                 names = "--message",
@@ -198,12 +197,12 @@ final class SessionControlCommands {
         @Override
         public Integer call() {
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-                ApprovalRequested call = waitingCall(spec, client, sessionId, callId);
-                client.deny(sessionId, call.getToolCallId(), message);
+                ApprovalRequested call = waitingCall(spec, client, target.sessionId, target.callId);
+                client.deny(target.sessionId, call.getToolCallId(), message);
                 spec.commandLine()
                         .getOut()
                         .println("Denied call " + call.getToolCallId() + " (" + call.getTool() + ") of session "
-                                + sessionId);
+                                + target.sessionId);
             }
             return 0;
         }
