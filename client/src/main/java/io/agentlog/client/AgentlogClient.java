@@ -9,6 +9,8 @@ import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
+import io.agentlog.schemas.avro.HumanAnswered;
+import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
@@ -75,8 +77,8 @@ public final class AgentlogClient implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int MAX_REMEMBERED_SESSIONS = 10_000;
     /** The control commands the engine acts on; RESUME is in the schema for sessions that do not pause yet. */
-    private static final Set<ControlType> SUPPORTED_CONTROL =
-            java.util.EnumSet.of(ControlType.CANCEL, ControlType.STEER, ControlType.APPROVE, ControlType.DENY);
+    private static final Set<ControlType> SUPPORTED_CONTROL = java.util.EnumSet.of(
+            ControlType.CANCEL, ControlType.STEER, ControlType.APPROVE, ControlType.DENY, ControlType.ANSWER);
 
     private final String bootstrapServers;
     private final Map<String, Object> overrides;
@@ -328,8 +330,8 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     /**
-     * Sends a control command to {@code agentlog.control}: {@code CANCEL}, {@code STEER}, {@code APPROVE} or
-     * {@code DENY}, the commands the engine acts on. {@code RESUME} is refused here (the engine would only
+     * Sends a control command to {@code agentlog.control}: {@code CANCEL}, {@code STEER}, {@code APPROVE},
+     * {@code DENY} or {@code ANSWER}, the commands the engine acts on. {@code RESUME} is refused here (the engine would only
      * dead-letter it).
      */
     public void control(ControlCommand command) {
@@ -382,17 +384,47 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     /**
+     * Answers a question the model asked ({@code ask_human}): the text is that call's result. {@code toolCallId} may
+     * be null when exactly one question of the session waits.
+     */
+    public void answer(String sessionId, String toolCallId, String text) {
+        control(command(sessionId, ControlType.ANSWER)
+                .setToolCallId(toolCallId)
+                .setMessage(text)
+                .build());
+    }
+
+    /**
      * The tool calls of a session that wait for approval now: its journal read from the start to its end (each
      * {@link ApprovalRequested} not followed by an {@link ApprovalDecided}, none once the session ended).
      */
     public List<ApprovalRequested> awaitingApproval(String sessionId) {
+        return waitingOnHumans(sessionId).stream()
+                .filter(ApprovalRequested.class::isInstance)
+                .map(ApprovalRequested.class::cast)
+                .toList();
+    }
+
+    /**
+     * The questions of a session that wait for an answer now ({@link HumanAsked} not followed by a
+     * {@link HumanAnswered}, none once the session ended).
+     */
+    public List<HumanAsked> awaitingAnswer(String sessionId) {
+        return waitingOnHumans(sessionId).stream()
+                .filter(HumanAsked.class::isInstance)
+                .map(HumanAsked.class::cast)
+                .toList();
+    }
+
+    /** The session's journal from its start to its end: the approvals and questions still open, in order. */
+    private List<Object> waitingOnHumans(String sessionId) {
         SessionIds.validate(sessionId);
         requireTopics(Topics.EVENTS.name());
         TopicPartition partition = new TopicPartition(
                 Topics.EVENTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
-        Map<String, ApprovalRequested> waiting = new java.util.LinkedHashMap<>();
+        Map<String, Object> waiting = new java.util.LinkedHashMap<>();
         long deadline = System.nanoTime() + requestTimeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-approvals")) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-waiting")) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -405,10 +437,13 @@ public final class AgentlogClient implements AutoCloseable {
                     if (!sessionId.equals(record.key()) || record.value() == null) {
                         continue;
                     }
-                    Optional<SessionEvent> event = decode(Topics.EVENTS, record);
-                    switch (event.map(SessionEvent::getEvent).orElse(null)) {
-                        case ApprovalRequested requested -> waiting.put(requested.getToolCallId(), requested);
-                        case ApprovalDecided decided -> waiting.remove(decided.getToolCallId());
+                    switch (decode(Topics.EVENTS, record)
+                            .map(SessionEvent::getEvent)
+                            .orElse(null)) {
+                        case ApprovalRequested requested -> waiting.put("a:" + requested.getToolCallId(), requested);
+                        case ApprovalDecided decided -> waiting.remove("a:" + decided.getToolCallId());
+                        case HumanAsked asked -> waiting.put("q:" + asked.getToolCallId(), asked);
+                        case HumanAnswered answered -> waiting.remove("q:" + answered.getToolCallId());
                         case SessionEnded ended -> waiting.clear();
                         case null, default -> {}
                     }

@@ -38,6 +38,7 @@ import picocli.CommandLine.IVersionProvider;
             SessionControlCommands.Steer.class,
             SessionControlCommands.Approve.class,
             SessionControlCommands.Deny.class,
+            SessionControlCommands.Answer.class,
             EngineCommand.class,
             WorkerCommand.class,
             BenchCommand.class,

@@ -4,11 +4,14 @@ import io.agentlog.client.AvroJson;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
+import io.agentlog.schemas.avro.HumanAnswered;
+import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionStarted;
+import io.agentlog.schemas.avro.SleepStarted;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
@@ -40,6 +43,9 @@ public final class EventLines {
             case WorkRejected e -> "work rejected";
             case ApprovalRequested e -> "awaits approval";
             case ApprovalDecided e -> e.getApproved() ? "approved" : "denied";
+            case HumanAsked e -> "asks a human";
+            case HumanAnswered e -> "human answered";
+            case SleepStarted e -> "sleeps";
             case SessionEnded e -> "ended";
             default -> event.getClass().getSimpleName();
         };
@@ -64,6 +70,9 @@ public final class EventLines {
             case ApprovalRequested e ->
                 e.getTool() + " " + abbreviate(e.getArguments()) + " [" + e.getToolCallId()
                         + "]: agentlog approve|deny SESSION " + e.getToolCallId();
+            case HumanAsked e -> quote(e.getQuestion()) + " [" + e.getToolCallId() + "]: agentlog answer SESSION TEXT";
+            case HumanAnswered e -> quote(e.getAnswer()) + " [" + e.getToolCallId() + "]";
+            case SleepStarted e -> "until " + e.getUntil() + " [" + e.getToolCallId() + "]";
             case ApprovalDecided e ->
                 e.getTool() + " [" + e.getToolCallId() + "]"
                         + (e.getArguments() != null ? " with arguments " + abbreviate(e.getArguments()) : "")

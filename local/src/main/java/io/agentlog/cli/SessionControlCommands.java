@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.ApprovalRequested;
+import io.agentlog.schemas.avro.HumanAsked;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -103,31 +105,46 @@ final class SessionControlCommands {
     }
 
     /** The one call the user means: the named one, or the only one waiting; a clear error otherwise. */
-    static ApprovalRequested waitingCall(CommandSpec spec, AgentlogClient client, String sessionId, String callId) {
-        List<ApprovalRequested> waiting = client.awaitingApproval(sessionId);
+    static <T> T pick(
+            CommandSpec spec,
+            List<T> waiting,
+            Function<T, String> idOf,
+            Function<T, String> describe,
+            String session,
+            String waitingFor,
+            String callId) {
         String listing = waiting.stream()
-                .map(w -> w.getToolCallId() + " (" + w.getTool() + " " + EventLines.abbreviate(w.getArguments()) + ")")
+                .map(w -> idOf.apply(w) + " (" + describe.apply(w) + ")")
                 .collect(Collectors.joining(", "));
         if (waiting.isEmpty()) {
-            throw new ParameterException(
-                    spec.commandLine(), "session " + sessionId + " has no tool call awaiting approval");
+            throw new ParameterException(spec.commandLine(), session + " has no tool call " + waitingFor);
         }
         if (callId == null) {
             if (waiting.size() > 1) {
                 throw new ParameterException(
                         spec.commandLine(),
-                        waiting.size() + " tool calls of session " + sessionId + " await approval; name one: "
-                                + listing);
+                        waiting.size() + " tool calls of " + session + " are " + waitingFor + "; name one: " + listing);
             }
             return waiting.getFirst();
         }
         return waiting.stream()
-                .filter(w -> w.getToolCallId().equals(callId))
+                .filter(w -> idOf.apply(w).equals(callId))
                 .findFirst()
                 .orElseThrow(() -> new ParameterException(
                         spec.commandLine(),
-                        "tool call " + callId + " of session " + sessionId + " is not awaiting approval; these are: "
+                        "tool call " + callId + " of " + session + " is not " + waitingFor + "; these are: "
                                 + listing));
+    }
+
+    static ApprovalRequested waitingCall(CommandSpec spec, AgentlogClient client, String sessionId, String callId) {
+        return pick(
+                spec,
+                client.awaitingApproval(sessionId),
+                ApprovalRequested::getToolCallId,
+                w -> w.getTool() + " " + EventLines.abbreviate(w.getArguments()),
+                "session " + sessionId,
+                "awaiting approval",
+                callId);
     }
 
     @Command(
@@ -203,6 +220,51 @@ final class SessionControlCommands {
                         .getOut()
                         .println("Denied call " + call.getToolCallId() + " (" + call.getTool() + ") of session "
                                 + target.sessionId);
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "answer",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Answers a question the agent asked (its ask_human tool): the text is the call's result.")
+    static final class Answer implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
+        String sessionId;
+
+        @Parameters(index = "1", paramLabel = "TEXT", description = "The answer.")
+        String text;
+
+        @Option(
+                names = "--call",
+                paramLabel = "CALL_ID",
+                description = "The ask_human call; may be left out when exactly one question waits.")
+        String callId;
+
+        @Override
+        public Integer call() {
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                List<HumanAsked> waiting = client.awaitingAnswer(sessionId);
+                HumanAsked question = pick(
+                        spec,
+                        waiting,
+                        HumanAsked::getToolCallId,
+                        q -> EventLines.quote(q.getQuestion()),
+                        "session " + sessionId,
+                        "waiting for an answer",
+                        callId);
+                client.answer(sessionId, question.getToolCallId(), text);
+                spec.commandLine()
+                        .getOut()
+                        .println("Answered question " + question.getToolCallId() + " of session " + sessionId);
             }
             return 0;
         }

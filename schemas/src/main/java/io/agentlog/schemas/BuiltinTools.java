@@ -25,6 +25,8 @@ public final class BuiltinTools {
     public static final String RUN_JAVASCRIPT = "run_javascript";
     public static final String HTTP_FETCH = "http_fetch";
     public static final String NOOP = "noop";
+    public static final String ASK_HUMAN = "ask_human";
+    public static final String SLEEP = "sleep";
 
     private static final List<ToolSpec> ALL = List.of(
             engine(
@@ -53,6 +55,18 @@ public final class BuiltinTools {
                             + " matching line.",
                     """
                     {"type":"object","properties":{"pattern":{"type":"string","description":"Regular expression"},"glob":{"type":"string","description":"Only files whose path matches this glob"},"ignore_case":{"type":"boolean"}},"required":["pattern"],"additionalProperties":false}"""),
+            engine(
+                    ASK_HUMAN,
+                    "Ask a human a question and wait for the answer, which is this call's result. Use it when you need"
+                            + " a decision or a fact only a person has; the session waits as long as it takes.",
+                    """
+                    {"type":"object","properties":{"question":{"type":"string","description":"The question, with what the human needs to answer it"}},"required":["question"],"additionalProperties":false}"""),
+            engine(
+                    SLEEP,
+                    "Wait, then go on: for a number of seconds, or until a time (ISO-8601, e.g. 2026-12-01T09:00:00Z)."
+                            + " The wait survives restarts; nothing runs meanwhile.",
+                    """
+                    {"type":"object","properties":{"seconds":{"type":"integer","minimum":1,"description":"How long to wait"},"until":{"type":"string","description":"When to go on, ISO-8601 with a zone"}},"additionalProperties":false}"""),
             sandbox(
                     BASH,
                     "Run a bash command in a sandbox holding a copy of the session workspace as its working directory."

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.engine.session.SessionFold;
 import io.agentlog.schemas.Topics;
+import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
 import io.agentlog.schemas.avro.FileChange;
@@ -16,6 +17,7 @@ import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkProgress;
 import io.agentlog.schemas.avro.WorkRequest;
@@ -127,6 +129,62 @@ class JournalFoldTest {
             assertThat(gone.timers()).isEmpty();
             assertThat(blobTopic.readKeyValuesToList()).allMatch(kv -> kv.value == null);
         }
+    }
+
+    @Test
+    void shouldFoldCallsThatWaitForHumansOrForTimeToTheStoresAfterEveryInput() throws Exception {
+        EngineConfig config = EngineConfig.defaults("unused:9092", EngineDriver.tempDir());
+        try (EngineDriver engine = new EngineDriver(config)) {
+            TestOutputTopic<String, byte[]> blobTopic = engine.driver.createOutputTopic(
+                    Topics.BLOBS.name(),
+                    Serdes.String().deserializer(),
+                    Serdes.ByteArray().deserializer());
+            AgentDefinition base = agent("waiter", List.of("ask_human", "sleep", "noop"));
+            ToolSpec guarded = ToolSpec.newBuilder(base.getTools().get(2))
+                    .setName("guarded")
+                    .setRequiresApproval(true)
+                    .build();
+            List<ToolSpec> tools = new java.util.ArrayList<>(base.getTools());
+            tools.add(guarded);
+            engine.register(AgentDefinition.newBuilder(base).setTools(tools).build());
+            engine.tasks.pipeInput(SESSION, task(SESSION, "waiter", "wait for people and time"));
+            check(engine, blobTopic, config);
+
+            // a question, a sleep, a call awaiting approval and one that runs, all in one turn
+            engine.workResults.pipeInput(
+                    SESSION,
+                    modelReply(
+                            engine.nextModelCall(),
+                            "",
+                            call("q", "ask_human", "{\"question\":\"ok?\"}"),
+                            call("z", "sleep", "{\"seconds\":60}"),
+                            call("g", "guarded", "{}"),
+                            call("n", "noop", "{}")));
+            check(engine, blobTopic, config);
+            engine.workResults.pipeInput(SESSION, toolResult(engine.toolWork.readValue(), "ran"));
+            check(engine, blobTopic, config);
+            engine.control.pipeInput(SESSION, control(ControlType.ANSWER, null, "yes"));
+            check(engine, blobTopic, config);
+            engine.control.pipeInput(SESSION, control(ControlType.APPROVE, "g", null));
+            check(engine, blobTopic, config);
+            engine.workResults.pipeInput(SESSION, toolResult(engine.toolWork.readValue(), "guarded ran"));
+            check(engine, blobTopic, config);
+            engine.driver.advanceWallClockTime(Duration.ofMinutes(2));
+            check(engine, blobTopic, config);
+            engine.workResults.pipeInput(SESSION, modelReply(engine.nextModelCall(), "done"));
+            check(engine, blobTopic, config);
+            assertThat(engine.results.readValue().getStatus()).isEqualTo(ResultStatus.COMPLETED);
+        }
+    }
+
+    private static ControlCommand control(ControlType type, String toolCallId, String message) {
+        return ControlCommand.newBuilder()
+                .setSessionId(SESSION)
+                .setType(type)
+                .setToolCallId(toolCallId)
+                .setMessage(message)
+                .setIssuedAt(Instant.EPOCH)
+                .build();
     }
 
     private void check(EngineDriver engine, TestOutputTopic<String, byte[]> blobTopic, EngineConfig config) {

@@ -4,6 +4,7 @@ import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
+import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.PendingWork;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionState;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /**
  * {@code ControlCommand}: cancel ends the session (late results of its pending work are then dropped); steer adds
  * a user message that the next model turn sees; approve runs a tool call that waited for approval (with edited
- * arguments, if given), deny answers it with the human's message instead. Commands that cannot apply (unknown or
+ * arguments, if given), deny answers it with the human's message instead; answer is the result of an
+ * {@code ask_human} call. Commands that cannot apply (unknown or
  * ended session, no such call awaiting approval, edited arguments that are no JSON object) go to the DLQ with the
  * reason.
  */
@@ -54,48 +56,64 @@ final class ControlDecision {
                 String text = command.getMessage() == null ? "" : command.getMessage();
                 step.emit(new UserMessageAdded(turns.capped(step, text, "steer-" + state.getNextEventSeq())));
             }
-            case APPROVE, DENY -> decideApproval(step, state, command);
+            case APPROVE, DENY ->
+                waitingCall(step, state, command, WorkKind.APPROVAL, "awaiting approval")
+                        .ifPresent(call -> {
+                            if (command.getType() == ControlType.APPROVE) {
+                                approve(step, call, command.getArguments());
+                            } else {
+                                deny(step, call, command.getMessage());
+                            }
+                            turns.advance(step);
+                        });
+            case ANSWER ->
+                waitingCall(step, state, command, WorkKind.QUESTION, "waiting for an answer")
+                        .ifPresent(call -> {
+                            answer(step, call, command.getMessage());
+                            turns.advance(step);
+                        });
             case RESUME ->
                 step.reject("RESUME for session " + key + ": the session is running (" + state.getStatus() + ")");
         }
     }
 
-    /** The call the command names (or the only one waiting), approved or denied; then the turn goes on if it can. */
-    private void decideApproval(Step step, SessionState state, ControlCommand command) {
+    /**
+     * The call of this kind the command names, or the only one waiting when it names none; empty (and the command to
+     * the DLQ with the reason) when none waits, several wait and none is named, or the named one is not waiting.
+     */
+    private static Optional<PendingWork> waitingCall(
+            Step step, SessionState state, ControlCommand command, WorkKind kind, String waitingFor) {
         String key = step.sessionId();
-        List<PendingWork> waiting = state.getPending().stream()
-                .filter(p -> p.getKind() == WorkKind.APPROVAL)
-                .toList();
+        List<PendingWork> waiting =
+                state.getPending().stream().filter(p -> p.getKind() == kind).toList();
         List<String> ids = waiting.stream().map(PendingWork::getToolCallId).toList();
         if (waiting.isEmpty()) {
-            step.reject(command.getType() + " for session " + key + ": no tool call is awaiting approval");
-            return;
+            step.reject(command.getType() + " for session " + key + ": no tool call is " + waitingFor);
+            return Optional.empty();
         }
-        PendingWork call;
         if (command.getToolCallId() == null) {
             if (waiting.size() > 1) {
                 step.reject(command.getType() + " for session " + key + " names no tool call, but " + waiting.size()
-                        + " await approval: " + ids);
-                return;
+                        + " are " + waitingFor + ": " + ids);
+                return Optional.empty();
             }
-            call = waiting.getFirst();
-        } else {
-            Optional<PendingWork> named = waiting.stream()
-                    .filter(p -> p.getToolCallId().equals(command.getToolCallId()))
-                    .findFirst();
-            if (named.isEmpty()) {
-                step.reject(command.getType() + " for session " + key + ": tool call " + command.getToolCallId()
-                        + " is not awaiting approval; these are: " + ids);
-                return;
-            }
-            call = named.get();
+            return Optional.of(waiting.getFirst());
         }
-        if (command.getType() == ControlType.APPROVE) {
-            approve(step, call, command.getArguments());
-        } else {
-            deny(step, call, command.getMessage());
+        Optional<PendingWork> named = waiting.stream()
+                .filter(p -> p.getToolCallId().equals(command.getToolCallId()))
+                .findFirst();
+        if (named.isEmpty()) {
+            step.reject(command.getType() + " for session " + key + ": tool call " + command.getToolCallId()
+                    + " is not " + waitingFor + "; these are: " + ids);
         }
-        turns.advance(step);
+        return named;
+    }
+
+    private void answer(Step step, PendingWork call, String text) {
+        String answer = text == null ? "" : text;
+        String shown = turns.capped(step, answer, "answer-" + Turns.sanitize(call.getToolCallId()));
+        step.emit(new HumanAnswered(call.getToolCallId(), shown));
+        turns.completeTool(step, call.getToolCallId(), call.getTool(), null, WorkOutcome.OK, shown, false, null);
     }
 
     private void approve(Step step, PendingWork call, String edited) {

@@ -1,8 +1,11 @@
 package io.agentlog.engine.session;
 
+import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
+import io.agentlog.schemas.avro.HumanAnswered;
+import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelRequested;
@@ -14,6 +17,7 @@ import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.SessionState;
 import io.agentlog.schemas.avro.SessionStatus;
+import io.agentlog.schemas.avro.SleepStarted;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.schemas.avro.Usage;
@@ -113,7 +117,12 @@ public final class SessionFold {
             }
             case ToolCompleted e -> {
                 if (e.getWorkId() != null) {
-                    takePending(state, e.getWorkId(), WorkKind.TOOL);
+                    // a worker's tool call, or a sleep its timer ended
+                    WorkKind kind = find(state, e.getWorkId())
+                            .map(PendingWork::getKind)
+                            .filter(k -> k == WorkKind.SLEEP)
+                            .orElse(WorkKind.TOOL);
+                    takePending(state, e.getWorkId(), kind);
                 }
                 addUsage(state, e.getUsage());
                 append(
@@ -143,6 +152,36 @@ public final class SessionFold {
             }
             case ApprovalDecided e -> {
                 takePending(state, approvalId(e.getToolCallId()), WorkKind.APPROVAL);
+                Transitions.move(state, running(state));
+            }
+            case HumanAsked e -> {
+                addPending(
+                        state,
+                        new PendingWork(
+                                questionId(e.getToolCallId()),
+                                WorkKind.QUESTION,
+                                e.getToolCallId(),
+                                BuiltinTools.ASK_HUMAN,
+                                at,
+                                Instant.EPOCH, // no deadline but the session's
+                                null));
+                Transitions.move(state, running(state));
+            }
+            case HumanAnswered e -> {
+                takePending(state, questionId(e.getToolCallId()), WorkKind.QUESTION);
+                Transitions.move(state, running(state));
+            }
+            case SleepStarted e -> {
+                addPending(
+                        state,
+                        new PendingWork(
+                                sleepId(e.getToolCallId()),
+                                WorkKind.SLEEP,
+                                e.getToolCallId(),
+                                BuiltinTools.SLEEP,
+                                at,
+                                e.getUntil(), // its timer wakes it: ToolCompleted with this id
+                                null));
                 Transitions.move(state, running(state));
             }
             case FileWritten e -> writeFile(model, state, e, blobs);
@@ -212,22 +251,27 @@ public final class SessionFold {
 
     /**
      * A running session's status follows from what it waits for: the model first, then a human (a call awaiting
-     * approval, even while other calls of the turn run), then tools.
+     * approval, then a question, even while other calls of the turn run), then tools (a sleep is a tool call).
      */
     static SessionStatus running(SessionState state) {
         boolean tools = false;
         boolean approvals = false;
+        boolean questions = false;
         for (PendingWork pending : state.getPending()) {
             switch (pending.getKind()) {
                 case MODEL -> {
                     return SessionStatus.AWAITING_MODEL;
                 }
                 case APPROVAL -> approvals = true;
-                case TOOL -> tools = true;
+                case QUESTION -> questions = true;
+                case TOOL, SLEEP -> tools = true;
             }
         }
         if (approvals) {
             return SessionStatus.AWAITING_APPROVAL;
+        }
+        if (questions) {
+            return SessionStatus.AWAITING_ANSWER;
         }
         return tools ? SessionStatus.AWAITING_TOOLS : SessionStatus.AWAITING_MODEL;
     }
@@ -235,6 +279,16 @@ public final class SessionFold {
     /** The pending-work id of a tool call awaiting approval (never a work id: those are {@code w<n>}). */
     static String approvalId(String toolCallId) {
         return "approval:" + toolCallId;
+    }
+
+    /** The pending-work id of an {@code ask_human} call waiting for its answer. */
+    static String questionId(String toolCallId) {
+        return "question:" + toolCallId;
+    }
+
+    /** The pending-work id (and timer id) of a {@code sleep} call. */
+    static String sleepId(String toolCallId) {
+        return "sleep:" + toolCallId;
     }
 
     private static void append(SessionModel model, SessionState state, Message message) {

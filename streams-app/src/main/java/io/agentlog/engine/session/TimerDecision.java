@@ -8,9 +8,9 @@ import io.agentlog.schemas.avro.WorkOutcome;
 import java.util.Optional;
 
 /**
- * A due timer of one session ({@link Timers}): a pending model turn or tool call past its deadline, the session past
- * its wall-time budget, or an ended session past its retention. A late tool call becomes an error result the model
- * sees; a late model turn fails the session; the session deadline ends it BUDGET_EXCEEDED; retention deletes the
+ * A due timer of one session ({@link Timers}): a pending model turn or tool call past its deadline, a sleep that is
+ * over, the session past its wall-time budget, or an ended session past its retention. A late tool call becomes an
+ * error result the model sees; a sleep's call completes; a late model turn fails the session; the session deadline ends it BUDGET_EXCEEDED; retention deletes the
  * session. A timer the state no longer has (the work came back, the session ended) does nothing.
  */
 final class TimerDecision {
@@ -57,6 +57,17 @@ final class TimerDecision {
                                     ? " (its worker reported delays; a work item may take at most AGENTLOG_MAX_WORK_DELAY_MS="
                                             + turns.config().maxWorkDelay().toMillis() + " ms)"
                                     : " (no model worker answered; is one running for pool 'model'?)"));
+        } else if (work.getKind() == WorkKind.SLEEP) {
+            turns.completeTool(
+                    step,
+                    work.getToolCallId(),
+                    work.getTool(),
+                    work.getWorkId(),
+                    WorkOutcome.OK,
+                    "slept until " + work.getDeadline() + " (" + waited + " ms)",
+                    false,
+                    null);
+            turns.advance(step);
         } else {
             turns.completeTool(
                     step,

@@ -30,7 +30,8 @@ public final class Timers {
             return timers;
         }
         for (PendingWork pending : state.getPending()) {
-            if (pending.getKind() != WorkKind.APPROVAL) { // a human has no deadline but the session's
+            if (pending.getKind() != WorkKind.APPROVAL && pending.getKind() != WorkKind.QUESTION) {
+                // a human has no deadline but the session's
                 timers.put(pending.getWorkId(), pending.getDeadline().toEpochMilli());
             }
         }

@@ -3,24 +3,32 @@ package io.agentlog.engine.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ApprovalRequested;
+import io.agentlog.schemas.avro.HumanAsked;
+import io.agentlog.schemas.avro.SleepStarted;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.WorkOutcome;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
  * Where a tool call of the model goes: run inline now (the workspace tools), sent to its worker pool, parked until a
- * human approves it ({@code requiresApproval}), or answered with the reason it cannot run. A call a human approved
+ * human approves it ({@code requiresApproval}) or answers it ({@code ask_human}) or until a time ({@code sleep}), or
+ * answered with the reason it cannot run. A call a human approved
  * comes back through {@link #approved}, with the arguments it runs with.
  */
 final class ToolDispatch {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The longest a sleep call may wait (a session's own wall-time budget may end it sooner). */
+    static final Duration MAX_SLEEP = Duration.ofDays(365);
 
     private final Turns turns;
     private final InlineTools inline;
@@ -82,6 +90,14 @@ final class ToolDispatch {
             step.emit(new ApprovalRequested(call.getId(), call.getName(), call.getArguments()));
             return;
         }
+        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.ASK_HUMAN.equals(tool.getName())) {
+            ask(step, call, args.get());
+            return;
+        }
+        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.SLEEP.equals(tool.getName())) {
+            sleep(step, call, args.get());
+            return;
+        }
         if (Topics.ENGINE_POOL.equals(tool.getPool())) {
             step.emit(new ToolRequested(
                     null, call.getId(), call.getName(), call.getArguments(), tool.getPool(), Instant.EPOCH));
@@ -105,6 +121,60 @@ final class ToolDispatch {
             return;
         }
         turns.requestTool(step, tool, call);
+    }
+
+    /** Parks the call until a human answers on the control topic (ControlDecision); no timer but the session's. */
+    private void ask(Step step, ToolCall call, ObjectNode args) {
+        JsonNode question = args.get("question");
+        if (question == null || !question.isTextual() || question.asText().isBlank()) {
+            refuse(step, call, "ask_human needs a non-empty string 'question'");
+            return;
+        }
+        String shown = turns.capped(step, question.asText(), "question-" + Turns.sanitize(call.getId()));
+        step.emit(new HumanAsked(call.getId(), shown));
+    }
+
+    /**
+     * Parks the call until a time; its timer (the timers store, so it fires after any restart) completes it. Longer
+     * than the session's wall-time budget allows, the session ends BUDGET_EXCEEDED at its deadline instead.
+     */
+    private void sleep(Step step, ToolCall call, ObjectNode args) {
+        JsonNode seconds = args.get("seconds");
+        JsonNode until = args.get("until");
+        long due;
+        if (seconds != null && until == null && seconds.canConvertToLong() && seconds.asLong() >= 1) {
+            if (seconds.asLong() > MAX_SLEEP.toSeconds()) {
+                refuse(
+                        step,
+                        call,
+                        "sleep: at most " + MAX_SLEEP.toSeconds() + " seconds (" + MAX_SLEEP.toDays()
+                                + " days), but was " + seconds.asLong());
+                return;
+            }
+            due = step.now() + seconds.asLong() * 1000;
+        } else if (until != null && seconds == null && until.isTextual()) {
+            try {
+                due = Instant.parse(until.asText()).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                refuse(
+                        step,
+                        call,
+                        "sleep: 'until' must be an ISO-8601 time with a zone, like 2026-12-01T09:00:00Z," + " but was '"
+                                + abbreviate(until.asText()) + "'");
+                return;
+            }
+            if (due - step.now() > MAX_SLEEP.toMillis()) {
+                refuse(
+                        step,
+                        call,
+                        "sleep: at most " + MAX_SLEEP.toDays() + " days ahead, but 'until' was " + until.asText());
+                return;
+            }
+        } else {
+            refuse(step, call, "sleep needs either 'seconds' (an integer, at least 1) or 'until' (an ISO-8601 time)");
+            return;
+        }
+        step.emit(new SleepStarted(call.getId(), Instant.ofEpochMilli(Math.max(due, step.now()))));
     }
 
     private static String abbreviate(String s) {

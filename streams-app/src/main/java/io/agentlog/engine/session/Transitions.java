@@ -1,5 +1,6 @@
 package io.agentlog.engine.session;
 
+import static io.agentlog.schemas.avro.SessionStatus.AWAITING_ANSWER;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_APPROVAL;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_MODEL;
 import static io.agentlog.schemas.avro.SessionStatus.AWAITING_TOOLS;
@@ -26,20 +27,26 @@ final class Transitions {
                             AWAITING_MODEL,
                             AWAITING_TOOLS,
                             AWAITING_APPROVAL,
+                            AWAITING_ANSWER,
                             COMPLETED,
                             FAILED,
                             CANCELLED,
                             BUDGET_EXCEEDED),
-            AWAITING_TOOLS,
-                    EnumSet.of(AWAITING_TOOLS, AWAITING_APPROVAL, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED),
-            AWAITING_APPROVAL,
-                    EnumSet.of(AWAITING_APPROVAL, AWAITING_TOOLS, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED),
+            AWAITING_TOOLS, running(),
+            AWAITING_APPROVAL, running(),
+            AWAITING_ANSWER, running(),
             COMPLETED, EnumSet.noneOf(SessionStatus.class),
             FAILED, EnumSet.noneOf(SessionStatus.class),
             CANCELLED, EnumSet.noneOf(SessionStatus.class),
             BUDGET_EXCEEDED, EnumSet.noneOf(SessionStatus.class));
 
     private Transitions() {}
+
+    /** Waiting on tools or on a human: the turn goes on (to tools, humans or the model) or the session ends early. */
+    private static Set<SessionStatus> running() {
+        return EnumSet.of(
+                AWAITING_TOOLS, AWAITING_APPROVAL, AWAITING_ANSWER, AWAITING_MODEL, FAILED, CANCELLED, BUDGET_EXCEEDED);
+    }
 
     static boolean isTerminal(SessionStatus status) {
         return TERMINAL.contains(status);

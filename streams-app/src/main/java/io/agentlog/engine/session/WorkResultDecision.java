@@ -63,7 +63,9 @@ final class WorkResultDecision {
             return;
         }
         Optional<PendingWork> pending = SessionFold.find(state, result.getWorkId())
-                .filter(p -> p.getKind() != WorkKind.APPROVAL); // a human's decision comes on the control topic
+                // only model turns and worker tool calls come back from workers (humans answer on the control topic,
+                // sleeps end by their timer)
+                .filter(p -> p.getKind() == WorkKind.MODEL || p.getKind() == WorkKind.TOOL);
         if (pending.isEmpty()) {
             log.info("Dropping result {} for session {}: not pending (duplicate or late)", result.getWorkId(), key);
             return;
