@@ -416,15 +416,35 @@ public final class AgentlogClient implements AutoCloseable {
                 .toList();
     }
 
-    /** The session's journal from its start to its end: the approvals and questions still open, in order. */
+    /** The approvals and questions of the session still open, in the order they were asked. */
     private List<Object> waitingOnHumans(String sessionId) {
+        Map<String, Object> waiting = new java.util.LinkedHashMap<>();
+        for (SessionEvent event : journal(sessionId)) {
+            switch (event.getEvent()) {
+                case ApprovalRequested requested -> waiting.put("a:" + requested.getToolCallId(), requested);
+                case ApprovalDecided decided -> waiting.remove("a:" + decided.getToolCallId());
+                case HumanAsked asked -> waiting.put("q:" + asked.getToolCallId(), asked);
+                case HumanAnswered answered -> waiting.remove("q:" + answered.getToolCallId());
+                case SessionEnded ended -> waiting.clear();
+                default -> {}
+            }
+        }
+        return List.copyOf(waiting.values());
+    }
+
+    /**
+     * The session's journal as it is now: its events on {@code agentlog.events} (read_committed) from the first to
+     * the last committed one, in {@code seq} order; empty for a session without events.
+     */
+    public List<SessionEvent> journal(String sessionId) {
         SessionIds.validate(sessionId);
         requireTopics(Topics.EVENTS.name());
         TopicPartition partition = new TopicPartition(
                 Topics.EVENTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
-        Map<String, Object> waiting = new java.util.LinkedHashMap<>();
+        List<SessionEvent> events = new ArrayList<>();
+        long nextSeq = 0;
         long deadline = System.nanoTime() + requestTimeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-waiting")) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-journal")) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -437,20 +457,15 @@ public final class AgentlogClient implements AutoCloseable {
                     if (!sessionId.equals(record.key()) || record.value() == null) {
                         continue;
                     }
-                    switch (decode(Topics.EVENTS, record)
-                            .map(SessionEvent::getEvent)
-                            .orElse(null)) {
-                        case ApprovalRequested requested -> waiting.put("a:" + requested.getToolCallId(), requested);
-                        case ApprovalDecided decided -> waiting.remove("a:" + decided.getToolCallId());
-                        case HumanAsked asked -> waiting.put("q:" + asked.getToolCallId(), asked);
-                        case HumanAnswered answered -> waiting.remove("q:" + answered.getToolCallId());
-                        case SessionEnded ended -> waiting.clear();
-                        case null, default -> {}
+                    Optional<SessionEvent> event = decode(Topics.EVENTS, record);
+                    if (event.isPresent() && event.get().getSeq() >= nextSeq) { // a replayed copy is skipped
+                        events.add(event.get());
+                        nextSeq = event.get().getSeq() + 1;
                     }
                 }
             }
         }
-        return List.copyOf(waiting.values());
+        return List.copyOf(events);
     }
 
     @Override

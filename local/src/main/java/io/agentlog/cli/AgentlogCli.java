@@ -34,6 +34,7 @@ import picocli.CommandLine.IVersionProvider;
             AgentsCommand.class,
             SubmitCommand.class,
             WatchCommand.class,
+            HistoryCommand.class,
             SessionControlCommands.Cancel.class,
             SessionControlCommands.Steer.class,
             SessionControlCommands.Approve.class,
