@@ -187,7 +187,7 @@ final class EngineHops implements AutoCloseable {
                 .setSessionId(sessionId)
                 .setOutcome(WorkOutcome.OK)
                 .setResult(ToolOutput.newBuilder().setContent("ok").build())
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .setWorkerId("agentlog-bench")
                 .setCompletedAt(Instant.now())
                 .build();

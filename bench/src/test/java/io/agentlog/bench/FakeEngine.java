@@ -70,7 +70,7 @@ final class FakeEngine implements AutoCloseable {
                     seq++,
                     turnAt + MODEL_HOP_MS,
                     new ModelResponded(
-                            "m" + turn, turn, last ? StepsAgent.FINAL_TEXT : "", calls, new Usage(0L, 0L, 0L)));
+                            "m" + turn, turn, last ? StepsAgent.FINAL_TEXT : "", calls, new Usage(0L, 0L, 0L, 0L)));
             if (!last) {
                 event(
                         sessionId,

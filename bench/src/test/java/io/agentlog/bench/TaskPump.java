@@ -141,7 +141,7 @@ final class TaskPump implements AutoCloseable {
                 .setAgentVersion(task.getAgentVersion())
                 .setSteps(turns)
                 .setToolCalls(Math.max(turns - 1, 0))
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .build();
     }
 

@@ -13,6 +13,7 @@ import io.agentlog.schemas.Secrets;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.Limits;
+import io.agentlog.schemas.avro.ModelPrice;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.ToolCall;
@@ -84,12 +85,14 @@ public final class AgentDefinitions {
 
     private static final Set<String> TOP_FIELDS =
             orderedSet("name", "version", "description", "model", "systemPrompt", "tools", "limits", "script");
+    private static final Set<String> PRICE_FIELDS =
+            orderedSet("inputPerMillion", "outputPerMillion", "cachedInputPerMillion");
     private static final Set<String> MODEL_FIELDS =
-            orderedSet("provider", "name", "endpoint", "temperature", "maxOutputTokens", "options");
+            orderedSet("provider", "name", "endpoint", "temperature", "maxOutputTokens", "options", "price");
     private static final Set<String> TOOL_FIELDS =
             orderedSet("name", "description", "parameters", "pool", "semantics", "requiresApproval", "timeoutMs");
     private static final Set<String> LIMIT_FIELDS =
-            orderedSet("maxSteps", "maxTokens", "maxWallTimeMs", "maxToolCallsPerTurn");
+            orderedSet("maxSteps", "maxTokens", "maxWallTimeMs", "maxToolCallsPerTurn", "maxCostMicros");
     private static final Set<String> TURN_FIELDS = orderedSet("text", "toolCalls");
     private static final Set<String> CALL_FIELDS = orderedSet("id", "name", "arguments");
 
@@ -258,6 +261,7 @@ public final class AgentDefinitions {
             Map<String, String> options = stringMap(node.get("options"), "model.options");
             model.setOptions(options);
             ModelSpecRules.problems(endpoint, options).forEach(problems::add);
+            model.setPrice(price(node.get("price")));
             return model.build();
         }
 
@@ -393,6 +397,32 @@ public final class AgentDefinitions {
             };
         }
 
+        /** {@code price: {inputPerMillion: 3, outputPerMillion: 15, cachedInputPerMillion: 0.3}}, US dollars. */
+        private ModelPrice price(JsonNode node) {
+            if (node == null || node.isNull() || !isObject(node, "model.price")) {
+                return null;
+            }
+            unknownFields(node, PRICE_FIELDS, "model.price");
+            ModelPrice price = new ModelPrice(0.0, 0.0, null);
+            for (String field : PRICE_FIELDS) {
+                JsonNode value = node.get(field);
+                if (value == null || value.isNull()) {
+                    continue;
+                }
+                if (!value.isNumber() || value.asDouble() < 0 || !Double.isFinite(value.asDouble())) {
+                    problems.add("model.price." + field + " must be a number of US dollars per million tokens, 0 or"
+                            + " more, but was " + describe(value));
+                    continue;
+                }
+                switch (field) {
+                    case "inputPerMillion" -> price.setInputPerMillion(value.asDouble());
+                    case "outputPerMillion" -> price.setOutputPerMillion(value.asDouble());
+                    default -> price.setCachedInputPerMillion(value.asDouble());
+                }
+            }
+            return price;
+        }
+
         private Limits limits(JsonNode node) {
             Limits.Builder limits = Limits.newBuilder();
             if (node == null || node.isNull() || !isObject(node, "limits")) {
@@ -404,6 +434,7 @@ public final class AgentDefinitions {
             optionalLong(node, "maxWallTimeMs", "limits", 0, Long.MAX_VALUE).ifPresent(limits::setMaxWallTimeMs);
             optionalInt(node, "maxToolCallsPerTurn", "limits", 0, Integer.MAX_VALUE)
                     .ifPresent(limits::setMaxToolCallsPerTurn);
+            optionalLong(node, "maxCostMicros", "limits", 0, Long.MAX_VALUE).ifPresent(limits::setMaxCostMicros);
             return limits.build();
         }
 

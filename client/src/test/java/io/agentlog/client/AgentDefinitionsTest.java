@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ModelPrice;
 import io.agentlog.schemas.avro.ToolSemantics;
 import io.agentlog.schemas.avro.ToolSpec;
 import java.nio.file.Files;
@@ -115,6 +116,35 @@ class AgentDefinitionsTest {
 
         assertThat(definition.getLimits().getMaxSteps()).isEqualTo(20);
         assertThat(definition.getTools()).hasSize(1);
+    }
+
+    @Test
+    void shouldReadModelPricesAndACostBudget() {
+        String text = MINIMAL.replace(
+                        "model: {provider: scripted}",
+                        "model: {provider: scripted, price: {inputPerMillion: 3, outputPerMillion: 15,"
+                                + " cachedInputPerMillion: 0.3}}")
+                + "limits: {maxCostMicros: 50000}\n";
+
+        AgentDefinition definition = AgentDefinitions.parse(text, "priced.yaml");
+
+        assertThat(definition.getModel().getPrice()).isEqualTo(new ModelPrice(3.0, 15.0, 0.3));
+        assertThat(definition.getLimits().getMaxCostMicros()).isEqualTo(50_000);
+    }
+
+    @Test
+    void shouldSayWhatAPriceMustBeWhenItIsNegativeOrUnknown() {
+        String text = MINIMAL.replace(
+                "model: {provider: scripted}",
+                "model: {provider: scripted, price: {inputPerMillion: -1, perToken: 2}}");
+
+        assertThatThrownBy(() -> AgentDefinitions.parse(text, "priced.yaml"))
+                .isInstanceOfSatisfying(
+                        AgentDefinitionException.class,
+                        e -> assertThat(e.problems())
+                                .anyMatch(p -> p.contains("unknown field 'perToken' in model.price"))
+                                .anyMatch(p -> p.contains("model.price.inputPerMillion must be a number of US dollars"
+                                        + " per million tokens, 0 or more, but was -1")));
     }
 
     @Test

@@ -377,7 +377,7 @@ class AgentlogClientTest {
                 .setSessionId(sessionId)
                 .setStatus(status)
                 .setAgent("demo")
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .build();
         return new ProducerRecord<>(
                 Topics.RESULTS.name(),

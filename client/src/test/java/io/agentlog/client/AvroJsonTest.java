@@ -21,7 +21,7 @@ class AvroJsonTest {
                 .setOutput("done")
                 .setAgent("demo")
                 .setAgentVersion(2)
-                .setUsage(new Usage(10L, 5L, 0L))
+                .setUsage(new Usage(10L, 5L, 0L, 0L))
                 .setStartedAt(Instant.parse("2026-01-02T03:04:05.678Z"))
                 .setFinishedAt(Instant.parse("2026-01-02T03:04:06Z"))
                 .build();

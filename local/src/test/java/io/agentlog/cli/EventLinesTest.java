@@ -22,7 +22,7 @@ class EventLinesTest {
                 0,
                 "",
                 List.of(new ToolCall("call_0_0", "write_file", "{}"), new ToolCall("call_0_1", "list_files", "{}")),
-                new Usage(10L, 2L, 0L));
+                new Usage(10L, 2L, 0L, 0L));
 
         String line = EventLines.format(event(1, responded));
 

@@ -39,7 +39,7 @@ public final class JsonInput {
             "budget",
             "metadata",
             "submittedAt");
-    private static final Set<String> BUDGET_FIELDS = Set.of("maxSteps", "maxTokens", "maxWallTimeMs");
+    private static final Set<String> BUDGET_FIELDS = Set.of("maxSteps", "maxTokens", "maxWallTimeMs", "maxCostMicros");
     private static final Set<String> CONTROL_FIELDS =
             Set.of("sessionId", "type", "toolCallId", "message", "arguments", "issuedAt");
 
@@ -188,7 +188,8 @@ public final class JsonInput {
         Integer steps = optionalInt(object, "maxSteps", "budget");
         Long tokens = object.hasNonNull("maxTokens") ? optionalLong(object, "maxTokens", "budget", 0) : null;
         Long wall = object.hasNonNull("maxWallTimeMs") ? optionalLong(object, "maxWallTimeMs", "budget", 0) : null;
-        return new Budget(steps, tokens, wall);
+        Long cost = object.hasNonNull("maxCostMicros") ? optionalLong(object, "maxCostMicros", "budget", 0) : null;
+        return new Budget(steps, tokens, wall, cost);
     }
 
     private static Map<String, String> metadata(JsonNode node) {

@@ -137,7 +137,8 @@ class ApprovalTest {
         engine.tasks.pipeInput("s2", task("s2", "careful", "two deploys"));
         engine.control.pipeInput("s2", control("s2", ControlType.APPROVE, null, null, null));
         WorkRequest turn = engine.nextModelCall();
-        engine.workResults.pipeInput("s2", modelReply(turn, "", call("a", "deploy", "{}"), call("b", "deploy", "{}")));
+        engine.workResults.pipeInput(
+                "s2", modelReply(turn, "", call("a", "deploy", "{\"env\":\"prod\"}"), call("b", "deploy", "{}")));
 
         // When approvals come without an id (two wait), for an unknown id, and with arguments that are no object
         engine.control.pipeInput("s2", control("s2", ControlType.APPROVE, null, null, null));
@@ -155,6 +156,11 @@ class ApprovalTest {
         assertThat(reasons.get(3)).contains("no JSON object");
         assertThat(state("s2").getPending()).hasSize(2);
         assertThat(engine.toolWork.isEmpty()).isTrue();
+
+        // and an approval without edited arguments runs the call with the model's, kept in the session's state
+        engine.control.pipeInput("s2", control("s2", ControlType.APPROVE, "a", null, null));
+        assertThat(((ToolInvocation) engine.toolWork.readValue().getRequest()).getArguments())
+                .isEqualTo("{\"env\":\"prod\"}");
 
         // and a cancel still ends the waiting session at once
         engine.control.pipeInput("s2", control("s2", ControlType.CANCEL, null, "changed my mind", null));

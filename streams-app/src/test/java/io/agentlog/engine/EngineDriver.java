@@ -154,7 +154,7 @@ final class EngineDriver implements AutoCloseable {
                         .setText(text)
                         .setToolCalls(List.of(calls))
                         .build())
-                .setUsage(new Usage(10L, 5L, 0L))
+                .setUsage(new Usage(10L, 5L, 0L, 0L))
                 .build();
     }
 
@@ -164,7 +164,7 @@ final class EngineDriver implements AutoCloseable {
                 .setSessionId(request.getSessionId())
                 .setOutcome(WorkOutcome.OK)
                 .setResult(ToolOutput.newBuilder().setContent(content).build())
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .build();
     }
 

@@ -229,7 +229,7 @@ class JournalFoldTest {
                         .setRetryAt(expectedBy.minusSeconds(300))
                         .setExpectedBy(expectedBy)
                         .build())
-                .setUsage(new io.agentlog.schemas.avro.Usage(0L, 0L, 0L))
+                .setUsage(new io.agentlog.schemas.avro.Usage(0L, 0L, 0L, 0L))
                 .build();
     }
 }

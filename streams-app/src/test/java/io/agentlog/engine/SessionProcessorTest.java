@@ -332,7 +332,7 @@ class SessionProcessorTest {
     void shouldEndWithBudgetExceededWhenTheStepBudgetIsSpent() {
         engine.register(agent("helper", List.of("noop")));
         var limited = task("s1", "helper", "x");
-        limited.setBudget(new Budget(1, null, null));
+        limited.setBudget(new Budget(1, null, null, null));
         engine.tasks.pipeInput("s1", limited);
 
         engine.workResults.pipeInput("s1", modelReply(engine.nextModelCall(), "", call("a", "noop", "{}")));

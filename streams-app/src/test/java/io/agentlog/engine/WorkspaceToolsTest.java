@@ -119,7 +119,7 @@ class WorkspaceToolsTest {
                                         new FileChange("lib/util.py", null),
                                         new FileChange("../../etc/passwd", ByteBuffer.wrap(new byte[] {1}))))
                                 .build())
-                        .setUsage(new Usage(0L, 0L, 0L))
+                        .setUsage(new Usage(0L, 0L, 0L, 0L))
                         .build());
         model = engine.nextModelCall();
         Message shown = engine.modelCall(model).getMessages().getLast();

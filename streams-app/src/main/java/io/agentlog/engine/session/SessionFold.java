@@ -235,7 +235,7 @@ public final class SessionFold {
                 .setParentSessionId(started.getParentSessionId())
                 .setIdempotencyKey(started.getIdempotencyKey())
                 .setNextEventSeq(1)
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .setStartedAt(event.getAt())
                 .setDeadline(started.getDeadline())
                 .build();
@@ -389,6 +389,7 @@ public final class SessionFold {
         total.setInputTokens(total.getInputTokens() + usage.getInputTokens());
         total.setOutputTokens(total.getOutputTokens() + usage.getOutputTokens());
         total.setCostMicros(total.getCostMicros() + usage.getCostMicros());
+        total.setCachedInputTokens(total.getCachedInputTokens() + usage.getCachedInputTokens());
     }
 
     private static String type(SessionEvent event) {

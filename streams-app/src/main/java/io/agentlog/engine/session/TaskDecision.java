@@ -117,6 +117,9 @@ final class TaskDecision {
         if (budget.getMaxWallTimeMs() != null) {
             out.setMaxWallTimeMs(lower(limits.getMaxWallTimeMs(), budget.getMaxWallTimeMs()));
         }
+        if (budget.getMaxCostMicros() != null) {
+            out.setMaxCostMicros(lower(limits.getMaxCostMicros(), budget.getMaxCostMicros()));
+        }
         return out;
     }
 

@@ -7,6 +7,7 @@ import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
+import io.agentlog.schemas.avro.ModelPrice;
 import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.Role;
@@ -83,6 +84,14 @@ final class Turns {
      * {@code name@version} (told apart by its {@code createdAt}), ends the session FAILED: it would not be the agent
      * the session started with.
      */
+    /** The pinned definition's model prices, if it has any; unlike {@link #definition} it never ends the session. */
+    Optional<ModelPrice> price(Step step) {
+        SessionState state = step.requireState();
+        return definitions
+                .find(state.getAgent(), state.getAgentVersion())
+                .map(d -> d.getModel().getPrice());
+    }
+
     Optional<AgentDefinition> definition(Step step) {
         SessionState state = step.requireState();
         String key = Topics.agentKey(state.getAgent(), state.getAgentVersion());
@@ -137,6 +146,14 @@ final class Turns {
         if (state.getDeadline().toEpochMilli() > 0
                 && step.now() >= state.getDeadline().toEpochMilli()) {
             end(step, ResultStatus.BUDGET_EXCEEDED, null, wallTimeSpent(state));
+            return;
+        }
+        if (limits.getMaxCostMicros() > 0 && state.getUsage().getCostMicros() >= limits.getMaxCostMicros()) {
+            end(
+                    step,
+                    ResultStatus.BUDGET_EXCEEDED,
+                    null,
+                    Pricing.costSpent(state.getUsage(), limits.getMaxCostMicros()));
             return;
         }
         Optional<AgentDefinition> pinned = definition(step);

@@ -10,6 +10,7 @@ import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionState;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.schemas.avro.Usage;
 import io.agentlog.schemas.avro.WorkDelayed;
 import io.agentlog.schemas.avro.WorkKind;
 import io.agentlog.schemas.avro.WorkOutcome;
@@ -117,7 +118,8 @@ final class WorkResultDecision {
         String text = turns.capped(step, reply.getText(), "model-" + pending.getWorkId());
         List<ToolCall> calls = reply.getToolCalls();
         List<ToolCall> recorded = withinArgumentBudget(calls);
-        step.emit(new ModelResponded(pending.getWorkId(), turn, text, recorded, result.getUsage()));
+        Usage usage = Pricing.priced(result.getUsage(), turns.price(step).orElse(null));
+        step.emit(new ModelResponded(pending.getWorkId(), turn, text, recorded, usage));
         if (calls.isEmpty()) {
             turns.end(step, ResultStatus.COMPLETED, turns.cappedOutput(step, reply.getText()), null);
             return;

@@ -12,6 +12,7 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.agentlog.schemas.Secrets;
@@ -281,9 +282,18 @@ public final class OpenAiModelProvider implements ModelProvider {
             Usage usage = Usage.newBuilder()
                     .setInputTokens(count(tokens == null ? null : tokens.inputTokenCount()))
                     .setOutputTokens(count(tokens == null ? null : tokens.outputTokenCount()))
-                    .setCostMicros(0)
+                    .setCostMicros(0) // the engine prices turns from the definition's prices
+                    .setCachedInputTokens(cachedTokens(tokens))
                     .build();
             return new ModelResult(reply, usage);
+        }
+
+        /** Input tokens served from the provider's prompt cache ({@code usage.prompt_tokens_details.cached_tokens}). */
+        private static long cachedTokens(TokenUsage tokens) {
+            if (tokens instanceof OpenAiTokenUsage openAi && openAi.inputTokensDetails() != null) {
+                return count(openAi.inputTokensDetails().cachedTokens());
+            }
+            return 0;
         }
 
         private static long count(Integer tokens) {

@@ -185,7 +185,7 @@ class WorkExecutorTest {
                 .setSessionId("s-1")
                 .setPool("model")
                 .setRequest(ModelCall.newBuilder()
-                        .setModel(new ModelSpec(provider, "", null, null, options, ""))
+                        .setModel(new ModelSpec(provider, "", null, null, options, "", null))
                         .setMessages(List.of(Message.newBuilder()
                                 .setRole(Role.USER)
                                 .setContent("hi")

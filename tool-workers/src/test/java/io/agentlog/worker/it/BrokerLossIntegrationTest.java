@@ -254,7 +254,8 @@ class BrokerLossIntegrationTest {
                 work,
                 0,
                 List.of(ScriptedTurn.newBuilder().setText("hello").build()));
-        ((ModelCall) request.getRequest()).setModel(new ModelSpec("counting", "test-model", null, null, Map.of(), ""));
+        ((ModelCall) request.getRequest())
+                .setModel(new ModelSpec("counting", "test-model", null, null, Map.of(), "", null));
         producer.commit(request);
         var model = new CountingModel();
         WorkerConfig config = config(pool, "worker-b");

@@ -176,7 +176,7 @@ final class KafkaFixture {
                 .setPool(pool)
                 .setRequestedAt(Instant.now())
                 .setRequest(ModelCall.newBuilder()
-                        .setModel(new ModelSpec("scripted", "", null, null, Map.of(), ""))
+                        .setModel(new ModelSpec("scripted", "", null, null, Map.of(), "", null))
                         .setMessages(List.of(Message.newBuilder()
                                 .setRole(Role.USER)
                                 .setContent("Say hello")
@@ -198,7 +198,7 @@ final class KafkaFixture {
                         .setToolCalls(List.of())
                         .setFinishReason("stop")
                         .build())
-                .setUsage(new Usage(2L, 2L, 0L))
+                .setUsage(new Usage(2L, 2L, 0L, 0L))
                 .setWorkerId(workerId)
                 .setDeliveryCount(1)
                 .build();
@@ -215,7 +215,7 @@ final class KafkaFixture {
                                 + ((ToolInvocation) request.getRequest()).getTool() + " (delivery 1)")
                         .setExpectedBy(Instant.now().plusSeconds(30))
                         .build())
-                .setUsage(new Usage(0L, 0L, 0L))
+                .setUsage(new Usage(0L, 0L, 0L, 0L))
                 .setWorkerId(workerId)
                 .setDeliveryCount(1)
                 .build();

@@ -133,7 +133,7 @@ class WorkerIntegrationTest {
             String work, String endpoint, Map<String, String> options) {
         var request = KafkaFixture.scriptedModel(Topics.MODEL_POOL, work, 0, List.of());
         ((ModelCall) request.getRequest())
-                .setModel(new ModelSpec(OpenAiModelProvider.NAME, "local-model", null, null, options, endpoint));
+                .setModel(new ModelSpec(OpenAiModelProvider.NAME, "local-model", null, null, options, endpoint, null));
         return request;
     }
 

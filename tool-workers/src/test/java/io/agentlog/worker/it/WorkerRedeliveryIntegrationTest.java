@@ -365,7 +365,7 @@ class WorkerRedeliveryIntegrationTest {
                 0,
                 List.of(ScriptedTurn.newBuilder().setText("hello").build()));
         ((ModelCall) request.getRequest())
-                .setModel(new ModelSpec(provider, "test-model", null, null, Map.of(), endpoint));
+                .setModel(new ModelSpec(provider, "test-model", null, null, Map.of(), endpoint, null));
         return request;
     }
 

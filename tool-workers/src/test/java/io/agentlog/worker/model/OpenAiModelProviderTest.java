@@ -90,7 +90,7 @@ class OpenAiModelProviderTest {
 
     private static ModelCall conversation(String endpoint) {
         return ModelCall.newBuilder()
-                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, Map.of(), endpoint))
+                .setModel(new ModelSpec("openai", "test-model", 0.2, 256, Map.of(), endpoint, null))
                 .setMessages(List.of(
                         message(Role.SYSTEM, "You are terse."),
                         message(Role.USER, "What does the page say?"),
@@ -126,7 +126,7 @@ class OpenAiModelProviderTest {
                  "choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":null,
                    "tool_calls":[{"id":"call_abc","type":"function",
                      "function":{"name":"http_fetch","arguments":"{\\"url\\":\\"http://127.0.0.1:9/x\\"}"}}]}}],
-                 "usage":{"prompt_tokens":42,"completion_tokens":7,"total_tokens":49}}""";
+                 "usage":{"prompt_tokens":42,"completion_tokens":7,"total_tokens":49,"prompt_tokens_details":{"cached_tokens":30}}}""";
 
         // When
         ModelResult result = complete(provider(), conversation(""));
@@ -175,6 +175,7 @@ class OpenAiModelProviderTest {
         });
         assertThat(result.usage().getInputTokens()).isEqualTo(42);
         assertThat(result.usage().getOutputTokens()).isEqualTo(7);
+        assertThat(result.usage().getCachedInputTokens()).isEqualTo(30);
     }
 
     @Test

@@ -26,7 +26,7 @@ class ScriptedModelProviderTest {
 
     static ModelCall call(int turn, List<ScriptedTurn> script) {
         return ModelCall.newBuilder()
-                .setModel(new ModelSpec("scripted", "", null, null, Map.of(), ""))
+                .setModel(new ModelSpec("scripted", "", null, null, Map.of(), "", null))
                 .setMessages(List.of(
                         Message.newBuilder()
                                 .setRole(Role.SYSTEM)
