@@ -75,6 +75,24 @@ class AvroSerdeTest {
 
         assertThat(cancel.getType()).isEqualTo(ControlType.CANCEL);
         assertThatThrownBy(() -> InputSerde.control().decode("{\"type\":\"explode\"}".getBytes(StandardCharsets.UTF_8)))
-                .hasMessageContaining("must be one of [CANCEL, STEER, APPROVE, DENY, RESUME], but was 'explode'");
+                .hasMessageContaining(
+                        "must be one of [CANCEL, STEER, APPROVE, DENY, RESUME, ANSWER], but was 'explode'");
+    }
+
+    @Test
+    void shouldReadEditedArgumentsOfAnApprovalAsAnObjectOrAStringHoldingOne() {
+        ControlCommand object = InputSerde.control()
+                .decode("{\"type\":\"APPROVE\",\"toolCallId\":\"c1\",\"arguments\":{\"env\":\"staging\"}}"
+                        .getBytes(StandardCharsets.UTF_8));
+        ControlCommand string = InputSerde.control()
+                .decode("{\"type\":\"APPROVE\",\"arguments\":\"{\\\"env\\\":1}\"}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(object.getArguments()).isEqualTo("{\"env\":\"staging\"}");
+        assertThat(object.getToolCallId()).isEqualTo("c1");
+        assertThat(string.getArguments()).isEqualTo("{\"env\":1}");
+        assertThatThrownBy(() -> InputSerde.control()
+                        .decode("{\"type\":\"APPROVE\",\"arguments\":[1]}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(UndecodableRecordException.class)
+                .hasMessageContaining("'arguments' must be a JSON object");
     }
 }
