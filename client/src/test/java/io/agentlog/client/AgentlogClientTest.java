@@ -350,7 +350,7 @@ class AgentlogClientTest {
         assertThatThrownBy(() -> client.control(resume))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("RESUME for session s-1 is not supported: the engine would send it to the DLQ; use"
-                        + " [CANCEL, STEER, APPROVE, DENY]");
+                        + " [CANCEL, STEER, APPROVE, DENY, ANSWER]");
     }
 
     @Test

@@ -33,7 +33,7 @@ class AvroJsonTest {
         assertThat(json)
                 .isEqualTo("{\"sessionId\":\"s-1\",\"status\":\"COMPLETED\",\"output\":\"done\","
                         + "\"error\":null,\"agent\":\"demo\",\"agentVersion\":2,\"parentSessionId\":null,\"steps\":0,"
-                        + "\"toolCalls\":0,\"usage\":{\"inputTokens\":10,\"outputTokens\":5,\"costMicros\":0},"
+                        + "\"toolCalls\":0,\"usage\":{\"inputTokens\":10,\"outputTokens\":5,\"costMicros\":0,\"cachedInputTokens\":0},"
                         + "\"startedAt\":\"2026-01-02T03:04:05.678Z\",\"finishedAt\":\"2026-01-02T03:04:06Z\"}");
     }
 
