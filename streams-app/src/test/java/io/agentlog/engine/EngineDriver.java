@@ -56,6 +56,8 @@ final class EngineDriver implements AutoCloseable {
     final TestOutputTopic<String, SessionResult> results;
     final TestOutputTopic<byte[], byte[]> dlq;
     final TestOutputTopic<String, TaskSubmitted> tasksOut;
+    final TestOutputTopic<String, WorkResult> workResultsOut;
+    final TestOutputTopic<String, ControlCommand> controlOut;
 
     EngineDriver() throws Exception {
         this(EngineConfig.defaults("unused:9092", Files.createTempDirectory("agentlog-engine-test")));
@@ -112,6 +114,14 @@ final class EngineDriver implements AutoCloseable {
                 Topics.TASKS.name(),
                 keys.deserializer(),
                 Topics.TASKS.valueSerde().deserializer());
+        workResultsOut = driver.createOutputTopic(
+                Topics.WORK_RESULTS.name(),
+                keys.deserializer(),
+                Topics.WORK_RESULTS.valueSerde().deserializer());
+        controlOut = driver.createOutputTopic(
+                Topics.CONTROL.name(),
+                keys.deserializer(),
+                Topics.CONTROL.valueSerde().deserializer());
     }
 
     // ---- builders ----

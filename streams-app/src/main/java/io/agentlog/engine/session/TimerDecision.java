@@ -69,6 +69,9 @@ final class TimerDecision {
                     null);
             turns.advance(step);
         } else {
+            if (SubAgents.isSpawn(work)) {
+                SubAgents.cancelChild(step, work, "its parent stopped waiting for it after " + waited + " ms");
+            }
             turns.completeTool(
                     step,
                     work.getToolCallId(),

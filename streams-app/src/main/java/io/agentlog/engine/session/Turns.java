@@ -320,6 +320,8 @@ final class Turns {
 
     /** Ends the session: the terminal event and the one result record. */
     void end(Step step, ResultStatus status, String output, String error) {
+        // a child answers its parent, a parent cancels its children, while the pending work is still in the state
+        SubAgents.onEnd(step, SessionState.newBuilder(step.requireState()).build(), status, output, error);
         step.emit(new SessionEnded(status, output, error));
         SessionState state = step.requireState();
         step.finish(SessionResult.newBuilder()
@@ -359,7 +361,7 @@ final class Turns {
         return new WorkRequest(workId, step.sessionId(), pool, request, Instant.ofEpochMilli(step.now()));
     }
 
-    private static String nextWorkId(SessionState state) {
+    static String nextWorkId(SessionState state) {
         return "w" + state.getNextWorkSeq();
     }
 
