@@ -20,6 +20,7 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.Usage;
+import io.agentlog.schemas.avro.WorkCancelled;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
@@ -58,6 +59,7 @@ final class EngineDriver implements AutoCloseable {
     final TestOutputTopic<String, TaskSubmitted> tasksOut;
     final TestOutputTopic<String, WorkResult> workResultsOut;
     final TestOutputTopic<String, ControlCommand> controlOut;
+    final TestOutputTopic<String, WorkCancelled> cancels;
 
     EngineDriver() throws Exception {
         this(EngineConfig.defaults("unused:9092", Files.createTempDirectory("agentlog-engine-test")));
@@ -122,6 +124,10 @@ final class EngineDriver implements AutoCloseable {
                 Topics.CONTROL.name(),
                 keys.deserializer(),
                 Topics.CONTROL.valueSerde().deserializer());
+        cancels = driver.createOutputTopic(
+                Topics.CANCELS.name(),
+                keys.deserializer(),
+                Topics.CANCELS.valueSerde().deserializer());
     }
 
     // ---- builders ----

@@ -72,6 +72,7 @@ final class TimerDecision {
             if (SubAgents.isSpawn(work)) {
                 SubAgents.cancelChild(step, work, "its parent stopped waiting for it after " + waited + " ms");
             }
+            WorkCancels.one(step, work, "session " + step.sessionId() + " stopped waiting after " + waited + " ms");
             turns.completeTool(
                     step,
                     work.getToolCallId(),

@@ -321,7 +321,9 @@ final class Turns {
     /** Ends the session: the terminal event and the one result record. */
     void end(Step step, ResultStatus status, String output, String error) {
         // a child answers its parent, a parent cancels its children, while the pending work is still in the state
-        SubAgents.onEnd(step, SessionState.newBuilder(step.requireState()).build(), status, output, error);
+        SessionState before = SessionState.newBuilder(step.requireState()).build();
+        SubAgents.onEnd(step, before, status, output, error);
+        WorkCancels.onEnd(step, before, "session " + step.sessionId() + " ended " + status);
         step.emit(new SessionEnded(status, output, error));
         SessionState state = step.requireState();
         step.finish(SessionResult.newBuilder()
