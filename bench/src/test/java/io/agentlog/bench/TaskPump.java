@@ -126,7 +126,8 @@ final class TaskPump implements AutoCloseable {
                 null,
                 Instant.EPOCH,
                 null,
-                Instant.EPOCH);
+                Instant.EPOCH,
+                null);
     }
 
     /** A session's result; {@code turns} model turns, one tool call fewer. */

@@ -124,6 +124,56 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldRunTwoSubAgentsInParallelAndGiveTheParentTheirAnswers() throws Exception {
+        // Given a scripted helper and a parent whose first turn spawns two of them
+        String helper = "e2e-helper-" + UUID.randomUUID();
+        String parentAgent = "e2e-parent-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                tools: [list_files]
+                script:
+                  - text: forty-two
+                """.formatted(helper), "test"));
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                tools: [spawn_agent]
+                limits: {maxTokens: 100000}
+                script:
+                  - toolCalls:
+                      - {id: a, name: spawn_agent, arguments: {agent: %s, input: "first question"}}
+                      - {id: b, name: spawn_agent, arguments: {agent: %s, input: "second question"}}
+                  - text: both helpers answered
+                """.formatted(parentAgent, helper, helper), "test"));
+
+        // When the parent runs
+        String parent =
+                client.submit(AgentlogClient.task(parentAgent, "delegate").build());
+
+        // Then both children ran as sessions of their own and the parent completed with their answers
+        SessionResult result = client.awaitResult(parent, DEADLINE);
+        assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+        assertThat(result.getOutput()).isEqualTo("both helpers answered");
+        for (String child : List.of(parent + ":w1", parent + ":w2")) {
+            SessionResult childResult = client.awaitResult(child, DEADLINE);
+            assertThat(childResult.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+            assertThat(childResult.getParentSessionId()).isEqualTo(parent);
+        }
+        List<SessionEvent> journal = new ArrayList<>();
+        client.watch(parent, DEADLINE, journal::add);
+        assertThat(journal)
+                .extracting(SessionEvent::getEvent)
+                .filteredOn(ToolCompleted.class::isInstance)
+                .extracting(e -> ((ToolCompleted) e).getContent())
+                .containsExactlyInAnyOrder("forty-two", "forty-two");
+        // the children's tokens count in the parent's usage (two parent turns and two child turns)
+        assertThat(result.getUsage().getInputTokens()).isGreaterThan(0);
+    }
+
+    @Test
     void shouldRoundTripThroughAnOpenAiCompatibleServerWithAToolCall() throws Exception {
         // Given an agent on the OpenAI-compatible provider, on the worker's endpoint for a local server
         String name = "e2e-openai-" + UUID.randomUUID();

@@ -27,6 +27,7 @@ public final class BuiltinTools {
     public static final String NOOP = "noop";
     public static final String ASK_HUMAN = "ask_human";
     public static final String SLEEP = "sleep";
+    public static final String SPAWN_AGENT = "spawn_agent";
 
     private static final List<ToolSpec> ALL = List.of(
             engine(
@@ -67,6 +68,7 @@ public final class BuiltinTools {
                             + " The wait survives restarts; nothing runs meanwhile.",
                     """
                     {"type":"object","properties":{"seconds":{"type":"integer","minimum":1,"description":"How long to wait"},"until":{"type":"string","description":"When to go on, ISO-8601 with a zone"}},"additionalProperties":false}"""),
+            spawn(),
             sandbox(
                     BASH,
                     "Run a bash command in a sandbox holding a copy of the session workspace as its working directory."
@@ -120,6 +122,19 @@ public final class BuiltinTools {
 
     private static ToolSpec engine(String name, String description, String schema) {
         return spec(name, Topics.ENGINE_POOL, ToolSemantics.IDEMPOTENT, description, schema);
+    }
+
+    /** Starts a child session; its end is the call's result (the engine's SubAgents). */
+    private static ToolSpec spawn() {
+        ToolSpec spec = engine(
+                SPAWN_AGENT,
+                "Start a sub-agent: a child session of the named agent with this input, run on its own. Its final"
+                        + " answer is this call's result (an error if it fails). Call it several times in one turn to"
+                        + " run children in parallel. The child's spending counts against this session's budgets.",
+                """
+                {"type":"object","properties":{"agent":{"type":"string","description":"The agent to run"},"input":{"type":"string","description":"The child's task"}},"required":["agent","input"],"additionalProperties":false}""");
+        spec.setTimeoutMs(3_600_000L);
+        return spec;
     }
 
     /** Code runs on a copy of the workspace: the call carries the files and the result returns the changes. */

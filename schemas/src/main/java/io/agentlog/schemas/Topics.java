@@ -5,6 +5,7 @@ import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.TaskSubmitted;
+import io.agentlog.schemas.avro.WorkCancelled;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
 import java.util.List;
@@ -96,6 +97,17 @@ public final class Topics {
     public static final Topic<String, SessionResult> RESULTS = new Topic<>(
             "agentlog.results", KEYS, AvroSerde.of(SessionResult.class), SESSION_PARTITIONS, EVENTS_CONFIGS);
 
+    /**
+     * Work items nobody waits for any more: workers stop them where they can and skip them when they come. Kept a
+     * day: a worker looks back only minutes when it starts.
+     */
+    public static final Topic<String, WorkCancelled> CANCELS = new Topic<>(
+            "agentlog.cancels",
+            KEYS,
+            AvroSerde.of(WorkCancelled.class),
+            SESSION_PARTITIONS,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
+
     /** Token and progress chunks: best effort, not part of any session's state. */
     public static final Topic<String, String> STREAM = new Topic<>(
             "agentlog.stream",
@@ -169,7 +181,7 @@ public final class Topics {
     /** The topics a stack with the given worker pools needs. */
     public static List<Topic<?, ?>> all(List<String> pools) {
         var topics = new java.util.ArrayList<Topic<?, ?>>(
-                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, BLOBS, DLQ));
+                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, BLOBS, DLQ, CANCELS));
         pools.forEach(pool -> topics.add(work(pool)));
         return List.copyOf(topics);
     }

@@ -20,6 +20,7 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolOutput;
 import io.agentlog.schemas.avro.ToolSpec;
 import io.agentlog.schemas.avro.Usage;
+import io.agentlog.schemas.avro.WorkCancelled;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
@@ -56,6 +57,9 @@ final class EngineDriver implements AutoCloseable {
     final TestOutputTopic<String, SessionResult> results;
     final TestOutputTopic<byte[], byte[]> dlq;
     final TestOutputTopic<String, TaskSubmitted> tasksOut;
+    final TestOutputTopic<String, WorkResult> workResultsOut;
+    final TestOutputTopic<String, ControlCommand> controlOut;
+    final TestOutputTopic<String, WorkCancelled> cancels;
 
     EngineDriver() throws Exception {
         this(EngineConfig.defaults("unused:9092", Files.createTempDirectory("agentlog-engine-test")));
@@ -112,6 +116,18 @@ final class EngineDriver implements AutoCloseable {
                 Topics.TASKS.name(),
                 keys.deserializer(),
                 Topics.TASKS.valueSerde().deserializer());
+        workResultsOut = driver.createOutputTopic(
+                Topics.WORK_RESULTS.name(),
+                keys.deserializer(),
+                Topics.WORK_RESULTS.valueSerde().deserializer());
+        controlOut = driver.createOutputTopic(
+                Topics.CONTROL.name(),
+                keys.deserializer(),
+                Topics.CONTROL.valueSerde().deserializer());
+        cancels = driver.createOutputTopic(
+                Topics.CANCELS.name(),
+                keys.deserializer(),
+                Topics.CANCELS.valueSerde().deserializer());
     }
 
     // ---- builders ----

@@ -2,6 +2,8 @@ package io.agentlog.worker;
 
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.internal.AdminLeaderEpochs;
+import io.agentlog.worker.internal.CancellationWatcher;
+import io.agentlog.worker.internal.Cancellations;
 import io.agentlog.worker.internal.KafkaResultLookup;
 import io.agentlog.worker.internal.Lane;
 import io.agentlog.worker.internal.RetryPolicy;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * ("lanes", see {@link Lane}) in the pool's share group ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>},
  * work items on virtual threads, one idempotent producer for results ({@code agentlog.work.results}) and undecodable
  * records ({@code agentlog.dlq}), readers of {@code agentlog.work.results} for claims and lookups
- * ({@link KafkaResultLookup}) and an admin client that asks for partitions' leader epochs ({@link AdminLeaderEpochs}).
+ * ({@link KafkaResultLookup}), a reader of {@code agentlog.cancels} that stops work nobody waits for any more
+ * ({@link CancellationWatcher}) and an admin client that asks for partitions' leader epochs ({@link AdminLeaderEpochs}).
  *
  * <p>Start it with {@link #start(WorkerConfig)}; {@link #close()} stops taking work, lets running items finish for
  * {@link WorkerConfig#shutdownGrace()} and acknowledges them, then closes the clients. Items it did not finish are
@@ -54,12 +57,15 @@ public final class Worker implements AutoCloseable {
     private static final Duration EPOCH_TIMEOUT = Duration.ofSeconds(10);
     /** How long an idle lane's share fetch waits at the broker for work. */
     static final int IDLE_FETCH_WAIT_MS = 5000;
+    /** How long a starting worker waits to know the last minutes' cancels before it takes work. */
+    private static final Duration CANCELS_CATCH_UP = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final ToolRegistry tools;
     private final Producer<byte[], byte[]> producer;
     private final KafkaResultLookup lookup;
     private final Admin admin;
+    private final CancellationWatcher watcher;
     private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
@@ -70,6 +76,7 @@ public final class Worker implements AutoCloseable {
             Producer<byte[], byte[]> producer,
             KafkaResultLookup lookup,
             Admin admin,
+            CancellationWatcher watcher,
             List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
@@ -77,6 +84,7 @@ public final class Worker implements AutoCloseable {
         this.producer = producer;
         this.lookup = lookup;
         this.admin = admin;
+        this.watcher = watcher;
         this.lanes = lanes;
         this.anyStopped = anyStopped;
     }
@@ -124,6 +132,17 @@ public final class Worker implements AutoCloseable {
                 new AdminLeaderEpochs(admin, EPOCH_TIMEOUT),
                 Clock.systemUTC(),
                 Thread::sleep);
+        Cancellations cancellations = new Cancellations();
+        CancellationWatcher watcher = new CancellationWatcher(
+                        config.bootstrapServers(), config.workerId() + "-cancels", cancellations)
+                .start();
+        try {
+            if (!watcher.awaitCaughtUp(CANCELS_CATCH_UP)) {
+                log.warn("Recent cancels not read within {}; starting anyway", CANCELS_CATCH_UP);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<Lane> lanes = new ArrayList<>();
         CountDownLatch anyStopped = new CountDownLatch(1);
         try {
@@ -133,7 +152,7 @@ public final class Worker implements AutoCloseable {
                             consumerProperties(config, pool, i),
                             new ByteArrayDeserializer(),
                             new ByteArrayDeserializer());
-                    Lane lane = new Lane(pool, i, config.workerId(), consumer, producer, executor);
+                    Lane lane = new Lane(pool, i, config.workerId(), consumer, producer, executor, cancellations);
                     lanes.add(lane);
                     Thread.ofPlatform().name("agentlog-worker-" + lane.name()).start(() -> {
                         try {
@@ -153,12 +172,13 @@ public final class Worker implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             lanes.forEach(l -> l.stop(Duration.ZERO));
+            watcher.close();
             lookup.close();
             admin.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
             throw e;
         }
-        return new Worker(config, tools, producer, lookup, admin, List.copyOf(lanes), anyStopped);
+        return new Worker(config, tools, producer, lookup, admin, watcher, List.copyOf(lanes), anyStopped);
     }
 
     static Properties consumerProperties(WorkerConfig config, String pool, int index) {
@@ -285,6 +305,7 @@ public final class Worker implements AutoCloseable {
                 break;
             }
         }
+        watcher.close();
         lookup.close();
         admin.close(Duration.ofSeconds(5));
         producer.close(Duration.ofSeconds(10));

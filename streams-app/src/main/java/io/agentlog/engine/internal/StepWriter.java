@@ -150,6 +150,8 @@ final class StepWriter {
                                     Keys.blob(sessionId, blob.hash()),
                                     blob.content(),
                                     new RecordHeaders());
+                        case StepOutput.Message message ->
+                            new Outgoing(message.topic(), message.key(), message.value(), new RecordHeaders());
                         case StepOutput.Rejected rejected -> deadLetterRecord(origin, rejected.reason());
                     });
         }

@@ -233,6 +233,7 @@ public final class SessionFold {
                                 ? new Limits()
                                 : Limits.newBuilder(started.getLimits()).build())
                 .setParentSessionId(started.getParentSessionId())
+                .setParentWorkId(started.getParentWorkId())
                 .setIdempotencyKey(started.getIdempotencyKey())
                 .setNextEventSeq(1)
                 .setUsage(new Usage(0L, 0L, 0L, 0L))

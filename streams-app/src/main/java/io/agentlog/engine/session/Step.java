@@ -73,6 +73,11 @@ public final class Step {
         outputs.add(new StepOutput.Work(request, encoded));
     }
 
+    /** A record for another session (see {@link StepOutput.Message}). */
+    public void message(String topic, String key, byte[] value) {
+        outputs.add(new StepOutput.Message(topic, key, value));
+    }
+
     public void finish(SessionResult result) {
         outputs.add(new StepOutput.Result(result));
     }

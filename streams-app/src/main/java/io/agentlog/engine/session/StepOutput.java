@@ -15,6 +15,12 @@ public sealed interface StepOutput {
     /** A workspace content too large to travel inline in its FileWritten event, for {@code agentlog.blobs}. */
     record Blob(String hash, byte[] content) implements StepOutput {}
 
+    /**
+     * A record for another session, already encoded: a child's task, a child's result for its parent, a cancel for a
+     * child. Keyed by that session's id, so it lands on its partition.
+     */
+    record Message(String topic, String key, byte[] value) implements StepOutput {}
+
     /** The input record cannot be used: it goes to {@code agentlog.dlq} with the reason. */
     record Rejected(String reason) implements StepOutput {}
 }

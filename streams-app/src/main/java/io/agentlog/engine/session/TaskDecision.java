@@ -53,7 +53,8 @@ final class TaskDecision {
                 limits,
                 Instant.ofEpochMilli(deadline),
                 task.getIdempotencyKey(),
-                found.map(AgentDefinition::getCreatedAt).orElse(Instant.EPOCH)));
+                found.map(AgentDefinition::getCreatedAt).orElse(Instant.EPOCH),
+                task.getParentWorkId()));
         input.writeTo(step, turns.workspace());
         if (found.isEmpty()) {
             String version = task.getAgentVersion() == null ? "" : " version " + task.getAgentVersion();
@@ -98,7 +99,8 @@ final class TaskDecision {
                 new Limits(),
                 Instant.EPOCH,
                 task.getIdempotencyKey(),
-                Instant.EPOCH));
+                Instant.EPOCH,
+                task.getParentWorkId()));
         turns.end(step, ResultStatus.FAILED, null, reason);
     }
 

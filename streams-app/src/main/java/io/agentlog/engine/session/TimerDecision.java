@@ -69,6 +69,10 @@ final class TimerDecision {
                     null);
             turns.advance(step);
         } else {
+            if (SubAgents.isSpawn(work)) {
+                SubAgents.cancelChild(step, work, "its parent stopped waiting for it after " + waited + " ms");
+            }
+            WorkCancels.one(step, work, "session " + step.sessionId() + " stopped waiting after " + waited + " ms");
             turns.completeTool(
                     step,
                     work.getToolCallId(),

@@ -94,6 +94,10 @@ final class ToolDispatch {
             ask(step, call, args.get());
             return;
         }
+        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.SPAWN_AGENT.equals(tool.getName())) {
+            SubAgents.spawn(step, turns, tool, call, args.get());
+            return;
+        }
         if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.SLEEP.equals(tool.getName())) {
             sleep(step, call, args.get());
             return;

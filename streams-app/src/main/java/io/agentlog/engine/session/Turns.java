@@ -320,6 +320,10 @@ final class Turns {
 
     /** Ends the session: the terminal event and the one result record. */
     void end(Step step, ResultStatus status, String output, String error) {
+        // a child answers its parent, a parent cancels its children, while the pending work is still in the state
+        SessionState before = SessionState.newBuilder(step.requireState()).build();
+        SubAgents.onEnd(step, before, status, output, error);
+        WorkCancels.onEnd(step, before, "session " + step.sessionId() + " ended " + status);
         step.emit(new SessionEnded(status, output, error));
         SessionState state = step.requireState();
         step.finish(SessionResult.newBuilder()
@@ -359,7 +363,7 @@ final class Turns {
         return new WorkRequest(workId, step.sessionId(), pool, request, Instant.ofEpochMilli(step.now()));
     }
 
-    private static String nextWorkId(SessionState state) {
+    static String nextWorkId(SessionState state) {
         return "w" + state.getNextWorkSeq();
     }
 

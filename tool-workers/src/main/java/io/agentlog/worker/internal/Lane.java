@@ -84,6 +84,7 @@ public final class Lane implements Runnable {
     private final ShareConsumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final WorkExecutor executor;
+    private final Cancellations cancellations;
     private final ThreadFactory workThreads;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -109,7 +110,8 @@ public final class Lane implements Runnable {
             String workerId,
             ShareConsumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer,
-            WorkExecutor executor) {
+            WorkExecutor executor,
+            Cancellations cancellations) {
         this.pool = pool;
         this.name = pool + "-" + index;
         this.topic = Topics.workTopicName(pool);
@@ -117,6 +119,7 @@ public final class Lane implements Runnable {
         this.consumer = consumer;
         this.producer = producer;
         this.executor = executor;
+        this.cancellations = cancellations;
         this.workThreads =
                 Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
     }
@@ -499,31 +502,54 @@ public final class Lane implements Runnable {
         }
         MDC.put("sessionId", request.getSessionId());
         MDC.put("workId", request.getWorkId());
-        switch (executor.execute(request, pool, delivery, this::reportProgress)) {
-            case Execution.Answer answer -> publish(id, answer.result());
-            case Execution.AlreadyAnswered already -> {
-                alreadyAnswered.incrementAndGet();
+        Optional<Cancellations.Running> running = cancellations.start(request.getSessionId(), request.getWorkId());
+        if (running.isEmpty()) {
+            log.info("Skipping work {}: its session no longer waits for it (agentlog.cancels)", request.getWorkId());
+            complete(id, AcknowledgeType.ACCEPT);
+            return;
+        }
+        Cancellations.Running item = running.get();
+        try {
+            Execution execution = executor.execute(request, pool, delivery, this::reportProgress);
+            if (item.cancelled()) {
+                log.info("Work {} was stopped: its session no longer waits for it", request.getWorkId());
                 complete(id, AcknowledgeType.ACCEPT);
+                return;
             }
-            case Execution.ClaimedEarlier claimed -> {
-                claimedEarlier.incrementAndGet();
-                complete(id, AcknowledgeType.ACCEPT);
-            }
-            case Execution.Reject reject -> reject(id, record, reject);
-            case Execution.Retry retry -> {
-                log.info(
-                        "Releasing work {} (delivery {}) after {} ms: {}",
-                        request.getWorkId(),
-                        deliveryCount,
-                        retry.backoffMs(),
-                        retry.reason());
-                try {
-                    Thread.sleep(retry.backoffMs()); // back off before the redelivery; the lane keeps the lock
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            switch (execution) {
+                case Execution.Answer answer -> publish(id, answer.result());
+                case Execution.AlreadyAnswered already -> {
+                    alreadyAnswered.incrementAndGet();
+                    complete(id, AcknowledgeType.ACCEPT);
                 }
-                complete(id, AcknowledgeType.RELEASE);
+                case Execution.ClaimedEarlier claimed -> {
+                    claimedEarlier.incrementAndGet();
+                    complete(id, AcknowledgeType.ACCEPT);
+                }
+                case Execution.Reject reject -> reject(id, record, reject);
+                case Execution.Retry retry -> {
+                    log.info(
+                            "Releasing work {} (delivery {}) after {} ms: {}",
+                            request.getWorkId(),
+                            deliveryCount,
+                            retry.backoffMs(),
+                            retry.reason());
+                    try {
+                        Thread.sleep(retry.backoffMs()); // back off before the redelivery; the lane keeps the lock
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    complete(id, item.cancelled() ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
+                }
             }
+        } catch (RuntimeException e) {
+            if (!item.cancelled()) {
+                throw e;
+            }
+            log.info("Work {} was stopped: its session no longer waits for it ({})", request.getWorkId(), e.toString());
+            complete(id, AcknowledgeType.ACCEPT);
+        } finally {
+            cancellations.finished(request.getSessionId(), request.getWorkId(), item);
         }
     }
 

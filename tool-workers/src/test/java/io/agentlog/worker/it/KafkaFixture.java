@@ -85,6 +85,25 @@ final class KafkaFixture {
         }
 
         /** A result as a worker would write it, committed: the answer of an earlier delivery. */
+        /** A cancel as the engine writes it, in a transaction of its own. */
+        void commitCancel(String sessionId, String... workIds) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(
+                    Topics.CANCELS.name(),
+                    sessionId.getBytes(),
+                    Topics.CANCELS
+                            .valueSerde()
+                            .serializer()
+                            .serialize(
+                                    "",
+                                    new io.agentlog.schemas.avro.WorkCancelled(
+                                            sessionId,
+                                            List.of(workIds),
+                                            "cancelled by the test",
+                                            java.time.Instant.now()))));
+            producer.commitTransaction();
+        }
+
         void commitResult(WorkResult result) {
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(

@@ -321,6 +321,53 @@ class WorkerRedeliveryIntegrationTest {
     }
 
     @Test
+    void shouldStopARunningItemAndSkipAWaitingOneWhenTheirSessionNoLongerWaits() throws Exception {
+        // Given a worker running a tool that would take a minute
+        String pool = KafkaFixture.uniquePool("cancel");
+        KafkaFixture.createTopics(List.of(pool));
+        java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        var slow = new ScriptedTool("slow_job", run -> {
+            try {
+                Thread.sleep(60_000); // the tool's own work
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                Thread.currentThread().interrupt();
+            }
+            return ToolOutputs.ok("finished anyway");
+        });
+        String running = KafkaFixture.id("running");
+        WorkRequest runningRequest = KafkaFixture.tool(pool, running, "slow_job", "{}", ToolSemantics.IDEMPOTENT);
+        try (Worker worker = start(config(pool), slow)) {
+            producer.commit(runningRequest);
+            assertThat(slow.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
+
+            // When the engine says its session no longer waits for it
+            producer.commitCancel(runningRequest.getSessionId(), runningRequest.getWorkId());
+
+            // Then the tool is interrupted, the item acknowledged without a result, and not delivered again
+            Awaitility.await("the tool interrupted").atMost(TIMEOUT).untilTrue(interrupted);
+            Awaitility.await("the acknowledgement")
+                    .atMost(TIMEOUT)
+                    .until(() -> unacknowledged(pool, runningRequest) == 0);
+            results.pollOnce(Duration.ofMillis(500));
+            assertThat(results.received(running)).isEmpty();
+            assertThat(slow.runs).hasValue(1);
+
+            // and an item of a cancelled session that comes later is skipped without running
+            String later = KafkaFixture.id("later");
+            WorkRequest laterRequest = KafkaFixture.tool(pool, later, "slow_job", "{}", ToolSemantics.IDEMPOTENT);
+            producer.commitCancel(laterRequest.getSessionId(), laterRequest.getWorkId());
+            producer.commit(laterRequest);
+            Awaitility.await("the skipped item acknowledged")
+                    .atMost(TIMEOUT)
+                    .until(() -> unacknowledged(pool, laterRequest) == 0);
+            assertThat(slow.runs).hasValue(1);
+            assertThat(worker.isRunning()).isTrue();
+        }
+    }
+
+    @Test
     void shouldFinishRunningItemsBeforeClosingWhenClosed() throws Exception {
         // Given an item that is running
         String pool = KafkaFixture.uniquePool("close");
