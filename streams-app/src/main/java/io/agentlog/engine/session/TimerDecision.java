@@ -10,8 +10,9 @@ import java.util.Optional;
 /**
  * A due timer of one session ({@link Timers}): a pending model turn or tool call past its deadline, a sleep that is
  * over, the session past its wall-time budget, or an ended session past its retention. A late tool call becomes an
- * error result the model sees; a sleep's call completes; a late model turn fails the session; the session deadline ends it BUDGET_EXCEEDED; retention deletes the
- * session. A timer the state no longer has (the work came back, the session ended) does nothing.
+ * error result the model sees (and its worker item is cancelled); a sleep's call completes; a late model turn fails
+ * the session; the session deadline ends it BUDGET_EXCEEDED; retention deletes the session. A timer the state no
+ * longer has (the work came back, the session ended) does nothing.
  */
 final class TimerDecision {
 

@@ -79,11 +79,6 @@ final class Turns {
         return Topics.ENGINE_POOL.equals(pool) || pools.exists(pool);
     }
 
-    /**
-     * The definition the session is pinned to. A definition that is gone, or was replaced under the same
-     * {@code name@version} (told apart by its {@code createdAt}), ends the session FAILED: it would not be the agent
-     * the session started with.
-     */
     /** The pinned definition's model prices, if it has any; unlike {@link #definition} it never ends the session. */
     Optional<ModelPrice> price(Step step) {
         SessionState state = step.requireState();
@@ -92,6 +87,11 @@ final class Turns {
                 .map(d -> d.getModel().getPrice());
     }
 
+    /**
+     * The definition the session is pinned to. A definition that is gone, or was replaced under the same
+     * {@code name@version} (told apart by its {@code createdAt}), ends the session FAILED: it would not be the agent
+     * the session started with.
+     */
     Optional<AgentDefinition> definition(Step step) {
         SessionState state = step.requireState();
         String key = Topics.agentKey(state.getAgent(), state.getAgentVersion());
