@@ -2,6 +2,7 @@ package io.agentlog.engine;
 
 import io.agentlog.engine.internal.DeadInstanceFencer;
 import io.agentlog.engine.internal.InputPartitions;
+import io.agentlog.engine.internal.OutputTopics;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.ThreadFailures;
 import io.agentlog.engine.internal.WorkPools;
@@ -79,6 +80,7 @@ public final class Engine implements AutoCloseable {
         WorkPools pools = null;
         try {
             InputPartitions partitions = InputPartitions.lookup(admin, START_TIMEOUT);
+            OutputTopics.require(admin, OutputTopics.NAMES, START_TIMEOUT);
             pools = WorkPools.watching(admin, POOLS_REFRESH, START_TIMEOUT);
             Engine engine = new Engine(config, admin, pools, partitions, faults);
             engine.streams.start();
