@@ -303,30 +303,44 @@ public final class AgentlogClient implements AutoCloseable {
      */
     private Map<String, AgentDefinition> registeredAgents() {
         Map<String, AgentDefinition> byKey = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-agents")) {
-            List<TopicPartition> partitions = partitions(Topics.AGENTS.name());
+        readToEnd(partitions(Topics.AGENTS.name()), "agentlog-client-agents", Topics.AGENTS.name(), record -> {
+            if (record.value() == null) {
+                byKey.remove(record.key());
+            } else {
+                decode(Topics.AGENTS, record).ifPresent(definition -> byKey.put(record.key(), definition));
+            }
+        });
+        return byKey;
+    }
+
+    /**
+     * Reads these partitions (read_committed) from their beginning to the end offsets they had when reading began,
+     * handing each record to {@code onRecord}; records written after that are left out.
+     *
+     * @throws AgentlogException when the end is not reached within the request timeout
+     */
+    private void readToEnd(
+            List<TopicPartition> partitions,
+            String clientId,
+            String what,
+            java.util.function.Consumer<ConsumerRecord<String, byte[]>> onRecord) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(clientId)) {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, requestTimeout);
             long deadline = System.nanoTime() + requestTimeout.toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp, requestTimeout) < end.get(tp))) {
                 if (System.nanoTime() - deadline > 0) {
-                    throw new AgentlogException("cannot read " + Topics.AGENTS.name() + " to its end within "
+                    throw new AgentlogException("cannot read " + what + " to its end within "
                             + Durations.format(requestTimeout) + " from " + bootstrapServers);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
-                        continue; // written after this read began
+                    if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
+                        onRecord.accept(record);
                     }
-                    if (record.value() == null) {
-                        byKey.remove(record.key());
-                        continue;
-                    }
-                    decode(Topics.AGENTS, record).ifPresent(definition -> byKey.put(record.key(), definition));
                 }
             }
         }
-        return byKey;
     }
 
     /**
@@ -442,29 +456,15 @@ public final class AgentlogClient implements AutoCloseable {
         TopicPartition partition = new TopicPartition(
                 Topics.EVENTS.name(), SessionIds.partition(sessionId, partitionCount(Topics.EVENTS.name())));
         List<SessionEvent> events = new ArrayList<>();
-        long nextSeq = 0;
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-journal")) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AgentlogException("cannot read the journal of session " + sessionId + " within "
-                            + requestTimeout + " from " + bootstrapServers);
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    if (!sessionId.equals(record.key()) || record.value() == null) {
-                        continue;
-                    }
-                    Optional<SessionEvent> event = decode(Topics.EVENTS, record);
-                    if (event.isPresent() && event.get().getSeq() >= nextSeq) { // a replayed copy is skipped
-                        events.add(event.get());
-                        nextSeq = event.get().getSeq() + 1;
-                    }
-                }
+        readToEnd(List.of(partition), "agentlog-client-journal", "the journal of session " + sessionId, record -> {
+            if (!sessionId.equals(record.key()) || record.value() == null) {
+                return;
             }
-        }
+            long nextSeq = events.isEmpty() ? 0 : events.getLast().getSeq() + 1;
+            decode(Topics.EVENTS, record)
+                    .filter(event -> event.getSeq() >= nextSeq) // a replayed copy is skipped
+                    .ifPresent(events::add);
+        });
         return List.copyOf(events);
     }
 

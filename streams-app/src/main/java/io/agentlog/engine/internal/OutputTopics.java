@@ -17,16 +17,12 @@ import org.apache.kafka.clients.admin.Admin;
  */
 public final class OutputTopics {
 
-    /** What the engine writes: journal, results, blobs, dead letters, cancels, and sub-agents' tasks and controls. */
+    /**
+     * What the engine writes besides its inputs (tasks, control and work results, which it also writes for
+     * sub-agents, are checked by {@link InputPartitions#lookup}): journal, results, blobs, dead letters, cancels.
+     */
     public static final List<String> NAMES = List.of(
-            Topics.EVENTS.name(),
-            Topics.RESULTS.name(),
-            Topics.BLOBS.name(),
-            Topics.DLQ.name(),
-            Topics.CANCELS.name(),
-            Topics.TASKS.name(),
-            Topics.CONTROL.name(),
-            Topics.WORK_RESULTS.name());
+            Topics.EVENTS.name(), Topics.RESULTS.name(), Topics.BLOBS.name(), Topics.DLQ.name(), Topics.CANCELS.name());
 
     private OutputTopics() {}
 

@@ -90,31 +90,13 @@ final class ToolDispatch {
             step.emit(new ApprovalRequested(call.getId(), call.getName(), call.getArguments()));
             return;
         }
-        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.ASK_HUMAN.equals(tool.getName())) {
-            ask(step, call, args.get());
-            return;
-        }
-        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.SPAWN_AGENT.equals(tool.getName())) {
-            SubAgents.spawn(step, turns, tool, call, args.get());
-            return;
-        }
-        if (Topics.ENGINE_POOL.equals(tool.getPool()) && BuiltinTools.SLEEP.equals(tool.getName())) {
-            sleep(step, call, args.get());
-            return;
-        }
         if (Topics.ENGINE_POOL.equals(tool.getPool())) {
-            step.emit(new ToolRequested(
-                    null, call.getId(), call.getName(), call.getArguments(), tool.getPool(), Instant.EPOCH));
-            InlineTools.Output output = inline.run(step, call.getName(), args.get());
-            turns.completeTool(
-                    step,
-                    call.getId(),
-                    call.getName(),
-                    null,
-                    output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK,
-                    output.content(),
-                    output.isError(),
-                    null);
+            switch (tool.getName()) {
+                case BuiltinTools.ASK_HUMAN -> ask(step, call, args.get());
+                case BuiltinTools.SPAWN_AGENT -> SubAgents.spawn(step, turns, tool, call, args.get());
+                case BuiltinTools.SLEEP -> sleep(step, call, args.get());
+                default -> runInline(step, call, args.get());
+            }
             return;
         }
         if (!turns.poolExists(tool.getPool())) {
@@ -125,6 +107,22 @@ final class ToolDispatch {
             return;
         }
         turns.requestTool(step, tool, call);
+    }
+
+    /** A workspace tool: it runs now, its result in the same step. */
+    private void runInline(Step step, ToolCall call, ObjectNode args) {
+        step.emit(new ToolRequested(
+                null, call.getId(), call.getName(), call.getArguments(), Topics.ENGINE_POOL, Instant.EPOCH));
+        InlineTools.Output output = inline.run(step, call.getName(), args);
+        turns.completeTool(
+                step,
+                call.getId(),
+                call.getName(),
+                null,
+                output.isError() ? WorkOutcome.ERROR : WorkOutcome.OK,
+                output.content(),
+                output.isError(),
+                null);
     }
 
     /** Parks the call until a human answers on the control topic (ControlDecision); no timer but the session's. */

@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,7 +38,7 @@ public final class CancellationWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closing;
     /** Counted down once the watcher has read up to where the topic ended when it started (or has no topic). */
-    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
 
     public CancellationWatcher(String bootstrapServers, String clientId, Cancellations cancellations) {
         Properties props = new Properties();
@@ -89,7 +91,7 @@ public final class CancellationWatcher implements AutoCloseable {
      * session ended just before; false if that took longer than {@code timeout} (the worker starts anyway).
      */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        return caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits for the topic (an older cluster may lack it), then starts {@link #LOOK_BACK} back. */

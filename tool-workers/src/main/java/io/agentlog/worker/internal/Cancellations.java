@@ -3,6 +3,7 @@ package io.agentlog.worker.internal;
 import io.agentlog.schemas.avro.WorkCancelled;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,15 +69,15 @@ public final class Cancellations {
     }
 
     /** The calling thread runs this item until {@link #finished}; empty when it was cancelled already. */
-    public java.util.Optional<Running> start(String sessionId, String workId) {
+    public Optional<Running> start(String sessionId, String workId) {
         String key = key(sessionId, workId);
         Running item = new Running(Thread.currentThread());
         running.put(key, item);
         if (isCancelled(sessionId, workId)) { // a cancel between the check and the registration
             running.remove(key, item);
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(item);
+        return Optional.of(item);
     }
 
     public void finished(String sessionId, String workId, Running item) {
