@@ -61,7 +61,7 @@ final class FakeEngine implements AutoCloseable {
         event(sessionId, seq++, at, TaskPump.started(task));
         for (int turn = 0; turn <= steps; turn++) {
             long turnAt = at + turn * STEP_MS;
-            event(sessionId, seq++, turnAt, new ModelRequested("m" + turn, turn, java.time.Instant.EPOCH));
+            event(sessionId, seq++, turnAt, new ModelRequested("m" + turn, turn, java.time.Instant.EPOCH, null));
             boolean last = turn == steps;
             String callId = "call_" + turn + "_0";
             List<ToolCall> calls = last ? List.of() : List.of(new ToolCall(callId, BuiltinTools.NOOP, "{}"));

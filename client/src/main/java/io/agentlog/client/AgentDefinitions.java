@@ -12,6 +12,7 @@ import io.agentlog.schemas.ModelSpecRules;
 import io.agentlog.schemas.Secrets;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.Compaction;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.ModelPrice;
 import io.agentlog.schemas.avro.ModelSpec;
@@ -64,6 +65,7 @@ import java.util.regex.Pattern;
  *     requiresApproval: true
  *     timeoutMs: 30000
  * limits: {maxSteps: 10, maxTokens: 0, maxWallTimeMs: 0, maxToolCallsPerTurn: 16}
+ * compaction: {maxHistoryTokens: 50000, keepRecentMessages: 6}   # summarize older history past ~50k tokens
  * script:                         # the scripted provider's turns, in order
  *   - toolCalls:
  *       - {name: write_file, arguments: {path: a.txt, content: hi}}   # id defaults to call_&lt;turn&gt;_&lt;n&gt;
@@ -83,8 +85,9 @@ public final class AgentDefinitions {
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    private static final Set<String> TOP_FIELDS =
-            orderedSet("name", "version", "description", "model", "systemPrompt", "tools", "limits", "script");
+    private static final Set<String> TOP_FIELDS = orderedSet(
+            "name", "version", "description", "model", "systemPrompt", "tools", "limits", "compaction", "script");
+    private static final Set<String> COMPACTION_FIELDS = orderedSet("maxHistoryTokens", "keepRecentMessages", "prompt");
     private static final Set<String> PRICE_FIELDS =
             orderedSet("inputPerMillion", "outputPerMillion", "cachedInputPerMillion");
     private static final Set<String> MODEL_FIELDS =
@@ -194,6 +197,7 @@ public final class AgentDefinitions {
             ModelSpec model = model(root.get("model"));
             List<ToolSpec> tools = tools(root.get("tools"));
             Limits limits = limits(root.get("limits"));
+            Compaction compaction = compaction(root.get("compaction"));
             List<ScriptedTurn> script = script(root.get("script"), tools);
             secrets(root, "");
             JsonNode scriptNode = root.path("script");
@@ -217,6 +221,7 @@ public final class AgentDefinitions {
                             optionalText(root, "systemPrompt", "the definition").orElse(""))
                     .setTools(tools)
                     .setLimits(limits)
+                    .setCompaction(compaction)
                     .setScript(script)
                     .setCreatedAt(Instant.EPOCH)
                     .build();
@@ -423,6 +428,20 @@ public final class AgentDefinitions {
             return price;
         }
 
+        private Compaction compaction(JsonNode node) {
+            if (node == null || node.isNull() || !isObject(node, "compaction")) {
+                return null;
+            }
+            unknownFields(node, COMPACTION_FIELDS, "compaction");
+            Compaction.Builder compaction = Compaction.newBuilder();
+            requiredLong(node, "maxHistoryTokens", "compaction", 1, Long.MAX_VALUE)
+                    .ifPresent(compaction::setMaxHistoryTokens);
+            optionalInt(node, "keepRecentMessages", "compaction", 1, 10_000)
+                    .ifPresent(compaction::setKeepRecentMessages);
+            optionalText(node, "prompt", "compaction").ifPresent(compaction::setPrompt);
+            return compaction.build();
+        }
+
         private Limits limits(JsonNode node) {
             Limits.Builder limits = Limits.newBuilder();
             if (node == null || node.isNull() || !isObject(node, "limits")) {
@@ -613,11 +632,15 @@ public final class AgentDefinitions {
         }
 
         private Optional<Integer> requiredInt(JsonNode node, String field, String where, int min, int max) {
+            return requiredLong(node, field, where, min, max).map(Long::intValue);
+        }
+
+        private Optional<Long> requiredLong(JsonNode node, String field, String where, long min, long max) {
             if (node.get(field) == null || node.get(field).isNull()) {
                 problems.add(qualified(where, field) + " is missing");
                 return Optional.empty();
             }
-            return optionalInt(node, field, where, min, max);
+            return optionalLong(node, field, where, min, max);
         }
 
         private Optional<Integer> optionalInt(JsonNode node, String field, String where, int min, int max) {

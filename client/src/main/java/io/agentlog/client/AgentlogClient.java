@@ -9,24 +9,30 @@ import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
+import io.agentlog.schemas.avro.FileWritten;
+import io.agentlog.schemas.avro.Fork;
 import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.TaskSubmitted;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +80,10 @@ public final class AgentlogClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentlogClient.class);
 
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
+    /** Room left in a fork's task record for its key, headers and batch envelope. */
+    static final int FORK_RECORD_MARGIN_BYTES = 16 * 1024;
+
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int MAX_REMEMBERED_SESSIONS = 10_000;
     /** The control commands the engine acts on; RESUME is in the schema for sessions that do not pause yet. */
@@ -395,6 +405,74 @@ public final class AgentlogClient implements AutoCloseable {
                 .setToolCallId(toolCallId)
                 .setMessage(message)
                 .build());
+    }
+
+    /**
+     * Forks a session: a new session whose state is the fold of {@code sourceSessionId}'s journal up to {@code atSeq}
+     * (its history and workspace), so nothing before it runs again and no model call is repeated. Work that was in
+     * flight at {@code atSeq} is requested again in the fork. {@code message}, when not blank, is added as a user
+     * message at the fork. Returns the new session's id once Kafka has the task.
+     *
+     * @throws IllegalArgumentException when the session has no event {@code atSeq}
+     * @throws AgentlogException when the copy does not fit a record of {@code agentlog.tasks}
+     */
+    public String fork(String sourceSessionId, long atSeq, String message) {
+        List<SessionEvent> journal = journal(sourceSessionId);
+        if (journal.isEmpty()) {
+            throw new IllegalArgumentException("no session " + sourceSessionId + " on " + bootstrapServers
+                    + " (no events on " + Topics.EVENTS.name() + ")");
+        }
+        if (atSeq < 0 || atSeq > journal.getLast().getSeq()) {
+            throw new IllegalArgumentException("session " + sourceSessionId + " has events 0 to "
+                    + journal.getLast().getSeq() + " (see `agentlog history " + sourceSessionId + "`), not " + atSeq);
+        }
+        List<SessionEvent> events = journal.subList(0, (int) atSeq + 1);
+        SessionStarted started = (SessionStarted) events.getFirst().getEvent();
+        String sessionId = UUID.randomUUID().toString();
+        TaskSubmitted task = task(started.getAgent(), message == null ? "" : message)
+                .setSessionId(sessionId)
+                .setAgentVersion(started.getAgentVersion())
+                .setFork(new Fork(sourceSessionId, atSeq, events, blobs(sourceSessionId, events)))
+                .build();
+        byte[] encoded = Topics.TASKS.valueSerde().serializer().serialize(Topics.TASKS.name(), task);
+        int limit = Topics.maxRecordBytes(Topics.TASKS.name()) - FORK_RECORD_MARGIN_BYTES;
+        if (encoded.length > limit) {
+            throw new AgentlogException("the journal of session " + sourceSessionId + " up to seq " + atSeq + " is "
+                    + encoded.length + " bytes with its files, more than the " + limit + " a fork may carry on "
+                    + Topics.TASKS.name() + "; fork at an earlier seq");
+        }
+        requireTopics(Topics.TASKS.name(), Topics.RESULTS.name(), Topics.EVENTS.name());
+        marks.put(sessionId, currentMarks(sessionId));
+        send(Topics.TASKS, sessionId, task);
+        log.debug("Forked session {} from {} at seq {}", sessionId, sourceSessionId, atSeq);
+        return sessionId;
+    }
+
+    /** The large file contents the events name, read from {@code agentlog.blobs}. */
+    private Map<String, ByteBuffer> blobs(String sessionId, List<SessionEvent> events) {
+        Set<String> keys = new HashSet<>();
+        for (SessionEvent event : events) {
+            if (event.getEvent() instanceof FileWritten written && written.getContentHash() != null) {
+                keys.add(Topics.blobKey(sessionId, written.getContentHash()));
+            }
+        }
+        Map<String, ByteBuffer> blobs = new HashMap<>();
+        if (keys.isEmpty()) {
+            return blobs;
+        }
+        TopicPartition partition = new TopicPartition(
+                Topics.BLOBS.name(), SessionIds.partition(sessionId, partitionCount(Topics.BLOBS.name())));
+        readToEnd(List.of(partition), "agentlog-client-blobs", "the file contents of session " + sessionId, record -> {
+            if (keys.contains(record.key()) && record.value() != null) {
+                blobs.put(record.key().substring(sessionId.length() + 1), ByteBuffer.wrap(record.value()));
+            }
+        });
+        if (blobs.size() != keys.size()) {
+            throw new AgentlogException("session " + sessionId + "'s file contents on " + Topics.BLOBS.name()
+                    + " are gone (" + (keys.size() - blobs.size()) + " of " + keys.size()
+                    + " missing): its retention ended, so it cannot be forked");
+        }
+        return blobs;
     }
 
     /**

@@ -133,6 +133,28 @@ class AgentDefinitionsTest {
     }
 
     @Test
+    void shouldReadContextCompactionAndSayWhatIsWrongWithIt() throws Exception {
+        // Given a definition that turns compaction on, and one that gets it wrong
+        AgentDefinition on = AgentDefinitions.parse(
+                MINIMAL + "compaction: {maxHistoryTokens: 50000, keepRecentMessages: 4, prompt: Keep the numbers.}\n",
+                "compact.yaml");
+        String wrong = MINIMAL + "compaction: {keepRecent: 4}\n";
+
+        // Then the first carries it, the second is refused with the fields it lacks and the ones it does not know
+        assertThat(on.getCompaction().getMaxHistoryTokens()).isEqualTo(50_000);
+        assertThat(on.getCompaction().getKeepRecentMessages()).isEqualTo(4);
+        assertThat(on.getCompaction().getPrompt()).isEqualTo("Keep the numbers.");
+        assertThat(AgentDefinitions.parse(MINIMAL, "plain.yaml").getCompaction())
+                .isNull();
+        assertThatThrownBy(() -> AgentDefinitions.parse(wrong, "compact.yaml"))
+                .isInstanceOfSatisfying(
+                        AgentDefinitionException.class,
+                        e -> assertThat(e.problems())
+                                .anyMatch(p -> p.contains("unknown field 'keepRecent' in compaction"))
+                                .anyMatch(p -> p.contains("compaction.maxHistoryTokens is missing")));
+    }
+
+    @Test
     void shouldSayWhatAPriceMustBeWhenItIsNegativeOrUnknown() {
         String text = MINIMAL.replace(
                 "model: {provider: scripted}",

@@ -278,11 +278,13 @@ class AgentlogClientTest {
         try (KafkaProducer<String, byte[]> engine = transactionalProducer()) {
             engine.initTransactions();
             engine.beginTransaction();
-            engine.send(eventRecord(sessionId, 0, new ModelRequested("w-0", 0, java.time.Instant.EPOCH)));
+            engine.send(eventRecord(sessionId, 0, new ModelRequested("w-0", 0, java.time.Instant.EPOCH, null)));
             engine.send(eventRecord(
-                    sessionId, 0, new ModelRequested("w-0", 0, java.time.Instant.EPOCH))); // a duplicate is skipped
+                    sessionId,
+                    0,
+                    new ModelRequested("w-0", 0, java.time.Instant.EPOCH, null))); // a duplicate is skipped
             engine.send(eventRecord(sessionId, 1, new SessionEnded(ResultStatus.COMPLETED, "ok", null)));
-            engine.send(eventRecord(sessionId, 2, new ModelRequested("after-end", 9, java.time.Instant.EPOCH)));
+            engine.send(eventRecord(sessionId, 2, new ModelRequested("after-end", 9, java.time.Instant.EPOCH, null)));
             engine.commitTransaction();
         }
 

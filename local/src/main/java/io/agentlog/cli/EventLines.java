@@ -4,12 +4,14 @@ import io.agentlog.client.AvroJson;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
+import io.agentlog.schemas.avro.HistoryCompacted;
 import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionForked;
 import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.SleepStarted;
 import io.agentlog.schemas.avro.ToolCall;
@@ -34,7 +36,9 @@ public final class EventLines {
     static String kind(Object event) {
         return switch (event) {
             case SessionStarted e -> "started";
-            case ModelRequested e -> "model request";
+            case ModelRequested e -> e.getCompactsThrough() == null ? "model request" : "compaction request";
+            case HistoryCompacted e -> "history compacted";
+            case SessionForked e -> "forked";
             case ModelResponded e -> "model response";
             case ToolRequested e -> "tool call";
             case ToolCompleted e -> "tool result";
@@ -54,7 +58,14 @@ public final class EventLines {
     static String details(Object event) {
         return switch (event) {
             case SessionStarted e -> "agent " + e.getAgent() + " v" + e.getAgentVersion() + ": " + quote(e.getInput());
-            case ModelRequested e -> "turn " + e.getTurn();
+            case ModelRequested e ->
+                e.getCompactsThrough() == null
+                        ? "turn " + e.getTurn()
+                        : "summarize history before message " + e.getCompactsThrough();
+            case HistoryCompacted e -> "messages before " + e.getThrough() + " summarized: " + quote(e.getSummary());
+            case SessionForked e ->
+                "from session " + e.getSourceSessionId() + " at seq " + e.getAtSeq() + " (" + e.getCopiedEvents()
+                        + " events copied)";
             case ModelResponded e ->
                 "turn " + e.getTurn() + responseSummary(e) + " ("
                         + (e.getUsage().getInputTokens() + e.getUsage().getOutputTokens()) + " tokens)";

@@ -206,6 +206,11 @@ public final class Topics {
     /** The broker's default {@code message.max.bytes}. */
     public static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
 
+    /** Key of a workspace content on {@link #BLOBS}: {@code sessionId/sha256}. */
+    public static String blobKey(String sessionId, String hash) {
+        return sessionId + "/" + hash;
+    }
+
     /** Key of an agent definition on {@link #AGENTS}. */
     public static String agentKey(String name, int version) {
         return name + "@" + version;

@@ -1,5 +1,7 @@
 package io.agentlog.engine.internal;
 
+import io.agentlog.schemas.Topics;
+
 /**
  * Store keys. Session ids ({@link io.agentlog.schemas.SessionIds#VALID}) never contain '/', so
  * {@code sessionId + "/"} is a safe prefix of everything a session keeps.
@@ -22,7 +24,7 @@ final class Keys {
 
     /** A workspace content kept on agentlog.blobs: the blob record's key and its reference in the blobs store. */
     static String blob(String sessionId, String hash) {
-        return sessionId + "/" + hash;
+        return Topics.blobKey(sessionId, hash);
     }
 
     /** Timer keys sort by deadline: {@code 0001700000000000/sessionId/id}. */

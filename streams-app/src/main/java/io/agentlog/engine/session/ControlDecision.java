@@ -133,15 +133,20 @@ final class ControlDecision {
 
     private void deny(Step step, PendingWork call, String message) {
         step.emit(new ApprovalDecided(call.getToolCallId(), call.getTool(), false, null, message));
-        String why = message == null || message.isBlank() ? "no reason given" : message;
         turns.completeTool(
                 step,
                 call.getToolCallId(),
                 call.getTool(),
                 null,
                 WorkOutcome.ERROR,
-                "not run: a human denied this call of " + call.getTool() + ": " + why,
+                denial(call.getTool(), message),
                 true,
                 null);
+    }
+
+    /** The result the model sees for a denied call. */
+    static String denial(String tool, String message) {
+        String why = message == null || message.isBlank() ? "no reason given" : message;
+        return "not run: a human denied this call of " + tool + ": " + why;
     }
 }

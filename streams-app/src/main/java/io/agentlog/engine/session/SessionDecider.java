@@ -24,8 +24,8 @@ public final class SessionDecider {
 
     public SessionDecider(EngineConfig config, Definitions definitions, Pools pools) {
         this.turns = new Turns(config, definitions, pools);
-        this.tasks = new TaskDecision(turns);
         ToolDispatch tools = new ToolDispatch(turns);
+        this.tasks = new TaskDecision(turns, new ForkDecision(turns, tools));
         this.control = new ControlDecision(turns, tools);
         this.results = new WorkResultDecision(turns, tools);
         this.timers = new TimerDecision(turns);

@@ -4,6 +4,7 @@ import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.FileWritten;
+import io.agentlog.schemas.avro.HistoryCompacted;
 import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.Limits;
@@ -14,6 +15,7 @@ import io.agentlog.schemas.avro.PendingWork;
 import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
+import io.agentlog.schemas.avro.SessionForked;
 import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.SessionState;
 import io.agentlog.schemas.avro.SessionStatus;
@@ -81,10 +83,42 @@ public final class SessionFold {
         Instant at = event.getAt();
         switch (event.getEvent()) {
             case ModelRequested e -> {
-                addPending(
-                        state, new PendingWork(e.getWorkId(), WorkKind.MODEL, null, null, at, e.getDeadline(), null));
-                state.setSteps(Math.max(state.getSteps(), e.getTurn() + 1));
+                if (e.getCompactsThrough() != null) {
+                    // a summary of older history (context compaction), not a turn of the agent
+                    addPending(
+                            state,
+                            new PendingWork(
+                                    e.getWorkId(),
+                                    WorkKind.COMPACTION,
+                                    null,
+                                    null,
+                                    at,
+                                    e.getDeadline(),
+                                    null,
+                                    e.getCompactsThrough()));
+                } else {
+                    addPending(
+                            state,
+                            new PendingWork(
+                                    e.getWorkId(), WorkKind.MODEL, null, null, at, e.getDeadline(), null, null));
+                    state.setSteps(Math.max(state.getSteps(), e.getTurn() + 1));
+                }
                 Transitions.move(state, SessionStatus.AWAITING_MODEL);
+            }
+            case HistoryCompacted e -> {
+                PendingWork call = takePending(state, e.getWorkId(), WorkKind.COMPACTION);
+                if (call.getCompactsThrough() != e.getThrough()) {
+                    throw new IllegalStateException("session " + model.sessionId() + ": HistoryCompacted through "
+                            + e.getThrough() + " for a call that summarizes through " + call.getCompactsThrough());
+                }
+                addUsage(state, e.getUsage());
+                state.setSummaryIndex(state.getHistorySize());
+                append(model, state, ContextCompaction.summaryMessage(e.getSummary()));
+                state.setContextStart(e.getThrough());
+                Transitions.move(state, running(state));
+            }
+            case SessionForked e -> {
+                // informational: the copied events before it made the state
             }
             case ModelResponded e -> {
                 takePending(state, e.getWorkId(), WorkKind.MODEL);
@@ -111,6 +145,7 @@ public final class SessionFold {
                                     e.getTool(),
                                     at,
                                     e.getDeadline(),
+                                    null,
                                     null));
                 }
                 Transitions.move(state, running(state));
@@ -147,7 +182,8 @@ public final class SessionFold {
                                 e.getTool(),
                                 at,
                                 Instant.EPOCH, // no deadline: a human may take days (the session's own deadline holds)
-                                e.getArguments()));
+                                e.getArguments(),
+                                null));
                 Transitions.move(state, running(state));
             }
             case ApprovalDecided e -> {
@@ -164,6 +200,7 @@ public final class SessionFold {
                                 BuiltinTools.ASK_HUMAN,
                                 at,
                                 Instant.EPOCH, // no deadline but the session's
+                                null,
                                 null));
                 Transitions.move(state, running(state));
             }
@@ -181,6 +218,7 @@ public final class SessionFold {
                                 BuiltinTools.SLEEP,
                                 at,
                                 e.getUntil(), // its timer wakes it: ToolCompleted with this id
+                                null,
                                 null));
                 Transitions.move(state, running(state));
             }
@@ -260,7 +298,7 @@ public final class SessionFold {
         boolean questions = false;
         for (PendingWork pending : state.getPending()) {
             switch (pending.getKind()) {
-                case MODEL -> {
+                case MODEL, COMPACTION -> {
                     return SessionStatus.AWAITING_MODEL;
                 }
                 case APPROVAL -> approvals = true;
@@ -354,7 +392,7 @@ public final class SessionFold {
         state.setNextWorkSeq(Math.max(state.getNextWorkSeq(), workSeq(work.getWorkId()) + 1));
     }
 
-    private static void takePending(SessionState state, String workId, WorkKind kind) {
+    private static PendingWork takePending(SessionState state, String workId, WorkKind kind) {
         PendingWork found = find(state, workId)
                 .filter(p -> p.getKind() == kind)
                 .orElseThrow(() -> new IllegalStateException(
@@ -362,6 +400,7 @@ public final class SessionFold {
         List<PendingWork> rest = new ArrayList<>(state.getPending());
         rest.remove(found);
         state.setPending(rest);
+        return found;
     }
 
     static Optional<PendingWork> find(SessionState state, String workId) {

@@ -25,9 +25,11 @@ final class TaskDecision {
     private static final Logger log = LoggerFactory.getLogger(TaskDecision.class);
 
     private final Turns turns;
+    private final ForkDecision forks;
 
-    TaskDecision(Turns turns) {
+    TaskDecision(Turns turns, ForkDecision forks) {
         this.turns = turns;
+        this.forks = forks;
     }
 
     void decide(Step step, TaskSubmitted task) {
@@ -36,6 +38,15 @@ final class TaskDecision {
                     "Dropping a duplicate task for existing session {} (idempotency key {})",
                     step.sessionId(),
                     task.getIdempotencyKey());
+            return;
+        }
+        if (task.getFork() != null) {
+            forks.decide(step, task)
+                    .ifPresent(problem -> startFailed(
+                            step,
+                            task,
+                            "cannot fork session " + task.getFork().getSourceSessionId() + " at seq "
+                                    + task.getFork().getAtSeq() + ": " + problem));
             return;
         }
         Optional<AgentDefinition> found = turns.definitions().find(task.getAgent(), task.getAgentVersion());

@@ -48,12 +48,13 @@ final class TimerDecision {
         }
         PendingWork work = pending.get();
         long waited = now - work.getRequestedAt().toEpochMilli();
-        if (work.getKind() == WorkKind.MODEL) {
+        if (work.getKind() == WorkKind.MODEL || work.getKind() == WorkKind.COMPACTION) {
             turns.end(
                     step,
                     ResultStatus.FAILED,
                     null,
-                    "model call " + timerId + " timed out after " + waited + " ms"
+                    (work.getKind() == WorkKind.COMPACTION ? "context compaction: " : "") + "model call " + timerId
+                            + " timed out after " + waited + " ms"
                             + (delayed(work)
                                     ? " (its worker reported delays; a work item may take at most AGENTLOG_MAX_WORK_DELAY_MS="
                                             + turns.config().maxWorkDelay().toMillis() + " ms)"

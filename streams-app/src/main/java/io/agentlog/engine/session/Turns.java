@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,14 +162,26 @@ final class Turns {
             return;
         }
         AgentDefinition definition = pinned.get();
-        String workId = nextWorkId(state);
-        int turn = state.getSteps();
+        List<Message> history = step.model().history();
+        OptionalLong compactThrough = ContextCompaction.due(definition, state, history);
+        if (compactThrough.isPresent()) {
+            long through = compactThrough.getAsLong();
+            sendModelCall(step, ContextCompaction.call(definition, state, history, through), through);
+            return;
+        }
         ModelCall call = new ModelCall(
                 definition.getModel(),
-                messages(definition, step.model().history()),
+                messages(definition, ContextCompaction.view(state, history)),
                 definition.getTools(),
-                turn,
-                definition.getScript());
+                state.getSteps(),
+                definition.getScript(),
+                false);
+        sendModelCall(step, call, null);
+    }
+
+    /** Sends a model call, a turn or a summary ({@code compactsThrough} set), unless the request is too large. */
+    private void sendModelCall(Step step, ModelCall call, Long compactsThrough) {
+        String workId = nextWorkId(step.requireState());
         WorkRequest work = workRequest(step, Topics.MODEL_POOL, workId, call);
         byte[] encoded = WORK_SERDE.encode(work);
         int limit = maxWorkRequestBytes(Topics.MODEL_POOL);
@@ -178,14 +191,15 @@ final class Turns {
                     ResultStatus.FAILED,
                     null,
                     "the conversation is too large for one model request (" + encoded.length + " bytes > " + limit
-                            + "); lower AGENTLOG_MAX_CONTENT_CHARS or the step budget");
+                            + "); lower AGENTLOG_MAX_CONTENT_CHARS or the step budget, or turn on context compaction");
             return;
         }
         step.send(work, encoded);
         step.emit(new ModelRequested(
                 workId,
-                turn,
-                Instant.ofEpochMilli(step.now() + config.modelTimeout().toMillis())));
+                call.getTurn(),
+                Instant.ofEpochMilli(step.now() + config.modelTimeout().toMillis()),
+                compactsThrough));
     }
 
     /** The conversation as the model sees it: the definition's system prompt first, tool results in place. */

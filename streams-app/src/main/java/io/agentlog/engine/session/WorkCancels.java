@@ -37,7 +37,9 @@ final class WorkCancels {
 
     /** Model turns and tool calls of worker pools; not the engine's own waits (approvals, questions, sleeps, children). */
     private static boolean onAWorker(PendingWork work) {
-        return work.getKind() == WorkKind.MODEL || (work.getKind() == WorkKind.TOOL && !SubAgents.isSpawn(work));
+        return work.getKind() == WorkKind.MODEL
+                || work.getKind() == WorkKind.COMPACTION
+                || (work.getKind() == WorkKind.TOOL && !SubAgents.isSpawn(work));
     }
 
     private static void send(Step step, List<String> workIds, String reason) {

@@ -3,6 +3,7 @@ package io.agentlog.engine.session;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.FileChange;
+import io.agentlog.schemas.avro.HistoryCompacted;
 import io.agentlog.schemas.avro.ModelReply;
 import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.PendingWork;
@@ -66,7 +67,9 @@ final class WorkResultDecision {
         Optional<PendingWork> pending = SessionFold.find(state, result.getWorkId())
                 // only model turns and worker tool calls come back from workers (humans answer on the control topic,
                 // sleeps end by their timer)
-                .filter(p -> p.getKind() == WorkKind.MODEL || p.getKind() == WorkKind.TOOL);
+                .filter(p -> p.getKind() == WorkKind.MODEL
+                        || p.getKind() == WorkKind.COMPACTION
+                        || p.getKind() == WorkKind.TOOL);
         if (pending.isEmpty()) {
             log.info("Dropping result {} for session {}: not pending (duplicate or late)", result.getWorkId(), key);
             return;
@@ -75,10 +78,10 @@ final class WorkResultDecision {
             delayed(step, pending.get(), result);
             return;
         }
-        if (pending.get().getKind() == WorkKind.MODEL) {
-            onModel(step, pending.get(), result);
-        } else {
-            onTool(step, pending.get(), result);
+        switch (pending.get().getKind()) {
+            case MODEL -> onModel(step, pending.get(), result);
+            case COMPACTION -> onCompaction(step, pending.get(), result);
+            default -> onTool(step, pending.get(), result);
         }
         turns.advance(step);
     }
@@ -143,6 +146,30 @@ final class WorkResultDecision {
                 tools.dispatch(step, definition.get(), call);
             }
         }
+    }
+
+    /** A summary of older history came back: later turns send it instead of the messages it covers. */
+    private void onCompaction(Step step, PendingWork pending, WorkResult result) {
+        if (result.getOutcome() != WorkOutcome.OK || !(result.getResult() instanceof ModelReply reply)) {
+            String why = result.getError() == null ? "no reply" : result.getError();
+            turns.end(
+                    step,
+                    ResultStatus.FAILED,
+                    null,
+                    "context compaction: model call " + pending.getWorkId() + " failed: " + why);
+            return;
+        }
+        if (reply.getText().isBlank()) {
+            turns.end(
+                    step,
+                    ResultStatus.FAILED,
+                    null,
+                    "context compaction: model call " + pending.getWorkId() + " returned an empty summary");
+            return;
+        }
+        String summary = turns.capped(step, reply.getText(), "summary-" + pending.getWorkId());
+        Usage usage = Pricing.priced(result.getUsage(), turns.price(step).orElse(null));
+        step.emit(new HistoryCompacted(pending.getWorkId(), summary, pending.getCompactsThrough(), usage));
     }
 
     private void refuse(Step step, ToolCall call, String reason) {

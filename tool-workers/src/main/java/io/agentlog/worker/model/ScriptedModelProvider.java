@@ -17,13 +17,16 @@ import java.util.List;
  *
  * <p>Tool call ids come from the script, or are {@code call_<turn>_<n>} where the script leaves them blank. Usage is
  * synthetic but stable, one token per four characters (rounded up), so budgets can be tested: input counts the
- * conversation's text and tool call arguments, output the reply's.
+ * conversation's text and tool call arguments, output the reply's. A compaction call (a summary of older history)
+ * is answered with the transcript's lines, each cut short, and takes no turn of the script.
  */
 public final class ScriptedModelProvider implements ModelProvider {
 
     public static final String NAME = "scripted";
 
     static final int CHARS_PER_TOKEN = 4;
+
+    static final int SUMMARY_LINE_CHARS = 120;
 
     @Override
     public String name() {
@@ -32,6 +35,9 @@ public final class ScriptedModelProvider implements ModelProvider {
 
     @Override
     public ModelResult complete(ModelCall call, WorkContext context) {
+        if (call.getCompaction()) {
+            return summary(call);
+        }
         int turn = call.getTurn();
         List<ScriptedTurn> script = call.getScript();
         if (turn < 0 || turn >= script.size()) {
@@ -56,6 +62,34 @@ public final class ScriptedModelProvider implements ModelProvider {
                 Usage.newBuilder()
                         .setInputTokens(tokens(inputChars(call.getMessages())))
                         .setOutputTokens(tokens(scripted.getText().length() + argumentChars(calls)))
+                        .setCostMicros(0)
+                        .build());
+    }
+
+    /**
+     * A summary of older history (context compaction), deterministic: the transcript's lines, each cut to
+     * {@value #SUMMARY_LINE_CHARS} characters.
+     */
+    private static ModelResult summary(ModelCall call) {
+        String transcript =
+                call.getMessages().isEmpty() ? "" : call.getMessages().getLast().getContent();
+        StringBuilder text = new StringBuilder("Summary:");
+        transcript
+                .lines()
+                .filter(line -> !line.isBlank())
+                .skip(1) // the request's own first line
+                .forEach(line -> text.append("\n- ")
+                        .append(line.length() <= SUMMARY_LINE_CHARS ? line : line.substring(0, SUMMARY_LINE_CHARS)));
+        ModelReply reply = ModelReply.newBuilder()
+                .setText(text.toString())
+                .setToolCalls(List.of())
+                .setFinishReason(FinishReasons.STOP)
+                .build();
+        return new ModelResult(
+                reply,
+                Usage.newBuilder()
+                        .setInputTokens(tokens(inputChars(call.getMessages())))
+                        .setOutputTokens(tokens(text.length()))
                         .setCostMicros(0)
                         .build());
     }

@@ -101,6 +101,34 @@ class ScriptedModelProviderTest {
     }
 
     @Test
+    void shouldAnswerACompactionCallWithTheTranscriptCutShortAndTakeNoTurnOfTheScript() {
+        // Given a summary request past the script's end, with a long line in its transcript
+        ModelCall summary = ModelCall.newBuilder(call(5, List.of(turn("only turn"))))
+                .setMessages(List.of(
+                        Message.newBuilder()
+                                .setRole(Role.SYSTEM)
+                                .setContent("Summarize.")
+                                .build(),
+                        Message.newBuilder()
+                                .setRole(Role.USER)
+                                .setContent("Summarize this conversation:\n\nuser: the code is 4711\ntool result: "
+                                        + "z".repeat(500))
+                                .build()))
+                .setCompaction(true)
+                .build();
+
+        // When
+        ModelResult result = provider.complete(summary, CONTEXT);
+
+        // Then it keeps every line, each cut short, and calls no tool
+        assertThat(result.reply().getText())
+                .startsWith("Summary:")
+                .contains("- user: the code is 4711")
+                .doesNotContain("z".repeat(ScriptedModelProvider.SUMMARY_LINE_CHARS));
+        assertThat(result.reply().getToolCalls()).isEmpty();
+    }
+
+    @Test
     void shouldFailWithClearErrorWhenTheTurnIsPastTheScriptEnd() {
         assertThatThrownBy(() -> provider.complete(call(2, List.of(turn("a"), turn("b"))), CONTEXT))
                 .isInstanceOf(TerminalWorkException.class)
