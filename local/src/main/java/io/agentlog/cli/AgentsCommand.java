@@ -1,5 +1,8 @@
 package io.agentlog.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentRegistration;
 import io.agentlog.client.AgentlogClient;
@@ -24,8 +27,13 @@ import picocli.CommandLine.Spec;
         name = "agents",
         mixinStandardHelpOptions = true,
         versionProvider = AgentlogCli.Version.class,
-        description = "Registers and lists agent definitions (topic agentlog.agents).",
-        subcommands = {AgentsCommand.Put.class, AgentsCommand.ListAgents.class, CommandLine.HelpCommand.class})
+        description = "Registers, lists and shows agent definitions (topic agentlog.agents).",
+        subcommands = {
+            AgentsCommand.Put.class,
+            AgentsCommand.ListAgents.class,
+            AgentsCommand.Show.class,
+            CommandLine.HelpCommand.class
+        })
 final class AgentsCommand implements Runnable {
 
     @Spec
@@ -35,7 +43,8 @@ final class AgentsCommand implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "a subcommand is missing: try 'agentlog agents put FILE' or 'agentlog agents list'");
+                "a subcommand is missing: try 'agentlog agents put FILE', 'agentlog agents list' or"
+                        + " 'agentlog agents show NAME'");
     }
 
     @Command(
@@ -141,6 +150,82 @@ final class AgentsCommand implements Runnable {
             return 0;
         }
     }
+
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            versionProvider = AgentlogCli.Version.class,
+            description = "Prints one registered agent definition, as YAML (or JSON), every field included: the newest"
+                    + " version of NAME, or NAME@VERSION.")
+    static final class Show implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BootstrapOption bootstrap;
+
+        @Parameters(paramLabel = "NAME[@VERSION]", description = "The agent, and optionally its version.")
+        String agent;
+
+        @Option(names = "--json", description = "JSON instead of YAML.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            int at = agent.lastIndexOf('@');
+            String name = at < 0 ? agent : agent.substring(0, at);
+            Integer version = at < 0 ? null : version(agent.substring(at + 1));
+            List<AgentDefinition> versions;
+            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                versions = client.agents().stream()
+                        .filter(a -> a.getName().equals(name))
+                        .toList();
+            }
+            if (versions.isEmpty()) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "no agent '" + name + "' is registered on " + bootstrap.value()
+                                + "; `agentlog agents list` shows those that are");
+            }
+            AgentDefinition shown = version == null
+                    ? versions.getLast()
+                    : versions.stream()
+                            .filter(a -> a.getVersion() == version)
+                            .findFirst()
+                            .orElseThrow(() -> new CommandLine.ParameterException(
+                                    spec.commandLine(),
+                                    "agent '" + name + "' has no version " + version + "; its versions are "
+                                            + versions.stream()
+                                                    .map(a -> Integer.toString(a.getVersion()))
+                                                    .collect(Collectors.joining(", "))));
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(
+                    json
+                            ? AvroJson.toPrettyJson(shown) + System.lineSeparator()
+                            : YAML.writeValueAsString(AvroJson.toTree(shown)));
+            out.flush();
+            return 0;
+        }
+
+        private Integer version(String text) {
+            try {
+                int version = Integer.parseInt(text);
+                if (version >= 1) {
+                    return version;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "'" + text + "' is no version: give NAME@VERSION with a whole number from 1");
+        }
+    }
+
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build();
 
     static String toolNames(AgentDefinition definition) {
         return definition.getTools().isEmpty()

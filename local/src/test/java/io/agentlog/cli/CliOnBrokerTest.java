@@ -88,6 +88,45 @@ class CliOnBrokerTest {
     }
 
     @Test
+    void shouldShowTheNewestVersionOrTheOneAskedForAndSayWhichVersionsExist(@TempDir Path dir) throws Exception {
+        // Given an agent registered in two versions
+        String name = "cli-show-" + UUID.randomUUID().toString().substring(0, 8);
+        Path file = dir.resolve("agent.yaml");
+        String v1 = """
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                systemPrompt: First prompt.
+                compaction: {maxHistoryTokens: 9000}
+                script: [{text: done}]
+                """.formatted(name);
+        Files.writeString(file, v1);
+        assertThat(CliRun.of("agents", "put", "-b", bootstrap, file.toString()).exitCode())
+                .isZero();
+        Files.writeString(file, v1.replace("version: 1", "version: 2").replace("First", "Second"));
+        assertThat(CliRun.of("agents", "put", "-b", bootstrap, file.toString()).exitCode())
+                .isZero();
+
+        // When each is shown, and a version that does not exist
+        CliRun newest = CliRun.of("agents", "show", name, "-b", bootstrap);
+        CliRun first = CliRun.of("agents", "show", name + "@1", "--json", "-b", bootstrap);
+        CliRun missing = CliRun.of("agents", "show", name + "@7", "-b", bootstrap);
+
+        // Then the newest is YAML with every field, the first JSON, and the missing one is named with those there are
+        assertThat(newest.exitCode()).as(newest.err()).isZero();
+        assertThat(newest.out())
+                .contains("name: " + name)
+                .contains("version: 2")
+                .contains("systemPrompt: Second prompt.")
+                .contains("maxHistoryTokens: 9000")
+                .contains("createdAt:");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).contains("\"version\" : 1").contains("First prompt.");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("agent '" + name + "' has no version 7; its versions are 1, 2");
+    }
+
+    @Test
     void shouldPrintSessionIdWhenSubmittingWithoutWaiting() {
         String sessionId = "cli-" + UUID.randomUUID();
 
