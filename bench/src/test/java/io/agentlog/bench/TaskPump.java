@@ -127,7 +127,8 @@ final class TaskPump implements AutoCloseable {
                 Instant.EPOCH,
                 null,
                 Instant.EPOCH,
-                null);
+                null,
+                0);
     }
 
     /** A session's result; {@code turns} model turns, one tool call fewer. */

@@ -128,11 +128,12 @@ public final class BuiltinTools {
     private static ToolSpec spawn() {
         ToolSpec spec = engine(
                 SPAWN_AGENT,
-                "Start a sub-agent: a child session of the named agent with this input, run on its own. Its final"
-                        + " answer is this call's result (an error if it fails). Call it several times in one turn to"
-                        + " run children in parallel. The child's spending counts against this session's budgets.",
+                "Start sub-agents: child sessions that run on their own. Give 'agent' and 'input' for one child,"
+                        + " whose final answer is this call's result (an error if it fails), or 'tasks', a list of"
+                        + " them, to run several in parallel: the result then gathers every child's answer in order"
+                        + " once all have ended. The children's spending counts against this session's budgets.",
                 """
-                {"type":"object","properties":{"agent":{"type":"string","description":"The agent to run"},"input":{"type":"string","description":"The child's task"}},"required":["agent","input"],"additionalProperties":false}""");
+                {"type":"object","properties":{"agent":{"type":"string","description":"The agent to run (one child)"},"input":{"type":"string","description":"The child's task (one child)"},"tasks":{"type":"array","description":"Several children, run in parallel","maxItems":16,"items":{"type":"object","properties":{"agent":{"type":"string"},"input":{"type":"string"}},"required":["agent","input"],"additionalProperties":false}}},"additionalProperties":false}""");
         spec.setTimeoutMs(3_600_000L);
         return spec;
     }

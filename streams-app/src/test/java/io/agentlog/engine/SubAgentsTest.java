@@ -7,12 +7,14 @@ import static io.agentlog.engine.EngineDriver.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ChildEnded;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.Role;
+import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.WorkRequest;
@@ -111,6 +113,84 @@ class SubAgentsTest {
         // the helper's tokens count in the parent's usage: 2 parent turns + 1 helper turn, 15 tokens each
         assertThat(parent.getUsage().getInputTokens() + parent.getUsage().getOutputTokens())
                 .isEqualTo(45);
+    }
+
+    @Test
+    void shouldFanOutAListOfChildrenAndGatherTheirAnswersInOneResultOnceAllHaveEnded() {
+        // Given a parent whose one call spawns three children, one of an agent that does not exist
+        engine.tasks.pipeInput("p3", task("p3", "boss", "fan out"));
+        engine.workResults.pipeInput(
+                "p3",
+                modelReply(
+                        engine.nextModelCall(),
+                        "",
+                        call(
+                                "c1",
+                                "spawn_agent",
+                                "{\"tasks\":[{\"agent\":\"helper\",\"input\":\"a\"},"
+                                        + "{\"agent\":\"ghost\",\"input\":\"b\"},"
+                                        + "{\"agent\":\"helper\",\"input\":\"c\"}]}")));
+        List<TaskSubmitted> children = engine.tasksOut.readValuesToList();
+        assertThat(children).extracting(TaskSubmitted::getSessionId).containsExactly("p3:w1", "p3:w2", "p3:w3");
+        assertThat(children).extracting(TaskSubmitted::getDepth).containsOnly(1);
+
+        // When they run (their tasks and answers travel through the topics), the first of the list ending last
+        List<WorkRequest> turns = engine.modelWork.readValuesToList();
+        engine.workResults.pipeInput("p3:w3", modelReply(turnOf(turns, "p3:w3"), "answer c"));
+
+        // Then the parent still waits, the ended children noted in its journal
+        assertThat(engine.modelWork.isEmpty()).isTrue();
+        assertThat(engine.allEvents())
+                .extracting(SessionEvent::getEvent)
+                .filteredOn(ChildEnded.class::isInstance)
+                .extracting(e -> ((ChildEnded) e).getChildSessionId())
+                .containsExactlyInAnyOrder("p3:w2", "p3:w3");
+
+        // When the last child ends, the parent gets one result with all three answers, in the order asked
+        engine.workResults.pipeInput("p3:w1", modelReply(turnOf(turns, "p3:w1"), "answer a"));
+        List<Message> results = engine.modelCall(engine.nextModelCall()).getMessages().stream()
+                .filter(m -> m.getRole() == Role.TOOL)
+                .toList();
+        assertThat(results).singleElement().satisfies(m -> {
+            assertThat(m.getToolCallId()).isEqualTo("c1");
+            assertThat(m.getIsError()).isTrue();
+            assertThat(m.getContent())
+                    .containsSubsequence("3 sub-agents ended", "1. session p3:w1 completed", "answer a")
+                    .containsSubsequence("2. session p3:w2 failed", "ghost")
+                    .containsSubsequence("3. session p3:w3 completed", "answer c");
+        });
+    }
+
+    private static WorkRequest turnOf(List<WorkRequest> turns, String session) {
+        return turns.stream()
+                .filter(t -> t.getSessionId().equals(session))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void shouldRefuseToSpawnPastTheDepthLimitAndSayWhy() {
+        // Given a session as deep in a tree of sub-agents as they may go
+        engine.tasks.pipeInput(
+                "deep",
+                TaskSubmitted.newBuilder(task("deep", "boss", "go deeper"))
+                        .setDepth(4)
+                        .build());
+
+        // When its model spawns a child
+        engine.workResults.pipeInput(
+                "deep",
+                modelReply(
+                        engine.nextModelCall(),
+                        "",
+                        call("c1", "spawn_agent", "{\"agent\":\"helper\",\"input\":\"x\"}")));
+
+        // Then no child starts and the model sees why
+        assertThat(engine.tasksOut.isEmpty()).isTrue();
+        assertThat(engine.modelCall(engine.nextModelCall()).getMessages())
+                .filteredOn(m -> m.getRole() == Role.TOOL)
+                .singleElement()
+                .satisfies(m -> assertThat(m.getContent()).contains("nest at most 4 deep"));
     }
 
     @Test

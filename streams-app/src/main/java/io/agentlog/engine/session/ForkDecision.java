@@ -158,6 +158,7 @@ final class ForkDecision {
         return SessionStarted.newBuilder(source)
                 .setParentSessionId(null)
                 .setParentWorkId(null)
+                .setDepth(0)
                 .setIdempotencyKey(task.getIdempotencyKey())
                 .setLimits(limits)
                 .setDeadline(Instant.ofEpochMilli(deadline))

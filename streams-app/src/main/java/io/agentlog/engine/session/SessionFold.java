@@ -3,6 +3,7 @@ package io.agentlog.engine.session;
 import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.ApprovalRequested;
+import io.agentlog.schemas.avro.ChildEnded;
 import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.HistoryCompacted;
 import io.agentlog.schemas.avro.HumanAnswered;
@@ -116,6 +117,11 @@ public final class SessionFold {
                 append(model, state, ContextCompaction.summaryMessage(e.getSummary()));
                 state.setContextStart(e.getThrough());
                 Transitions.move(state, running(state));
+            }
+            case ChildEnded e -> {
+                // one child of a fan-out: its answer went to the workspace, the call's result comes with the last
+                takePending(state, e.getWorkId(), WorkKind.TOOL);
+                addUsage(state, e.getUsage());
             }
             case SessionForked e -> {
                 // informational: the copied events before it made the state
@@ -272,6 +278,7 @@ public final class SessionFold {
                                 : Limits.newBuilder(started.getLimits()).build())
                 .setParentSessionId(started.getParentSessionId())
                 .setParentWorkId(started.getParentWorkId())
+                .setDepth(started.getDepth())
                 .setIdempotencyKey(started.getIdempotencyKey())
                 .setNextEventSeq(1)
                 .setUsage(new Usage(0L, 0L, 0L, 0L))

@@ -1,11 +1,13 @@
 package io.agentlog.engine.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.schemas.BuiltinTools;
 import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.Budget;
+import io.agentlog.schemas.avro.ChildEnded;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
 import io.agentlog.schemas.avro.Limits;
@@ -25,9 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Sub-agents ({@code spawn_agent}): a child session runs on its own, its end answers the parent's call.
@@ -46,6 +50,14 @@ final class SubAgents {
     /** Longest child input: a task record must fit its topic, and a model has no business sending more. */
     static final int MAX_INPUT_CHARS = 256 * 1024;
 
+    /** Children one spawn_agent call may start. */
+    static final int MAX_FAN_OUT = 16;
+
+    /** How deep sub-agents may nest: a runaway recursion of agents spawning agents stops here. */
+    static final int MAX_DEPTH = 4;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private SubAgents() {}
 
     /** The child session of the parent's work item: deterministic, so a replayed step names the same child. */
@@ -57,48 +69,183 @@ final class SubAgents {
         return "child-" + sha256(parentId).substring(0, 40) + ":" + workId; // a long parent id: hashed, still valid
     }
 
-    /** Starts the child of a {@code spawn_agent} call, or answers the call with what is wrong with it. */
+    /** A child to start: the agent and its task. */
+    record ChildTask(String agent, String input) {}
+
+    /**
+     * Starts the children of a {@code spawn_agent} call ({@code agent} and {@code input}, or a list of them in
+     * {@code tasks}), or answers the call with what is wrong with it.
+     */
     static void spawn(Step step, Turns turns, ToolSpec spec, ToolCall call, ObjectNode args) {
-        String agent = text(args.get("agent"));
-        String input = text(args.get("input"));
-        if (agent == null || agent.isBlank() || input == null || input.isBlank()) {
-            refuse(step, turns, call, "spawn_agent needs 'agent' (an agent's name) and 'input' (the child's task)");
+        List<ChildTask> children = new ArrayList<>();
+        Optional<String> problem = childTasks(args, children);
+        if (problem.isPresent()) {
+            refuse(step, turns, call, "spawn_agent: " + problem.get());
             return;
         }
-        if (input.length() > MAX_INPUT_CHARS) {
+        SessionState state = step.requireState();
+        if (state.getDepth() >= MAX_DEPTH) {
             refuse(
                     step,
                     turns,
                     call,
-                    "spawn_agent: the input is " + input.length() + " characters, more than the " + MAX_INPUT_CHARS
-                            + " a child's task may have; write it to a file and name the file instead");
+                    "spawn_agent: sub-agents nest at most " + MAX_DEPTH + " deep, and this session is at depth "
+                            + state.getDepth() + "; do the work here");
             return;
         }
+        if (children.size() > 1) {
+            // a fork may dispatch a fan-out again: answers of its earlier children are not this call's
+            String dir = childrenDir(call.getId());
+            filesUnder(step, dir).forEach(path -> turns.workspace().delete(step, path));
+        }
+        long timeoutMs = spec.getTimeoutMs() > 0 ? spec.getTimeoutMs() : Turns.DEFAULT_TOOL_TIMEOUT_MS;
+        for (ChildTask task : children) {
+            start(step, call, task, timeoutMs);
+        }
+    }
+
+    private static void start(Step step, ToolCall call, ChildTask task, long timeoutMs) {
         SessionState state = step.requireState();
         String workId = Turns.nextWorkId(state);
         String child = childId(step.sessionId(), workId);
-        long timeoutMs = spec.getTimeoutMs() > 0 ? spec.getTimeoutMs() : Turns.DEFAULT_TOOL_TIMEOUT_MS;
-        TaskSubmitted task = TaskSubmitted.newBuilder()
+        TaskSubmitted submitted = TaskSubmitted.newBuilder()
                 .setSessionId(child)
-                .setAgent(agent)
-                .setInput(input)
+                .setAgent(task.agent())
+                .setInput(task.input())
                 .setParentSessionId(step.sessionId())
                 .setParentWorkId(workId)
                 .setBudget(carve(state, step.now()))
                 .setMetadata(Map.of())
                 .setSubmittedAt(Instant.ofEpochMilli(step.now()))
+                .setDepth(state.getDepth() + 1)
                 .build();
         step.message(
                 Topics.TASKS.name(),
                 child,
-                Topics.TASKS.valueSerde().serializer().serialize("", task));
+                Topics.TASKS.valueSerde().serializer().serialize("", submitted));
+        ObjectNode arguments =
+                JSON.createObjectNode().put("agent", task.agent()).put("input", task.input());
         step.emit(new ToolRequested(
                 workId,
                 call.getId(),
                 call.getName(),
-                call.getArguments(),
+                arguments.toString(),
                 Topics.ENGINE_POOL,
                 Instant.ofEpochMilli(step.now() + timeoutMs)));
+    }
+
+    /** Reads the children a call asks for into {@code out}, or says what is wrong with the arguments. */
+    static Optional<String> childTasks(ObjectNode args, List<ChildTask> out) {
+        JsonNode tasks = args.get("tasks");
+        if (tasks != null && (args.has("agent") || args.has("input"))) {
+            return Optional.of("give either 'agent' and 'input' (one child) or 'tasks' (several), not both");
+        }
+        if (tasks == null) {
+            return childTask(args, "", out);
+        }
+        if (!tasks.isArray() || tasks.isEmpty() || tasks.size() > MAX_FAN_OUT) {
+            return Optional.of("'tasks' must be a list of 1 to " + MAX_FAN_OUT + " objects with 'agent' and 'input'");
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (!(tasks.get(i) instanceof ObjectNode task)) {
+                return Optional.of("tasks[" + i + "] must be an object with 'agent' and 'input'");
+            }
+            Optional<String> problem = childTask(task, "tasks[" + i + "]: ", out);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> childTask(JsonNode task, String where, List<ChildTask> out) {
+        String agent = text(task.get("agent"));
+        String input = text(task.get("input"));
+        if (agent == null || agent.isBlank() || input == null || input.isBlank()) {
+            return Optional.of(where + "needs 'agent' (an agent's name) and 'input' (the child's task)");
+        }
+        if (input.length() > MAX_INPUT_CHARS) {
+            return Optional.of(where + "the input is " + input.length() + " characters, more than the "
+                    + MAX_INPUT_CHARS + " a child's task may have; write it to a file and name the file instead");
+        }
+        out.add(new ChildTask(agent, input));
+        return Optional.empty();
+    }
+
+    /** Where the answers of a fan-out's children wait for the last of them, and stay for the agent to read. */
+    static String childrenDir(String toolCallId) {
+        return Turns.OUTPUTS_DIR.replace("outputs/", "children/") + Turns.sanitize(toolCallId) + "/";
+    }
+
+    /**
+     * A child of a spawn call ended (its result came back, or the parent stopped waiting): the call's result, or,
+     * while other children of the same call still run, its answer kept in the workspace and a {@link ChildEnded}.
+     * The last child's result gathers every answer of the call.
+     */
+    static void childEnded(Step step, Turns turns, PendingWork spawn, String content, boolean isError, Usage usage) {
+        SessionState state = step.requireState();
+        boolean others = state.getPending().stream()
+                .anyMatch(p -> isSpawn(p)
+                        && p.getToolCallId().equals(spawn.getToolCallId())
+                        && !p.getWorkId().equals(spawn.getWorkId()));
+        String dir = childrenDir(spawn.getToolCallId());
+        if (!others && filesUnder(step, dir).isEmpty()) {
+            turns.completeTool(
+                    step,
+                    spawn.getToolCallId(),
+                    spawn.getTool(),
+                    spawn.getWorkId(),
+                    WorkOutcome.OK,
+                    content,
+                    isError,
+                    usage);
+            return;
+        }
+        String child = childId(step.sessionId(), spawn.getWorkId());
+        String path = dir + String.format("%06d", Math.max(0, SessionFold.workSeq(spawn.getWorkId())))
+                + (isError ? ".failed" : ".completed") + ".txt";
+        String header = "session " + child + (isError ? " failed" : " completed") + "\n";
+        turns.workspace()
+                .write(step, path, (header + content).getBytes(StandardCharsets.UTF_8))
+                .ifPresent(refused -> turns.workspace()
+                        .write(
+                                step,
+                                path,
+                                (header + "[its answer could not be kept: " + refused + "]")
+                                        .getBytes(StandardCharsets.UTF_8)));
+        if (others) {
+            step.emit(new ChildEnded(spawn.getWorkId(), spawn.getToolCallId(), child, isError, usage));
+            return;
+        }
+        List<String> answers = filesUnder(step, dir);
+        StringBuilder gathered =
+                new StringBuilder(answers.size() + " sub-agents ended; their answers are also in " + dir + "\n");
+        boolean anyFailed = false;
+        for (int i = 0; i < answers.size(); i++) {
+            String answer = answers.get(i);
+            anyFailed |= answer.endsWith(".failed.txt");
+            gathered.append("\n## ")
+                    .append(i + 1)
+                    .append(". ")
+                    .append(new String(step.model().file(answer).orElse(new byte[0]), StandardCharsets.UTF_8))
+                    .append('\n');
+        }
+        turns.completeTool(
+                step,
+                spawn.getToolCallId(),
+                spawn.getTool(),
+                spawn.getWorkId(),
+                WorkOutcome.OK,
+                gathered.toString(),
+                anyFailed,
+                usage);
+    }
+
+    /** The workspace files under {@code dir}, in path order (a fan-out's answers: in the order of its tasks). */
+    private static List<String> filesUnder(Step step, String dir) {
+        return step.model().files().keySet().stream()
+                .filter(path -> path.startsWith(dir))
+                .toList();
     }
 
     /**

@@ -65,7 +65,8 @@ final class TaskDecision {
                 Instant.ofEpochMilli(deadline),
                 task.getIdempotencyKey(),
                 found.map(AgentDefinition::getCreatedAt).orElse(Instant.EPOCH),
-                task.getParentWorkId()));
+                task.getParentWorkId(),
+                task.getDepth()));
         input.writeTo(step, turns.workspace());
         if (found.isEmpty()) {
             String version = task.getAgentVersion() == null ? "" : " version " + task.getAgentVersion();
@@ -111,7 +112,8 @@ final class TaskDecision {
                 Instant.EPOCH,
                 task.getIdempotencyKey(),
                 Instant.EPOCH,
-                task.getParentWorkId()));
+                task.getParentWorkId(),
+                task.getDepth()));
         turns.end(step, ResultStatus.FAILED, null, reason);
     }
 

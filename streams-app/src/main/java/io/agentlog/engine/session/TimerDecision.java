@@ -71,19 +71,22 @@ final class TimerDecision {
                     null);
             turns.advance(step);
         } else {
+            String timedOut = "timed out after " + waited + " ms with no result";
             if (SubAgents.isSpawn(work)) {
                 SubAgents.cancelChild(step, work, "its parent stopped waiting for it after " + waited + " ms");
+                SubAgents.childEnded(step, turns, work, timedOut, true, null);
+            } else {
+                WorkCancels.one(step, work, "session " + step.sessionId() + " stopped waiting after " + waited + " ms");
+                turns.completeTool(
+                        step,
+                        work.getToolCallId(),
+                        work.getTool(),
+                        work.getWorkId(),
+                        WorkOutcome.ERROR,
+                        timedOut,
+                        true,
+                        null);
             }
-            WorkCancels.one(step, work, "session " + step.sessionId() + " stopped waiting after " + waited + " ms");
-            turns.completeTool(
-                    step,
-                    work.getToolCallId(),
-                    work.getTool(),
-                    work.getWorkId(),
-                    WorkOutcome.ERROR,
-                    "timed out after " + waited + " ms with no result",
-                    true,
-                    null);
             turns.advance(step);
         }
     }

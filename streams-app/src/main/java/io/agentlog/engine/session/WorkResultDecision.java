@@ -212,6 +212,10 @@ final class WorkResultDecision {
             };
             isError = true;
         }
+        if (SubAgents.isSpawn(pending)) {
+            SubAgents.childEnded(step, turns, pending, content, isError, result.getUsage());
+            return;
+        }
         turns.completeTool(
                 step,
                 pending.getToolCallId(),
