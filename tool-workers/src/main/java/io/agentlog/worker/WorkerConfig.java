@@ -7,6 +7,7 @@ import io.agentlog.schemas.Topics;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
 import io.agentlog.worker.model.ModelEndpoints;
+import io.agentlog.worker.model.ModelPrices;
 import io.agentlog.worker.model.OpenAiModelProvider;
 import io.agentlog.worker.sandbox.SandboxLimits;
 import java.net.InetAddress;
@@ -51,6 +52,8 @@ import java.util.regex.Pattern;
  * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
  * @param sandboxLimits limits of the {@code sandbox} pool's code execution ({@code AGENTLOG_SANDBOX_*}, see
  *     {@link SandboxLimits})
+ * @param modelPrices the price table that turns a model call's usage into its cost ({@value #MODEL_PRICES} or the
+ *     file {@value #MODEL_PRICES_FILE}, see {@link ModelPrices}); it wins over a definition's {@code model.price}
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -65,7 +68,8 @@ public record WorkerConfig(
         Duration modelTimeout,
         Duration modelMaxRetryWait,
         Duration shutdownGrace,
-        SandboxLimits sandboxLimits) {
+        SandboxLimits sandboxLimits,
+        ModelPrices modelPrices) {
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -76,6 +80,8 @@ public record WorkerConfig(
     public static final String OPENAI_API_KEY_FALLBACK = "OPENAI_API_KEY";
     public static final String MODEL_ENDPOINTS = "AGENTLOG_MODEL_ENDPOINTS";
     public static final String MODEL_ENDPOINTS_FILE = "AGENTLOG_MODEL_ENDPOINTS_FILE";
+    public static final String MODEL_PRICES = "AGENTLOG_MODEL_PRICES";
+    public static final String MODEL_PRICES_FILE = "AGENTLOG_MODEL_PRICES_FILE";
     public static final String MAX_CONCURRENCY = "AGENTLOG_MAX_CONCURRENCY";
     public static final String CONSUMERS_PER_POOL = "AGENTLOG_CONSUMERS_PER_POOL";
     public static final String MAX_DELIVERIES = "AGENTLOG_MAX_DELIVERIES";
@@ -135,6 +141,7 @@ public record WorkerConfig(
         requireNotNegative(modelMaxRetryWait, MODEL_MAX_RETRY_WAIT_MS);
         requireNotNegative(shutdownGrace, SHUTDOWN_GRACE_MS);
         Objects.requireNonNull(sandboxLimits, "sandboxLimits");
+        Objects.requireNonNull(modelPrices, "modelPrices");
     }
 
     /** The defaults, for a broker at {@code bootstrapServers}. */
@@ -170,31 +177,43 @@ public record WorkerConfig(
         builder.modelMaxRetryWait(in.millis(MODEL_MAX_RETRY_WAIT_MS, DEFAULT_MODEL_MAX_RETRY_WAIT));
         builder.shutdownGrace(in.millis(SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
         builder.sandboxLimits(SandboxLimits.fromEnv(env));
+        inlineOrFile(in, MODEL_PRICES, MODEL_PRICES_FILE)
+                .map(setting -> ModelPrices.parse(setting.text(), setting.where()))
+                .ifPresent(builder::modelPrices);
         return builder.build();
     }
 
     /** The named endpoints of {@value #MODEL_ENDPOINTS} or of the file {@value #MODEL_ENDPOINTS_FILE}. */
     private static List<ModelEndpoint> namedEndpoints(Env in, Map<String, String> env) {
-        Optional<String> inline = in.text(MODEL_ENDPOINTS);
-        Optional<String> file = in.text(MODEL_ENDPOINTS_FILE);
+        return inlineOrFile(in, MODEL_ENDPOINTS, MODEL_ENDPOINTS_FILE)
+                .map(setting -> ModelEndpoints.parse(setting.text(), setting.where(), env))
+                .orElse(List.of());
+    }
+
+    /** A setting given inline or as a file, and where it came from (for error messages). */
+    private record Setting(String text, String where) {}
+
+    private static Optional<Setting> inlineOrFile(Env in, String inlineName, String fileName) {
+        Optional<String> inline = in.text(inlineName);
+        Optional<String> file = in.text(fileName);
         if (inline.isPresent() && file.isPresent()) {
-            throw new IllegalArgumentException("set " + MODEL_ENDPOINTS + " or " + MODEL_ENDPOINTS_FILE
-                    + ", not both (the file was '" + file.get() + "')");
+            throw new IllegalArgumentException(
+                    "set " + inlineName + " or " + fileName + ", not both (the file was '" + file.get() + "')");
         }
         if (inline.isPresent()) {
-            return ModelEndpoints.parse(inline.get(), MODEL_ENDPOINTS, env);
+            return Optional.of(new Setting(inline.get(), inlineName));
         }
-        if (file.isPresent()) {
-            String text;
-            try {
-                text = java.nio.file.Files.readString(java.nio.file.Path.of(file.get()));
-            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-                throw new IllegalArgumentException(
-                        MODEL_ENDPOINTS_FILE + " names '" + file.get() + "', which cannot be read: " + e.getMessage());
-            }
-            return ModelEndpoints.parse(text, MODEL_ENDPOINTS_FILE + " '" + file.get() + "'", env);
+        if (file.isEmpty()) {
+            return Optional.empty();
         }
-        return List.of();
+        try {
+            return Optional.of(new Setting(
+                    java.nio.file.Files.readString(java.nio.file.Path.of(file.get())),
+                    fileName + " '" + file.get() + "'"));
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(
+                    fileName + " names '" + file.get() + "', which cannot be read: " + e.getMessage());
+        }
     }
 
     public static Builder builder() {
@@ -219,7 +238,8 @@ public record WorkerConfig(
                 .modelTimeout(modelTimeout)
                 .modelMaxRetryWait(modelMaxRetryWait)
                 .shutdownGrace(shutdownGrace)
-                .sandboxLimits(sandboxLimits);
+                .sandboxLimits(sandboxLimits)
+                .modelPrices(modelPrices);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -239,6 +259,7 @@ public record WorkerConfig(
         private Duration modelMaxRetryWait = DEFAULT_MODEL_MAX_RETRY_WAIT;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private SandboxLimits sandboxLimits = SandboxLimits.defaults();
+        private ModelPrices modelPrices = ModelPrices.NONE;
 
         private Builder() {}
 
@@ -340,7 +361,13 @@ public record WorkerConfig(
                     modelTimeout,
                     modelMaxRetryWait,
                     shutdownGrace,
-                    sandboxLimits);
+                    sandboxLimits,
+                    modelPrices);
+        }
+
+        public Builder modelPrices(ModelPrices value) {
+            this.modelPrices = value;
+            return this;
         }
 
         private ModelEndpoints endpoints() {
@@ -373,7 +400,8 @@ public record WorkerConfig(
                 + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
-                + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + "]";
+                + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", modelPrices="
+                + modelPrices.byModel().keySet() + "]";
     }
 
     private static String defaultWorkerId() {

@@ -29,9 +29,23 @@ public final class ModelProviders {
         return of(List.of(providers));
     }
 
-    /** The built-in providers: {@code scripted} and {@code openai}, configured from the worker's settings. */
+    /**
+     * The built-in providers: {@code scripted} and {@code openai}, configured from the worker's settings, their
+     * results priced by the worker's price table.
+     */
     public static ModelProviders defaults(WorkerConfig config) {
-        return of(new ScriptedModelProvider(), new OpenAiModelProvider(config.modelEndpoints(), config.modelTimeout()));
+        return of(new ScriptedModelProvider(), new OpenAiModelProvider(config.modelEndpoints(), config.modelTimeout()))
+                .pricedBy(config.modelPrices());
+    }
+
+    /** These providers, their results priced by {@code prices} where it has the call's model. */
+    public ModelProviders pricedBy(ModelPrices prices) {
+        if (prices.byModel().isEmpty()) {
+            return this;
+        }
+        return of(byName.values().stream()
+                .map(provider -> (ModelProvider) new PricedModelProvider(provider, prices))
+                .toList());
     }
 
     public Optional<ModelProvider> find(String name) {
