@@ -94,8 +94,13 @@ public final class AgentDefinitions {
             orderedSet("provider", "name", "endpoint", "temperature", "maxOutputTokens", "options", "price");
     private static final Set<String> TOOL_FIELDS =
             orderedSet("name", "description", "parameters", "pool", "semantics", "requiresApproval", "timeoutMs");
-    private static final Set<String> LIMIT_FIELDS =
-            orderedSet("maxSteps", "maxTokens", "maxWallTimeMs", "maxToolCallsPerTurn", "maxCostMicros");
+    private static final Set<String> LIMIT_FIELDS = orderedSet(
+            "maxSteps",
+            "maxTokens",
+            "maxWallTimeMs",
+            "maxToolCallsPerTurn",
+            "maxCostMicros",
+            "maxAgentCostMicrosPerDay");
     private static final Set<String> TURN_FIELDS = orderedSet("text", "toolCalls");
     private static final Set<String> CALL_FIELDS = orderedSet("id", "name", "arguments");
 
@@ -454,6 +459,8 @@ public final class AgentDefinitions {
             optionalInt(node, "maxToolCallsPerTurn", "limits", 0, Integer.MAX_VALUE)
                     .ifPresent(limits::setMaxToolCallsPerTurn);
             optionalLong(node, "maxCostMicros", "limits", 0, Long.MAX_VALUE).ifPresent(limits::setMaxCostMicros);
+            optionalLong(node, "maxAgentCostMicrosPerDay", "limits", 0, Long.MAX_VALUE)
+                    .ifPresent(limits::setMaxAgentCostMicrosPerDay);
             return limits.build();
         }
 

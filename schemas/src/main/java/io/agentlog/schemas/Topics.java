@@ -4,6 +4,7 @@ import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
+import io.agentlog.schemas.avro.SpendRecorded;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import io.agentlog.schemas.avro.WorkCancelled;
 import io.agentlog.schemas.avro.WorkRequest;
@@ -108,6 +109,21 @@ public final class Topics {
             SESSION_PARTITIONS,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
 
+    /**
+     * Priced model calls keyed {@code agent/day}, which every engine sums (a global store) into each agent's spend
+     * of the day for {@code limits.maxAgentCostMicrosPerDay}. Only the day matters, so a week is kept.
+     */
+    public static final Topic<String, SpendRecorded> SPEND = new Topic<>(
+            "agentlog.spend",
+            KEYS,
+            AvroSerde.of(SpendRecorded.class),
+            1,
+            Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    String.valueOf(7L * 24 * 3600 * 1000)));
+
     /** Token and progress chunks: best effort, not part of any session's state. */
     public static final Topic<String, String> STREAM = new Topic<>(
             "agentlog.stream",
@@ -181,7 +197,7 @@ public final class Topics {
     /** The topics a stack with the given worker pools needs. */
     public static List<Topic<?, ?>> all(List<String> pools) {
         var topics = new java.util.ArrayList<Topic<?, ?>>(
-                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, BLOBS, DLQ, CANCELS));
+                List.of(TASKS, CONTROL, WORK_RESULTS, EVENTS, RESULTS, STREAM, AGENTS, BLOBS, DLQ, CANCELS, SPEND));
         pools.forEach(pool -> topics.add(work(pool)));
         return List.copyOf(topics);
     }
@@ -209,6 +225,11 @@ public final class Topics {
     /** Key of a workspace content on {@link #BLOBS}: {@code sessionId/sha256}. */
     public static String blobKey(String sessionId, String hash) {
         return sessionId + "/" + hash;
+    }
+
+    /** Key of an agent's spend of a UTC day on {@link #SPEND}: {@code agent/yyyy-MM-dd}. */
+    public static String spendKey(String agent, String day) {
+        return agent + "/" + day;
     }
 
     /** Key of an agent definition on {@link #AGENTS}. */

@@ -6,6 +6,7 @@ import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputRecord;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.SessionProcessor;
+import io.agentlog.engine.internal.SpendUpdater;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
 import io.agentlog.schemas.AvroSerde;
@@ -52,6 +53,11 @@ public final class EngineTopology {
     public static final String HISTORY_STORE = "history";
     public static final String WORKSPACE_STORE = "workspace";
     public static final String BLOBS_STORE = "blobs";
+    /** Global: micro-dollars each agent spent per UTC day, summed from agentlog.spend. */
+    public static final String SPEND_STORE = "agent-spend";
+
+    static final String SPEND_SOURCE = "spend-source";
+    static final String SPEND_UPDATER = "spend-updater";
     public static final String TIMERS_STORE = "timers";
     public static final String AGENTS_STORE = "agents";
 
@@ -125,6 +131,16 @@ public final class EngineTopology {
                 Topics.AGENTS.name(),
                 AGENTS_UPDATER,
                 AgentStoreUpdater::new);
+
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE), keys, Serdes.Long())
+                        .withLoggingDisabled(),
+                SPEND_SOURCE,
+                keys.deserializer(),
+                Serdes.ByteArray().deserializer(),
+                Topics.SPEND.name(),
+                SPEND_UPDATER,
+                SpendUpdater::new);
 
         topology.addSink(
                 OUTPUT_SINK,

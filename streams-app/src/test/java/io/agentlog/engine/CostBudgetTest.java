@@ -97,6 +97,40 @@ class CostBudgetTest {
         assertThat(engine.results.readValue().getError()).contains("the limit is $0.000400 (400)");
     }
 
+    @Test
+    void shouldEndEverySessionOfAnAgentWhoseSpendOfTheDayReachedItsDailyLimit() {
+        // Given an agent whose sessions may spend 800 micro-dollars a day in all (465 a turn), no per-session limit
+        AgentDefinition base = agent("daily", List.of("noop"));
+        engine.register(AgentDefinition.newBuilder(base)
+                .setModel(ModelSpec.newBuilder(base.getModel()).setPrice(PRICE).build())
+                .setLimits(Limits.newBuilder(base.getLimits())
+                        .setMaxAgentCostMicrosPerDay(800)
+                        .build())
+                .build());
+
+        // When one session takes two turns (930 micro-dollars, the second allowed: 465 < 800 when it was asked)
+        engine.tasks.pipeInput("d1", task("d1", "daily", "first"));
+        engine.workResults.pipeInput("d1", priced(modelReply(engine.nextModelCall(), "", call("n0", "noop", "{}"))));
+        engine.workResults.pipeInput("d1", toolResult(engine.toolWork.readValue(), "ok"));
+        engine.workResults.pipeInput("d1", priced(modelReply(engine.nextModelCall(), "done")));
+        assertThat(engine.results.readValue().getStatus()).isEqualTo(ResultStatus.COMPLETED);
+
+        // Then the agent's next session of the day ends before its first model call, with the figures
+        engine.tasks.pipeInput("d2", task("d2", "daily", "second"));
+        assertThat(engine.modelWork.isEmpty()).isTrue();
+        SessionResult result = engine.results.readValue();
+        assertThat(result.getStatus()).isEqualTo(ResultStatus.BUDGET_EXCEEDED);
+        assertThat(result.getError())
+                .contains("daily cost budget of agent daily spent")
+                .contains("$0.000930 (930 micro-dollars) on 2026-01-01 (UTC), the limit is $0.000800 (800) a day");
+
+        // And the next day it may spend again (another agent's spend never counted)
+        engine.driver.advanceWallClockTime(java.time.Duration.ofDays(1));
+        engine.tasks.pipeInput(
+                "d3", task("d3", "daily", "a new day"), EngineDriver.START.plus(java.time.Duration.ofDays(1)));
+        assertThat(engine.nextModelCall().getSessionId()).isEqualTo("d3");
+    }
+
     private static WorkResult priced(WorkResult reply) {
         reply.setUsage(Usage.newBuilder(TURN).build());
         return reply;

@@ -22,7 +22,12 @@ public final class OutputTopics {
      * sub-agents, are checked by {@link InputPartitions#lookup}): journal, results, blobs, dead letters, cancels.
      */
     public static final List<String> NAMES = List.of(
-            Topics.EVENTS.name(), Topics.RESULTS.name(), Topics.BLOBS.name(), Topics.DLQ.name(), Topics.CANCELS.name());
+            Topics.EVENTS.name(),
+            Topics.RESULTS.name(),
+            Topics.BLOBS.name(),
+            Topics.DLQ.name(),
+            Topics.CANCELS.name(),
+            Topics.SPEND.name());
 
     private OutputTopics() {}
 

@@ -84,8 +84,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     public void init(ProcessorContext<String, OutputRecord> context) {
         this.context = context;
         this.stores = new SessionStores(context);
-        this.decider =
-                new SessionDecider(config, new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE)), pools);
+        this.decider = new SessionDecider(
+                config,
+                new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE)),
+                pools,
+                new SpendLedger(context.getStateStore(EngineTopology.SPEND_STORE)));
         this.alarm = new TimerAlarm(context, this::fireTimers);
         this.writer = new StepWriter(context, stores, config, alarm::due);
         alarm.reset(earliestTimer());

@@ -31,6 +31,13 @@ final class Pricing {
                 + usage.getOutputTokens() + " output tokens";
     }
 
+    /** Why a session ended over its agent's daily cost budget, with the figures. */
+    static String agentDaySpent(String agent, String day, long spentMicros, long maxMicros) {
+        return "daily cost budget of agent " + agent + " spent: its sessions used " + usd(spentMicros) + " ("
+                + spentMicros + " micro-dollars) on " + day + " (UTC), the limit is " + usd(maxMicros) + " ("
+                + maxMicros + ") a day";
+    }
+
     private static String usd(long micros) {
         return String.format(Locale.ROOT, "$%.6f", micros / 1e6);
     }

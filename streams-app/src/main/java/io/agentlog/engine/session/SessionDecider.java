@@ -22,8 +22,8 @@ public final class SessionDecider {
     private final WorkResultDecision results;
     private final TimerDecision timers;
 
-    public SessionDecider(EngineConfig config, Definitions definitions, Pools pools) {
-        this.turns = new Turns(config, definitions, pools);
+    public SessionDecider(EngineConfig config, Definitions definitions, Pools pools, Spending spending) {
+        this.turns = new Turns(config, definitions, pools, spending);
         ToolDispatch tools = new ToolDispatch(turns);
         this.tasks = new TaskDecision(turns, new ForkDecision(turns, tools));
         this.control = new ControlDecision(turns, tools);

@@ -14,6 +14,7 @@ import io.agentlog.schemas.avro.Role;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.SessionState;
+import io.agentlog.schemas.avro.SpendRecorded;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolInvocation;
@@ -24,6 +25,8 @@ import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,12 +58,14 @@ final class Turns {
     private final EngineConfig config;
     private final Definitions definitions;
     private final Pools pools;
+    private final Spending spending;
     private final WorkspaceFiles workspace;
 
-    Turns(EngineConfig config, Definitions definitions, Pools pools) {
+    Turns(EngineConfig config, Definitions definitions, Pools pools, Spending spending) {
         this.config = config;
         this.definitions = definitions;
         this.pools = pools;
+        this.spending = spending;
         this.workspace = new WorkspaceFiles(config);
     }
 
@@ -157,6 +162,18 @@ final class Turns {
                     Pricing.costSpent(state.getUsage(), limits.getMaxCostMicros()));
             return;
         }
+        if (limits.getMaxAgentCostMicrosPerDay() > 0) {
+            String day = day(step.now());
+            long spent = spending.spentOn(state.getAgent(), day);
+            if (spent >= limits.getMaxAgentCostMicrosPerDay()) {
+                end(
+                        step,
+                        ResultStatus.BUDGET_EXCEEDED,
+                        null,
+                        Pricing.agentDaySpent(state.getAgent(), day, spent, limits.getMaxAgentCostMicrosPerDay()));
+                return;
+            }
+        }
         Optional<AgentDefinition> pinned = definition(step);
         if (pinned.isEmpty()) {
             return;
@@ -200,6 +217,32 @@ final class Turns {
                 call.getTurn(),
                 Instant.ofEpochMilli(step.now() + config.modelTimeout().toMillis()),
                 compactsThrough));
+    }
+
+    /** Adds a priced model call to its agent's spend of the day ({@code agentlog.spend}), in the step's transaction. */
+    void recordSpend(Step step, String workId, Usage usage) {
+        if (usage == null || usage.getCostMicros() <= 0) {
+            return;
+        }
+        SessionState state = step.requireState();
+        String day = day(step.now());
+        SpendRecorded spend = new SpendRecorded(
+                state.getAgent(),
+                day,
+                step.sessionId(),
+                workId,
+                usage.getCostMicros(),
+                Instant.ofEpochMilli(step.now()));
+        step.message(
+                Topics.SPEND.name(),
+                Topics.spendKey(state.getAgent(), day),
+                Topics.SPEND.valueSerde().serializer().serialize(Topics.SPEND.name(), spend));
+    }
+
+    /** The UTC day of an epoch-millisecond time, {@code yyyy-MM-dd}. */
+    static String day(long epochMillis) {
+        return LocalDate.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneOffset.UTC)
+                .toString();
     }
 
     /** The conversation as the model sees it: the definition's system prompt first, tool results in place. */

@@ -123,6 +123,7 @@ final class WorkResultDecision {
         List<ToolCall> recorded = withinArgumentBudget(calls);
         Usage usage = Pricing.priced(result.getUsage(), turns.price(step).orElse(null));
         step.emit(new ModelResponded(pending.getWorkId(), turn, text, recorded, usage));
+        turns.recordSpend(step, pending.getWorkId(), usage);
         if (calls.isEmpty()) {
             turns.end(step, ResultStatus.COMPLETED, turns.cappedOutput(step, reply.getText()), null);
             return;
@@ -170,6 +171,7 @@ final class WorkResultDecision {
         String summary = turns.capped(step, reply.getText(), "summary-" + pending.getWorkId());
         Usage usage = Pricing.priced(result.getUsage(), turns.price(step).orElse(null));
         step.emit(new HistoryCompacted(pending.getWorkId(), summary, pending.getCompactsThrough(), usage));
+        turns.recordSpend(step, pending.getWorkId(), usage);
     }
 
     private void refuse(Step step, ToolCall call, String reason) {
