@@ -3,7 +3,6 @@ package io.agentlog.local;
 import static io.agentlog.local.SessionRecords.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.avro.Budget;
@@ -150,11 +149,7 @@ class BudgetsEndToEndTest {
         assertThat(journal.getLast().getEvent()).isInstanceOf(SessionEnded.class);
     }
 
-    /** Registers a scripted agent with this body under a new name (a body without a model gets the scripted one). */
     private static String agent(String body) {
-        String name = "budgets-" + UUID.randomUUID();
-        String model = body.startsWith("model:") ? "" : "model: {provider: scripted}\n";
-        client.putAgent(AgentDefinitions.parse("name: %s\nversion: 1\n%s%s".formatted(name, model, body), "test"));
-        return name;
+        return stack.putAgent("budgets", body);
     }
 }

@@ -4,7 +4,6 @@ import static io.agentlog.local.SessionRecords.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.cli.CliRun;
-import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
@@ -380,11 +379,7 @@ class ControlsEndToEndTest {
                 .satisfies(r -> assertThat(r.getStatus()).isEqualTo(ResultStatus.CANCELLED));
     }
 
-    /** Registers a scripted agent with this body (tools, limits, script) under a new name, and returns the name. */
     private static String agent(String body) {
-        String name = "controls-" + UUID.randomUUID();
-        client.putAgent(AgentDefinitions.parse(
-                "name: %s\nversion: 1\nmodel: {provider: scripted}\n%s".formatted(name, body), "test"));
-        return name;
+        return stack.putAgent("controls", body);
     }
 }

@@ -1,5 +1,6 @@
 package io.agentlog.local;
 
+import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
@@ -137,6 +138,17 @@ final class InProcessStack implements AutoCloseable {
             throw new AssertionError("the restarted engine did not reach RUNNING within " + deadline);
         }
         return stopped;
+    }
+
+    /**
+     * Registers an agent whose definition is {@code body} (YAML: tools, limits, script, ...) under a new name starting
+     * with {@code prefix}, version 1; a body without a {@code model} gets the scripted one. Returns the name.
+     */
+    String putAgent(String prefix, String body) {
+        String name = prefix + "-" + UUID.randomUUID();
+        String model = body.startsWith("model:") ? "" : "model: {provider: scripted}\n";
+        client.putAgent(AgentDefinitions.parse("name: %s\nversion: 1\n%s%s".formatted(name, model, body), "test"));
+        return name;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -4,7 +4,6 @@ import static io.agentlog.local.SessionRecords.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentlog.cli.CliRun;
-import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelCall;
@@ -14,7 +13,6 @@ import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,11 +137,7 @@ class SubAgentsEndToEndTest {
         }
     }
 
-    /** Registers a scripted agent with this body under a new name, and returns the name. */
     private static String agent(String body) {
-        String name = "subagents-" + UUID.randomUUID();
-        client.putAgent(AgentDefinitions.parse(
-                "name: %s\nversion: 1\nmodel: {provider: scripted}\n%s".formatted(name, body), "test"));
-        return name;
+        return stack.putAgent("subagents", body);
     }
 }
