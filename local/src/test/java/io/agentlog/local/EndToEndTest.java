@@ -8,7 +8,6 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.schemas.DlqHeaders;
-import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ResultStatus;
@@ -68,7 +67,7 @@ class EndToEndTest {
     static void startStack() throws Exception {
         startModelServer();
         stack = InProcessStack.start("e2e", DEADLINE, InProcessStack.withModelEndpoint(modelServer, "test-key"));
-        engine = stack.engine;
+        engine = stack.engine();
         client = stack.client;
     }
 
@@ -341,7 +340,7 @@ class EndToEndTest {
             String third = client.submit(task);
             // (a later task on the same partition of agentlog.tasks ends only after the engine has handled the
             // repeats before it, so everything they could have caused is written by the time it ends)
-            String later = sessionOnTheSamePartitionAs(first);
+            String later = SessionRecords.onSamePartitionAs(first, "e2e-later-");
             assertThat(client.submitAndWait(
                                     AgentlogClient.task(name, "later")
                                             .setSessionId(later)
@@ -365,17 +364,6 @@ class EndToEndTest {
             assertThat(journal)
                     .filteredOn(e -> e.getEvent() instanceof SessionEnded)
                     .hasSize(1);
-        }
-    }
-
-    /** A new session id whose records land on the same partition of every session topic as {@code sessionId}'s. */
-    private static String sessionOnTheSamePartitionAs(String sessionId) {
-        int partition = SessionIds.partition(sessionId, Topics.SESSION_PARTITIONS);
-        while (true) {
-            String candidate = "e2e-later-" + UUID.randomUUID();
-            if (SessionIds.partition(candidate, Topics.SESSION_PARTITIONS) == partition) {
-                return candidate;
-            }
         }
     }
 

@@ -53,7 +53,7 @@ class HugeInputTest {
     static void startStack() throws Exception {
         startModelServer();
         stack = InProcessStack.start("huge", DEADLINE, InProcessStack.withModelEndpoint(modelServer, "test-key"));
-        engine = stack.engine;
+        engine = stack.engine();
         client = stack.client;
     }
 

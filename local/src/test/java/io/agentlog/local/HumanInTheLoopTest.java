@@ -2,23 +2,19 @@ package io.agentlog.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agentlog.cli.AgentlogCli;
+import io.agentlog.cli.CliRun;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionResult;
-import io.agentlog.testkit.SharedBroker;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * Calls that wait for people, end to end on a real broker with the engine and a worker: the CLI's {@code approve},
@@ -72,10 +68,11 @@ class HumanInTheLoopTest {
                         && client.awaitingAnswer(session).size() == 1);
 
         // When an approve names no call while two wait, then each is decided and the question answered
-        CliRun ambiguous = cli("approve", session);
-        CliRun approved = cli("approve", session, "w1", "--args", "{\"path\":\"a.txt\",\"content\":\"edited\"}");
-        CliRun denied = cli("deny", session, "w2", "--message", "not b");
-        CliRun answered = cli("answer", session, "Tuesday");
+        CliRun ambiguous = CliRun.onSharedBroker("approve", session);
+        CliRun approved = CliRun.onSharedBroker(
+                "approve", session, "w1", "--args", "{\"path\":\"a.txt\",\"content\":\"edited\"}");
+        CliRun denied = CliRun.onSharedBroker("deny", session, "w2", "--message", "not b");
+        CliRun answered = CliRun.onSharedBroker("answer", session, "Tuesday");
 
         // Then the ambiguous one is refused with the waiting calls, the others act
         assertThat(ambiguous.exitCode()).isEqualTo(2);
@@ -90,7 +87,7 @@ class HumanInTheLoopTest {
         assertThat(result.getStatus()).isEqualTo(ResultStatus.COMPLETED);
 
         // and the journal shows the edited write ran, the denied one did not, and the model saw the answer
-        CliRun history = cli("history", session);
+        CliRun history = CliRun.onSharedBroker("history", session);
         assertThat(history.exitCode()).isZero();
         assertThat(history.out())
                 .contains("awaits approval")
@@ -99,7 +96,7 @@ class HumanInTheLoopTest {
                 .contains("human answered  \"Tuesday\" [q1]")
                 .contains("read_file OK: \"edited\"")
                 .doesNotContain("b.txt (");
-        CliRun json = cli("history", session, "--json");
+        CliRun json = CliRun.onSharedBroker("history", session, "--json");
         assertThat(json.out().lines()).allMatch(line -> line.startsWith("{\"sessionId\":\"" + session + "\""));
         assertThat(client.awaitingApproval(session)).isEmpty();
         assertThat(client.awaitingAnswer(session)).isEmpty();
@@ -107,20 +104,5 @@ class HumanInTheLoopTest {
                 .extracting(e -> e.getEvent())
                 .hasAtLeastOneElementOfType(ApprovalRequested.class)
                 .hasAtLeastOneElementOfType(HumanAsked.class);
-    }
-
-    private record CliRun(int exitCode, String out, String err) {}
-
-    private static CliRun cli(String... args) {
-        String[] withBroker = new String[args.length + 2];
-        System.arraycopy(args, 0, withBroker, 0, args.length);
-        withBroker[args.length] = "--bootstrap-servers";
-        withBroker[args.length + 1] = SharedBroker.bootstrapServers();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = AgentlogCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new CliRun(cli.execute(withBroker), out.toString(), err.toString());
     }
 }

@@ -1,5 +1,6 @@
 package io.agentlog.local;
 
+import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
@@ -11,33 +12,48 @@ import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
+import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.model.OpenAiModelProvider;
+import io.agentlog.worker.tool.Tool;
+import io.agentlog.worker.tool.ToolRegistry;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * The engine (its own application id and state) and a worker serving the default pools, in this JVM, on the test
  * JVM's shared broker, with a client. The OpenAI-compatible provider's default endpoint gets a dummy API key; a test
- * with a local model server gives the worker an endpoint for it ({@link #withModelEndpoint}).
+ * with a local model server gives the worker an endpoint for it ({@link #withModelEndpoint}). A test may give the
+ * worker tools of its own (on pools it adds to the worker's), and {@linkplain #restartEngine restart the engine}.
  */
 final class InProcessStack implements AutoCloseable {
 
-    final Engine engine;
+    private final String name;
+    private final String applicationId;
+    private volatile Engine engine;
+    private volatile Path stateDir;
     final Worker worker;
     final AgentlogClient client;
-    final Path stateDir;
 
-    private InProcessStack(Engine engine, Worker worker, AgentlogClient client, Path stateDir) {
+    private InProcessStack(
+            String name, String applicationId, Engine engine, Path stateDir, Worker worker, AgentlogClient client) {
+        this.name = name;
+        this.applicationId = applicationId;
         this.engine = engine;
+        this.stateDir = stateDir;
         this.worker = worker;
         this.client = client;
-        this.stateDir = stateDir;
     }
 
     /** The name agent definitions of the tests use for the local model server's endpoint. */
@@ -58,20 +74,89 @@ final class InProcessStack implements AutoCloseable {
 
     static InProcessStack start(String name, Duration deadline, UnaryOperator<WorkerConfig.Builder> worker)
             throws Exception {
+        return start(name, deadline, worker, List.of());
+    }
+
+    /**
+     * A stack whose worker also runs {@code tools} (on the pools {@code worker} adds to its configuration); the work
+     * topics of the worker's pools are created first.
+     */
+    static InProcessStack start(
+            String name, Duration deadline, UnaryOperator<WorkerConfig.Builder> worker, List<Tool> tools)
+            throws Exception {
         String bootstrap = SharedBroker.bootstrapServers();
-        TopicSetup.createAll(bootstrap, Topics.DEFAULT_POOLS, (short) 1, Duration.ofSeconds(30));
+        WorkerConfig workerConfig = worker.apply(
+                        WorkerConfig.defaults(bootstrap).toBuilder().openAiApiKey(Optional.of("test-key")))
+                .build();
+        Set<String> pools = new LinkedHashSet<>(Topics.DEFAULT_POOLS);
+        pools.addAll(workerConfig.pools());
+        TopicSetup.createAll(bootstrap, List.copyOf(pools), (short) 1, Duration.ofSeconds(30));
+        String applicationId = name + "-" + UUID.randomUUID();
         Path stateDir = Files.createTempDirectory(name + "-engine");
-        Engine engine = Engine.start(
-                EngineConfig.defaults(bootstrap, stateDir).withApplicationId(name + "-" + UUID.randomUUID()));
+        Engine engine = Engine.start(engineConfig(bootstrap, stateDir, applicationId));
         Worker running = Worker.start(
-                worker.apply(WorkerConfig.defaults(bootstrap).toBuilder().openAiApiKey(Optional.of("test-key")))
-                        .build());
-        InProcessStack stack = new InProcessStack(engine, running, new AgentlogClient(bootstrap), stateDir);
+                workerConfig,
+                ToolRegistry.builtins(workerConfig).with(tools.toArray(Tool[]::new)),
+                ModelProviders.defaults(workerConfig));
+        InProcessStack stack =
+                new InProcessStack(name, applicationId, engine, stateDir, running, new AgentlogClient(bootstrap));
         if (!engine.awaitRunning(deadline)) {
             stack.close();
             throw new AssertionError("the engine did not reach RUNNING within " + deadline);
         }
         return stack;
+    }
+
+    private static EngineConfig engineConfig(String bootstrap, Path stateDir, String applicationId) {
+        return EngineConfig.defaults(bootstrap, stateDir).withApplicationId(applicationId);
+    }
+
+    /** The running engine; another one after {@link #restartEngine}. */
+    Engine engine() {
+        return engine;
+    }
+
+    /** The running engine's state directory. */
+    Path stateDir() {
+        return stateDir;
+    }
+
+    /**
+     * Stops the engine as a SIGTERM would and starts another one with the same application id and a new, empty state
+     * directory, so every store comes back from its changelog; returns once the new one is running. The old state
+     * directory is deleted.
+     *
+     * @return when the old engine had stopped
+     */
+    Instant restartEngine(Duration deadline) throws Exception {
+        engine.close();
+        Instant stopped = Instant.now();
+        deleteRecursively(stateDir);
+        stateDir = Files.createTempDirectory(name + "-engine");
+        engine = Engine.start(engineConfig(SharedBroker.bootstrapServers(), stateDir, applicationId));
+        if (!engine.awaitRunning(deadline)) {
+            throw new AssertionError("the restarted engine did not reach RUNNING within " + deadline);
+        }
+        return stopped;
+    }
+
+    /**
+     * Registers an agent whose definition is {@code body} (YAML: tools, limits, script, ...) under a new name starting
+     * with {@code prefix}, version 1; a body without a {@code model} gets the scripted one. Returns the name.
+     */
+    String putAgent(String prefix, String body) {
+        String name = prefix + "-" + UUID.randomUUID();
+        String model = body.startsWith("model:") ? "" : "model: {provider: scripted}\n";
+        client.putAgent(AgentDefinitions.parse("name: %s\nversion: 1\n%s%s".formatted(name, model, body), "test"));
+        return name;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     @Override

@@ -131,7 +131,7 @@ class WorkerCredentialsTest {
                 .anyMatch(t -> t.contains("changelog"));
 
         // and neither does the engine's state directory, nor any log line of this JVM
-        assertThat(filesHolding(stack.stateDir, KEY))
+        assertThat(filesHolding(stack.stateDir(), KEY))
                 .as("state files holding the key")
                 .isEmpty();
         assertThat(logs.text()).as("captured logs").isNotEmpty().doesNotContain(KEY);
