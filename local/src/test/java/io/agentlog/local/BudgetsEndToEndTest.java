@@ -99,6 +99,39 @@ class BudgetsEndToEndTest {
     }
 
     @Test
+    void shouldEndASessionOfAnAgentThatSpentItsDailyBudgetEvenAfterTheEngineRestarted() throws Exception {
+        // Given an agent whose one-turn sessions cost more than half its daily budget of 20,000 micro-dollars
+        String agent = agent("""
+                model: {provider: scripted, price: {inputPerMillion: 1000, outputPerMillion: 2000}}
+                limits: {maxAgentCostMicrosPerDay: 20000}
+                script:
+                  - text: done
+                """);
+        String input = "spend a little more than half of the day's budget, please";
+
+        // When two sessions complete, and the engine restarts on empty state
+        SessionResult first =
+                client.submitAndWait(AgentlogClient.task(agent, input).build(), DEADLINE);
+        SessionResult second =
+                client.submitAndWait(AgentlogClient.task(agent, input).build(), DEADLINE);
+        stack.restartEngine(DEADLINE);
+        SessionResult third =
+                client.submitAndWait(AgentlogClient.task(agent, input).build(), DEADLINE);
+
+        // Then the third ends before its first model call: the day's spend came back from agentlog.spend
+        assertThat(first.getStatus()).as(first.toString()).isEqualTo(ResultStatus.COMPLETED);
+        assertThat(second.getStatus()).as(second.toString()).isEqualTo(ResultStatus.COMPLETED);
+        long spent = first.getUsage().getCostMicros() + second.getUsage().getCostMicros();
+        assertThat(first.getUsage().getCostMicros()).isGreaterThan(10_000);
+        assertThat(third.getStatus()).as(third.toString()).isEqualTo(ResultStatus.BUDGET_EXCEEDED);
+        assertThat(third.getSteps()).isZero();
+        assertThat(third.getError())
+                .startsWith("daily cost budget of agent " + agent + " spent: its sessions used")
+                .contains("(" + spent + " micro-dollars)")
+                .endsWith("the limit is $0.020000 (20000) a day");
+    }
+
+    @Test
     void shouldEndASessionWhenItsTokensPassTheTasksBudget() {
         // Given an agent without a token limit, and a task that allows 40 tokens with an input of 50 tokens
         String agent = agent("""

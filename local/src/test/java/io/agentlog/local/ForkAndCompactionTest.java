@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentlog.cli.AgentlogCli;
+import io.agentlog.cli.CliRun;
 import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.FileWritten;
@@ -18,10 +18,7 @@ import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionForked;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.testkit.ChatCompletionsServer;
-import io.agentlog.testkit.SharedBroker;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +30,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * Fork and context compaction end to end on a real broker, with a model behind a local OpenAI-compatible server
@@ -117,7 +113,8 @@ class ForkAndCompactionTest {
                 .getSeq();
 
         // When it is forked with the CLI at its second model answer (the write of f1 it asked for is cut off)
-        CliRun fork = cli("fork", source.getSessionId(), "--at", Long.toString(atSeq), "--message", "Go on.");
+        CliRun fork = CliRun.onSharedBroker(
+                "fork", source.getSessionId(), "--at", Long.toString(atSeq), "--message", "Go on.");
 
         // Then the fork's id is printed, and the fork goes on from there to the same answer
         assertThat(fork.exitCode()).as("fork %s", fork).isZero();
@@ -256,20 +253,5 @@ class ForkAndCompactionTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private record CliRun(int exitCode, String out, String err) {}
-
-    private static CliRun cli(String... args) {
-        String[] withBroker = new String[args.length + 2];
-        System.arraycopy(args, 0, withBroker, 0, args.length);
-        withBroker[args.length] = "--bootstrap-servers";
-        withBroker[args.length + 1] = SharedBroker.bootstrapServers();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = AgentlogCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new CliRun(cli.execute(withBroker), out.toString(), err.toString());
     }
 }
