@@ -3,6 +3,7 @@ package io.agentlog.engine.session;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ApprovalDecided;
 import io.agentlog.schemas.avro.Budget;
+import io.agentlog.schemas.avro.ChildEnded;
 import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.Fork;
 import io.agentlog.schemas.avro.HistoryCompacted;
@@ -47,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>What the copy leaves out: the source's end (a fork of an ended session goes on), and work that was in flight at
  * the seq (a model turn or a worker's tool call without its answer in the copy): its answer would go to the source.
  * A tool call of the last model turn that has no result and is not waiting for a human is dispatched again, as when
- * the turn came (an approval already given is kept); with nothing pending the next model turn is requested. Waits
- * for people and sleeps carry over as they are.
+ * the turn came (an approval already given is kept; a {@code spawn_agent} call whose children were not all back starts
+ * all of them again); with nothing pending the next model turn is requested. Waits for people and sleeps carry over as
+ * they are.
  *
  * <p>The copy is checked like any input: it must be the source's journal from {@code SessionStarted} on without gaps,
  * and the definition it is pinned to must still be there unchanged; the fork's budgets are the source's, never more
@@ -196,6 +198,7 @@ final class ForkDecision {
             switch (event.getEvent()) {
                 case ModelResponded e -> answered.add(e.getWorkId());
                 case HistoryCompacted e -> answered.add(e.getWorkId());
+                case ChildEnded e -> answered.add(e.getWorkId());
                 case ToolCompleted e -> {
                     if (e.getWorkId() != null) {
                         answered.add(e.getWorkId());

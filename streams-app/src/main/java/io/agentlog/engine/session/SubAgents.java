@@ -58,6 +58,8 @@ final class SubAgents {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final String FAILED_SUFFIX = ".failed.txt";
+
     private SubAgents() {}
 
     /** The child session of the parent's work item: deterministic, so a replayed step names the same child. */
@@ -189,56 +191,51 @@ final class SubAgents {
                         && p.getToolCallId().equals(spawn.getToolCallId())
                         && !p.getWorkId().equals(spawn.getWorkId()));
         String dir = childrenDir(spawn.getToolCallId());
-        if (!others && filesUnder(step, dir).isEmpty()) {
-            turns.completeTool(
-                    step,
-                    spawn.getToolCallId(),
-                    spawn.getTool(),
-                    spawn.getWorkId(),
-                    WorkOutcome.OK,
-                    content,
-                    isError,
-                    usage);
-            return;
+        String result = content;
+        boolean failed = isError;
+        if (others || !filesUnder(step, dir).isEmpty()) {
+            // a fan-out: each answer is kept until the last child's end gathers them
+            String child = childId(step.sessionId(), spawn.getWorkId());
+            keepAnswer(step, turns, dir + answerFile(spawn, isError), child, isError, content);
+            if (others) {
+                step.emit(new ChildEnded(spawn.getWorkId(), spawn.getToolCallId(), child, isError, usage));
+                return;
+            }
+            List<String> answers = filesUnder(step, dir);
+            StringBuilder gathered =
+                    new StringBuilder(answers.size() + " sub-agents ended; their answers are also in " + dir + "\n");
+            failed = false;
+            for (int i = 0; i < answers.size(); i++) {
+                failed |= answers.get(i).endsWith(FAILED_SUFFIX);
+                gathered.append("\n## ")
+                        .append(i + 1)
+                        .append(". ")
+                        .append(new String(
+                                step.model().file(answers.get(i)).orElse(new byte[0]), StandardCharsets.UTF_8))
+                        .append('\n');
+            }
+            result = gathered.toString();
         }
-        String child = childId(step.sessionId(), spawn.getWorkId());
-        String path = dir + String.format("%06d", Math.max(0, SessionFold.workSeq(spawn.getWorkId())))
-                + (isError ? ".failed" : ".completed") + ".txt";
-        String header = "session " + child + (isError ? " failed" : " completed") + "\n";
+        turns.completeTool(
+                step, spawn.getToolCallId(), spawn.getTool(), spawn.getWorkId(), WorkOutcome.OK, result, failed, usage);
+    }
+
+    /** Where a child's answer waits: named by its work seq, so the answers sort in the order of the call's tasks. */
+    private static String answerFile(PendingWork spawn, boolean failed) {
+        return String.format("%06d", Math.max(0, SessionFold.workSeq(spawn.getWorkId())))
+                + (failed ? FAILED_SUFFIX : ".completed.txt");
+    }
+
+    private static void keepAnswer(Step step, Turns turns, String path, String child, boolean failed, String answer) {
+        String header = "session " + child + (failed ? " failed" : " completed") + "\n";
         turns.workspace()
-                .write(step, path, (header + content).getBytes(StandardCharsets.UTF_8))
+                .write(step, path, (header + answer).getBytes(StandardCharsets.UTF_8))
                 .ifPresent(refused -> turns.workspace()
                         .write(
                                 step,
                                 path,
                                 (header + "[its answer could not be kept: " + refused + "]")
                                         .getBytes(StandardCharsets.UTF_8)));
-        if (others) {
-            step.emit(new ChildEnded(spawn.getWorkId(), spawn.getToolCallId(), child, isError, usage));
-            return;
-        }
-        List<String> answers = filesUnder(step, dir);
-        StringBuilder gathered =
-                new StringBuilder(answers.size() + " sub-agents ended; their answers are also in " + dir + "\n");
-        boolean anyFailed = false;
-        for (int i = 0; i < answers.size(); i++) {
-            String answer = answers.get(i);
-            anyFailed |= answer.endsWith(".failed.txt");
-            gathered.append("\n## ")
-                    .append(i + 1)
-                    .append(". ")
-                    .append(new String(step.model().file(answer).orElse(new byte[0]), StandardCharsets.UTF_8))
-                    .append('\n');
-        }
-        turns.completeTool(
-                step,
-                spawn.getToolCallId(),
-                spawn.getTool(),
-                spawn.getWorkId(),
-                WorkOutcome.OK,
-                gathered.toString(),
-                anyFailed,
-                usage);
     }
 
     /** The workspace files under {@code dir}, in path order (a fan-out's answers: in the order of its tasks). */
