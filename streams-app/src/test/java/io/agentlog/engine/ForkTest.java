@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.agentlog.engine.session.SessionFold;
+import io.agentlog.schemas.avro.ChildEnded;
 import io.agentlog.schemas.avro.Fork;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.ModelRequested;
@@ -136,6 +137,53 @@ class ForkTest {
         engine.workResults.pipeInput("f2", toolResult(sent.getFirst(), "4 files"));
         assertThat(engine.modelCall(engine.nextModelCall()).getMessages())
                 .anyMatch(m -> m.getRole() == Role.TOOL && m.getContent().equals("4 files"));
+    }
+
+    @Test
+    void shouldStartAFanOutAgainWhenNotAllItsChildrenWereBackAtTheChosenEvent() {
+        // Given a session whose one call started two children, of which one ended
+        engine.register(agent("boss", List.of("spawn_agent")));
+        engine.register(agent("helper", List.of()));
+        engine.tasks.pipeInput("p1", task("p1", "boss", "fan out"));
+        engine.workResults.pipeInput(
+                "p1",
+                modelReply(
+                        engine.nextModelCall(),
+                        "",
+                        call(
+                                "c1",
+                                "spawn_agent",
+                                "{\"tasks\":[{\"agent\":\"helper\",\"input\":\"a\"},"
+                                        + "{\"agent\":\"helper\",\"input\":\"b\"}]}")));
+        List<WorkRequest> childTurns = engine.modelWork.readValuesToList();
+        engine.workResults.pipeInput(
+                "p1:w2",
+                modelReply(
+                        childTurns.stream()
+                                .filter(t -> t.getSessionId().equals("p1:w2"))
+                                .findFirst()
+                                .orElseThrow(),
+                        "answer b"));
+        List<SessionEvent> parent = engine.allEvents().stream()
+                .filter(e -> e.getSessionId().equals("p1"))
+                .toList();
+        assertThat(parent).extracting(SessionEvent::getEvent).hasAtLeastOneElementOfType(ChildEnded.class);
+        engine.tasksOut.readValuesToList();
+
+        // When the parent is forked after that child's end
+        TaskSubmitted fork = TaskSubmitted.newBuilder(task("f5", "boss", ""))
+                .setFork(new Fork("p1", parent.getLast().getSeq(), parent, Map.of()))
+                .build();
+        engine.tasks.pipeInput("f5", fork);
+
+        // Then the fork starts both children of the call again, as its own, and waits for them
+        assertThat(engine.tasksOut.readValuesToList())
+                .extracting(TaskSubmitted::getSessionId, TaskSubmitted::getParentSessionId)
+                .containsExactly(tuple("f5:w3", "f5"), tuple("f5:w4", "f5"));
+        List<SessionEvent> forked = engine.allEvents().stream()
+                .filter(e -> e.getSessionId().equals("f5"))
+                .toList();
+        assertStoresAreTheFold("f5", forked);
     }
 
     @Test
