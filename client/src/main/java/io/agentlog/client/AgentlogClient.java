@@ -463,8 +463,14 @@ public final class AgentlogClient implements AutoCloseable {
         TopicPartition partition = new TopicPartition(
                 Topics.BLOBS.name(), SessionIds.partition(sessionId, partitionCount(Topics.BLOBS.name())));
         readToEnd(List.of(partition), "agentlog-client-blobs", "the file contents of session " + sessionId, record -> {
-            if (keys.contains(record.key()) && record.value() != null) {
-                blobs.put(record.key().substring(sessionId.length() + 1), ByteBuffer.wrap(record.value()));
+            if (!keys.contains(record.key())) {
+                return;
+            }
+            String hash = record.key().substring(sessionId.length() + 1);
+            if (record.value() == null) {
+                blobs.remove(hash); // tombstoned: the session's retention ended
+            } else {
+                blobs.put(hash, ByteBuffer.wrap(record.value()));
             }
         });
         if (blobs.size() != keys.size()) {
