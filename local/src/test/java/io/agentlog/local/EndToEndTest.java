@@ -82,6 +82,29 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldStartSessionsSubmittedTheMomentTheirAgentIsRegistered() {
+        // Given agents registered one after another, each with a task sent the moment its definition is written
+        // (the engine's stream thread may see the task before its global thread sees the definition)
+        List<String> sessions = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String name = "e2e-fresh-" + UUID.randomUUID();
+            client.putAgent(AgentDefinitions.parse("""
+                    name: %s
+                    version: 1
+                    model: {provider: scripted}
+                    script: [{text: registered in time}]
+                    """.formatted(name), "test"));
+            sessions.add(client.submit(AgentlogClient.task(name, "go").build()));
+        }
+
+        // Then every one of them runs: none ends "unknown agent"
+        assertThat(sessions).allSatisfy(session -> {
+            SessionResult result = client.awaitResult(session, DEADLINE);
+            assertThat(result.getStatus()).as("%s", result).isEqualTo(ResultStatus.COMPLETED);
+        });
+    }
+
+    @Test
     void shouldRunAScriptedAgentThatCallsTwoToolsInParallelThenAnswers() throws Exception {
         // Given a scripted agent whose first turn calls two worker tools at once
         String name = "e2e-parallel-" + UUID.randomUUID();

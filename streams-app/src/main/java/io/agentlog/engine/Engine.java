@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.DeadInstanceFencer;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputTopics;
@@ -47,7 +48,7 @@ public final class Engine implements AutoCloseable {
         this.pools = pools;
         this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
-        Topology topology = EngineTopology.build(config, pools, partitions, failures, faults);
+        Topology topology = EngineTopology.build(config, pools, partitions, failures, faults, AgentsCatchUp.of(admin));
         this.streams = new KafkaStreams(topology, StreamsSettings.of(config, failures));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);

@@ -1,6 +1,7 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.AgentStoreUpdater;
+import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.HistoryCache;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputRecord;
@@ -71,7 +72,7 @@ public final class EngineTopology {
     private EngineTopology() {}
 
     public static Topology build(EngineConfig config, WorkPools pools, InputPartitions partitions) {
-        return build(config, pools, partitions, new ProductionFailures(), StepFaults.NONE);
+        return build(config, pools, partitions, new ProductionFailures(), StepFaults.NONE, AgentsCatchUp.inline());
     }
 
     public static Topology build(
@@ -79,7 +80,8 @@ public final class EngineTopology {
             WorkPools pools,
             InputPartitions partitions,
             ProductionFailures failures,
-            StepFaults faults) {
+            StepFaults faults,
+            AgentsCatchUp catchUp) {
         var keys = Serdes.String();
         Topology topology = new Topology();
         HistoryCache history = new HistoryCache(HistoryCache.DEFAULT_MAX_BYTES);
@@ -96,7 +98,7 @@ public final class EngineTopology {
 
         topology.addProcessor(
                 SESSION_PROCESSOR,
-                () -> new SessionProcessor(config, pools, partitions, failures, faults, history),
+                () -> new SessionProcessor(config, pools, partitions, failures, faults, history, catchUp),
                 TASKS_SOURCE,
                 CONTROL_SOURCE,
                 WORK_RESULTS_SOURCE);
@@ -130,7 +132,7 @@ public final class EngineTopology {
                 Serdes.ByteArray().deserializer(),
                 Topics.AGENTS.name(),
                 AGENTS_UPDATER,
-                AgentStoreUpdater::new);
+                () -> new AgentStoreUpdater(catchUp));
 
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE), keys, Serdes.Long())

@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.WorkPools;
@@ -74,7 +75,13 @@ final class EngineDriver implements AutoCloseable {
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         driver = new TopologyTestDriver(
-                EngineTopology.build(config, pools, new InputPartitions(Map.of()), new ProductionFailures(), faults),
+                EngineTopology.build(
+                        config,
+                        pools,
+                        new InputPartitions(Map.of()),
+                        new ProductionFailures(),
+                        faults,
+                        AgentsCatchUp.inline()),
                 props,
                 START);
         var keys = Serdes.String();

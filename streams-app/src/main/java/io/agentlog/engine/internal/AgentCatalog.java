@@ -27,6 +27,7 @@ final class AgentCatalog implements Definitions {
     private static final int CACHE_SIZE = 256;
 
     private final ReadOnlyKeyValueStore<String, byte[]> store;
+    private final AgentsCatchUp catchUp;
 
     private record Decoded(byte[] bytes, AgentDefinition definition) {}
 
@@ -37,12 +38,19 @@ final class AgentCatalog implements Definitions {
         }
     };
 
-    AgentCatalog(ReadOnlyKeyValueStore<String, byte[]> store) {
+    AgentCatalog(ReadOnlyKeyValueStore<String, byte[]> store, AgentsCatchUp catchUp) {
         this.store = store;
+        this.catchUp = catchUp;
     }
 
+    /** A miss is looked up again once the store has caught up with the topic: it may have been registered just now. */
     @Override
     public Optional<AgentDefinition> find(String name, Integer version) {
+        Optional<AgentDefinition> found = lookup(name, version);
+        return found.isEmpty() && catchUp.await() ? lookup(name, version) : found;
+    }
+
+    private Optional<AgentDefinition> lookup(String name, Integer version) {
         if (version != null) {
             String key = Topics.agentKey(name, version);
             return decode(key, store.get(key));

@@ -52,6 +52,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final ProductionFailures failures;
     private final StepFaults faults;
     private final HistoryCache history;
+    private final AgentsCatchUp catchUp;
 
     private ProcessorContext<String, OutputRecord> context;
     private SessionStores stores;
@@ -71,8 +72,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             InputPartitions partitions,
             ProductionFailures failures,
             StepFaults faults,
-            HistoryCache history) {
+            HistoryCache history,
+            AgentsCatchUp catchUp) {
         this.config = config;
+        this.catchUp = catchUp;
         this.history = history;
         this.pools = pools;
         this.partitions = partitions;
@@ -86,7 +89,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.stores = new SessionStores(context);
         this.decider = new SessionDecider(
                 config,
-                new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE)),
+                new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE), catchUp),
                 pools,
                 new SpendLedger(context.getStateStore(EngineTopology.SPEND_STORE)));
         this.alarm = new TimerAlarm(context, this::fireTimers);

@@ -1,0 +1,107 @@
+package io.agentlog.engine.internal;
+
+import io.agentlog.schemas.Topics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the global {@code agents} store has every definition that is on {@code agentlog.agents}. Stream threads
+ * and the global thread read their topics independently, so a task submitted right after its agent was registered
+ * can reach a stream thread before the definition reaches the store; failing it as "unknown agent" would be wrong.
+ * So when a lookup misses, the stream thread waits (briefly, bounded) until the global thread has processed the
+ * topic up to the end offsets it has now, and looks again. A miss for an agent that really is not registered costs
+ * one end-offset lookup and no wait.
+ */
+public final class AgentsCatchUp {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentsCatchUp.class);
+
+    /** The longest a stream thread waits for the global thread (well under the transaction and poll timeouts). */
+    static final Duration MAX_WAIT = Duration.ofSeconds(3);
+
+    private final Supplier<Map<Integer, Long>> endOffsets;
+    private final Map<Integer, Long> processed = new ConcurrentHashMap<>();
+
+    AgentsCatchUp(Supplier<Map<Integer, Long>> endOffsets) {
+        this.endOffsets = endOffsets;
+    }
+
+    /** Where the global thread stands is where the topic ends: for a topology driven in one thread. */
+    public static AgentsCatchUp inline() {
+        return new AgentsCatchUp(Map::of);
+    }
+
+    /** End offsets from the cluster. */
+    public static AgentsCatchUp of(Admin admin) {
+        return new AgentsCatchUp(() -> {
+            try {
+                int partitions = admin.describeTopics(java.util.List.of(Topics.AGENTS.name()))
+                        .allTopicNames()
+                        .get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        .get(Topics.AGENTS.name())
+                        .partitions()
+                        .size();
+                Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+                for (int p = 0; p < partitions; p++) {
+                    request.put(new TopicPartition(Topics.AGENTS.name(), p), OffsetSpec.latest());
+                }
+                Map<Integer, Long> out = new HashMap<>();
+                admin.listOffsets(request)
+                        .all()
+                        .get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        .forEach((tp, info) -> out.put(tp.partition(), info.offset()));
+                return out;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Map.of();
+            } catch (Exception e) {
+                log.warn("Cannot read the end offsets of {}: {}", Topics.AGENTS.name(), e.toString());
+                return Map.of();
+            }
+        });
+    }
+
+    /** The global thread put the record at this offset into the store. */
+    void processed(int partition, long offset) {
+        processed.merge(partition, offset + 1, Math::max);
+    }
+
+    /**
+     * Waits until the store holds every definition that is on the topic now, at most {@link #MAX_WAIT}. Returns
+     * whether it had to wait and then saw the store catch up (so a second look may find what the first missed).
+     */
+    boolean await() {
+        Map<Integer, Long> end = endOffsets.get();
+        if (caughtUp(end)) {
+            return false;
+        }
+        long deadline = System.nanoTime() + MAX_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            if (caughtUp(end)) {
+                return true;
+            }
+        }
+        log.warn(
+                "The agents store did not catch up with {} (end offsets {}, processed {}) within {}",
+                Topics.AGENTS.name(),
+                end,
+                processed,
+                MAX_WAIT);
+        return false;
+    }
+
+    private boolean caughtUp(Map<Integer, Long> end) {
+        return end.entrySet().stream().allMatch(e -> processed.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+}
