@@ -43,7 +43,10 @@ final class AgentCatalog implements Definitions {
         this.catchUp = catchUp;
     }
 
-    /** A miss is looked up again once the store has caught up with the topic: it may have been registered just now. */
+    /**
+     * A miss is looked up again once the store has caught up with the topic: the definition may have been registered
+     * a moment before the task came, and the global thread be a step behind.
+     */
     @Override
     public Optional<AgentDefinition> find(String name, Integer version) {
         Optional<AgentDefinition> found = lookup(name, version);

@@ -30,10 +30,16 @@ public final class AgentsCatchUp {
     static final Duration MAX_WAIT = Duration.ofSeconds(3);
 
     private final Supplier<Map<Integer, Long>> endOffsets;
+    private final Duration maxWait;
     private final Map<Integer, Long> processed = new ConcurrentHashMap<>();
 
-    AgentsCatchUp(Supplier<Map<Integer, Long>> endOffsets) {
+    AgentsCatchUp(Supplier<Map<Integer, Long>> endOffsets, Duration maxWait) {
         this.endOffsets = endOffsets;
+        this.maxWait = maxWait;
+    }
+
+    AgentsCatchUp(Supplier<Map<Integer, Long>> endOffsets) {
+        this(endOffsets, MAX_WAIT);
     }
 
     /** Where the global thread stands is where the topic ends: for a topology driven in one thread. */
@@ -78,27 +84,25 @@ public final class AgentsCatchUp {
 
     /**
      * Waits until the store holds every definition that is on the topic now, at most {@link #MAX_WAIT}. Returns
-     * whether it had to wait and then saw the store catch up (so a second look may find what the first missed).
+     * whether it does (so a second look finds what was registered before this call), false when the global thread did
+     * not catch up in time. End offsets that cannot be read count as reached: the second look is all there is.
      */
     boolean await() {
         Map<Integer, Long> end = endOffsets.get();
-        if (caughtUp(end)) {
-            return false;
-        }
-        long deadline = System.nanoTime() + MAX_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            if (caughtUp(end)) {
-                return true;
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (!caughtUp(end)) {
+            if (System.nanoTime() >= deadline) {
+                log.warn(
+                        "The agents store did not catch up with {} (end offsets {}, processed {}) within {}",
+                        Topics.AGENTS.name(),
+                        end,
+                        processed,
+                        maxWait);
+                return false;
             }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
-        log.warn(
-                "The agents store did not catch up with {} (end offsets {}, processed {}) within {}",
-                Topics.AGENTS.name(),
-                end,
-                processed,
-                MAX_WAIT);
-        return false;
+        return true;
     }
 
     private boolean caughtUp(Map<Integer, Long> end) {
