@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker process's runtime: for each configured pool {@link WorkerConfig#consumersPerPool()} share consumers
+ * A worker process's runtime: for each configured pool {@link WorkerConfig#consumers(String)} share consumers
  * ("lanes", see {@link Lane}) in the pool's share group ({@code agentlog-<pool>}) reading {@code agentlog.work.<pool>},
  * work items on virtual threads, one idempotent producer for results ({@code agentlog.work.results}) and undecodable
  * records ({@code agentlog.dlq}), readers of {@code agentlog.work.results} for claims and lookups
@@ -147,7 +147,7 @@ public final class Worker implements AutoCloseable {
         CountDownLatch anyStopped = new CountDownLatch(1);
         try {
             for (String pool : config.pools()) {
-                for (int i = 0; i < config.consumersPerPool(); i++) {
+                for (int i = 0; i < config.consumers(pool); i++) {
                     var consumer = new KafkaShareConsumer<>(
                             consumerProperties(config, pool, i),
                             new ByteArrayDeserializer(),
@@ -166,9 +166,9 @@ public final class Worker implements AutoCloseable {
                         "Worker {} serves pool {} with {} share consumers in group {}, {} items each at once",
                         config.workerId(),
                         pool,
-                        config.consumersPerPool(),
+                        config.consumers(pool),
                         Topics.shareGroup(pool),
-                        config.batchSize());
+                        config.batchSize(pool));
             }
         } catch (RuntimeException e) {
             lanes.forEach(l -> l.stop(Duration.ZERO));
@@ -191,7 +191,7 @@ public final class Worker implements AutoCloseable {
         // acquire at most one batch and never prefetch: a record acquired but not yet returned to us would wait,
         // locked, until our batch is done, while other workers of the group could run it
         props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize(pool));
         // an idle lane's share fetch waits this long at the broker for work (it returns as soon as work arrives, so
         // this costs no latency): with the default 500 ms the idle consumers of a worker sent ~100 fetches a second,
         // with 5 s about 10

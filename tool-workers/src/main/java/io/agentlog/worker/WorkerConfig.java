@@ -52,6 +52,11 @@ import java.util.regex.Pattern;
  * @param shutdownGrace how long {@link Worker#close()} lets running items finish ({@value #SHUTDOWN_GRACE_MS})
  * @param sandboxLimits limits of the {@code sandbox} pool's code execution ({@code AGENTLOG_SANDBOX_*}, see
  *     {@link SandboxLimits})
+ * @param sandboxConcurrency sandboxed runs of the {@code sandbox} pool at once ({@value #SANDBOX_CONCURRENCY}; by
+ *     default twice the processors, at most as many as half the machine's memory holds at the sandbox memory limit,
+ *     at most {@code maxConcurrency}): code execution is bound by CPU and memory, not by waiting, so 64 at once would
+ *     only compete for two cores, or exhaust the memory; the pool gets as many share consumers, at most
+ *     {@code consumersPerPool}
  * @param modelPrices the price table that turns a model call's usage into its cost ({@value #MODEL_PRICES} or the
  *     file {@value #MODEL_PRICES_FILE}, see {@link ModelPrices}); it wins over a definition's {@code model.price}
  */
@@ -69,6 +74,7 @@ public record WorkerConfig(
         Duration modelMaxRetryWait,
         Duration shutdownGrace,
         SandboxLimits sandboxLimits,
+        int sandboxConcurrency,
         ModelPrices modelPrices) {
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
@@ -81,6 +87,7 @@ public record WorkerConfig(
     public static final String MODEL_ENDPOINTS = "AGENTLOG_MODEL_ENDPOINTS";
     public static final String MODEL_ENDPOINTS_FILE = "AGENTLOG_MODEL_ENDPOINTS_FILE";
     public static final String MODEL_PRICES = "AGENTLOG_MODEL_PRICES";
+    public static final String SANDBOX_CONCURRENCY = "AGENTLOG_SANDBOX_CONCURRENCY";
     public static final String MODEL_PRICES_FILE = "AGENTLOG_MODEL_PRICES_FILE";
     public static final String MAX_CONCURRENCY = "AGENTLOG_MAX_CONCURRENCY";
     public static final String CONSUMERS_PER_POOL = "AGENTLOG_CONSUMERS_PER_POOL";
@@ -127,6 +134,7 @@ public record WorkerConfig(
                     + OpenAiModelProvider.NAME + " endpoint");
         }
         requireAtLeast(maxConcurrency, 1, MAX_CONCURRENCY);
+        requireAtLeast(sandboxConcurrency, 1, SANDBOX_CONCURRENCY);
         requireAtLeast(consumersPerPool, 1, CONSUMERS_PER_POOL);
         if (consumersPerPool > maxConcurrency) {
             throw new IllegalArgumentException(CONSUMERS_PER_POOL + " must not exceed " + MAX_CONCURRENCY + " ("
@@ -177,6 +185,9 @@ public record WorkerConfig(
         builder.modelMaxRetryWait(in.millis(MODEL_MAX_RETRY_WAIT_MS, DEFAULT_MODEL_MAX_RETRY_WAIT));
         builder.shutdownGrace(in.millis(SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE));
         builder.sandboxLimits(SandboxLimits.fromEnv(env));
+        if (in.text(SANDBOX_CONCURRENCY).isPresent()) {
+            builder.sandboxConcurrency(in.integer(SANDBOX_CONCURRENCY, 1));
+        }
         inlineOrFile(in, MODEL_PRICES, MODEL_PRICES_FILE)
                 .map(setting -> ModelPrices.parse(setting.text(), setting.where()))
                 .ifPresent(builder::modelPrices);
@@ -239,6 +250,7 @@ public record WorkerConfig(
                 .modelMaxRetryWait(modelMaxRetryWait)
                 .shutdownGrace(shutdownGrace)
                 .sandboxLimits(sandboxLimits)
+                .sandboxConcurrency(sandboxConcurrency)
                 .modelPrices(modelPrices);
     }
 
@@ -260,6 +272,7 @@ public record WorkerConfig(
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private SandboxLimits sandboxLimits = SandboxLimits.defaults();
         private ModelPrices modelPrices = ModelPrices.NONE;
+        private Integer sandboxConcurrency;
 
         private Builder() {}
 
@@ -362,7 +375,16 @@ public record WorkerConfig(
                     modelMaxRetryWait,
                     shutdownGrace,
                     sandboxLimits,
+                    sandboxConcurrency == null
+                            ? defaultSandboxConcurrency(sandboxLimits, maxConcurrency)
+                            : sandboxConcurrency,
                     modelPrices);
+        }
+
+        /** Unset: twice the processors, at most what half the memory holds at the sandbox memory limit. */
+        public Builder sandboxConcurrency(int value) {
+            this.sandboxConcurrency = value;
+            return this;
         }
 
         public Builder modelPrices(ModelPrices value) {
@@ -388,7 +410,33 @@ public record WorkerConfig(
 
     /** Items one consumer works on at once: {@code maxConcurrency / consumersPerPool}, rounded up. */
     public int batchSize() {
-        return (maxConcurrency + consumersPerPool - 1) / consumersPerPool;
+        return batchSize(Topics.MODEL_POOL);
+    }
+
+    /** Work items of the pool run at once: {@code sandboxConcurrency} for the sandbox pool, else maxConcurrency. */
+    public int concurrency(String pool) {
+        return Topics.SANDBOX_POOL.equals(pool) ? Math.min(sandboxConcurrency, maxConcurrency) : maxConcurrency;
+    }
+
+    /** Share consumers of the pool: {@code consumersPerPool}, at most its concurrency. */
+    public int consumers(String pool) {
+        return Math.min(consumersPerPool, concurrency(pool));
+    }
+
+    /** Items one consumer of the pool works on at once: its concurrency over its consumers, rounded up. */
+    public int batchSize(String pool) {
+        return (concurrency(pool) + consumers(pool) - 1) / consumers(pool);
+    }
+
+    /** Twice the processors, at most what half the memory holds at the sandbox memory limit, at most {@code max}. */
+    static int defaultSandboxConcurrency(SandboxLimits limits, int max) {
+        long memoryMiB = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize() / (1024 * 1024)
+                : Long.MAX_VALUE;
+        long byMemory = Math.max(1, memoryMiB / 2 / limits.memoryMiB());
+        long byCpu = 2L * Runtime.getRuntime().availableProcessors();
+        return (int) Math.max(1, Math.min(max, Math.min(byCpu, byMemory)));
     }
 
     /** Never prints an API key. */
@@ -400,7 +448,8 @@ public record WorkerConfig(
                 + " (batches of " + batchSize() + ")" + ", maxDeliveries=" + maxDeliveries
                 + ", retryBackoff=" + retryBackoff + ", modelTimeout=" + modelTimeout
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
-                + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", modelPrices="
+                + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", sandboxConcurrency="
+                + sandboxConcurrency + ", modelPrices="
                 + modelPrices.byModel().keySet() + "]";
     }
 

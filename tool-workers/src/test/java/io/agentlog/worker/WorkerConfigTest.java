@@ -119,6 +119,25 @@ class WorkerConfigTest {
     }
 
     @Test
+    void shouldRunFewerSandboxesAtOnceThanModelCallsWithAConsumerEach() {
+        // Given the sandbox pool limited to 4 runs at once, and a default whose bound the machine sets
+        WorkerConfig limited = WorkerConfig.fromEnv(Map.of(WorkerConfig.SANDBOX_CONCURRENCY, "4"));
+        WorkerConfig defaults = WorkerConfig.fromEnv(Map.of());
+
+        // Then the sandbox pool gets 4 consumers of 1 item each, the model pool keeps 16 of 4
+        assertThat(limited.concurrency("sandbox")).isEqualTo(4);
+        assertThat(limited.consumers("sandbox")).isEqualTo(4);
+        assertThat(limited.batchSize("sandbox")).isEqualTo(1);
+        assertThat(limited.consumers("model")).isEqualTo(16);
+        assertThat(limited.batchSize("model")).isEqualTo(4);
+        assertThat(defaults.concurrency("sandbox"))
+                .isBetween(1, 2 * Runtime.getRuntime().availableProcessors())
+                .isLessThanOrEqualTo(defaults.maxConcurrency());
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of(WorkerConfig.SANDBOX_CONCURRENCY, "0")))
+                .hasMessageContaining("AGENTLOG_SANDBOX_CONCURRENCY");
+    }
+
+    @Test
     void shouldPreferAgentlogApiKeyAndNeverPrintItWhenBothAreSet() {
         // When
         WorkerConfig config =
