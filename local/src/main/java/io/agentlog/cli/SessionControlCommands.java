@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.HumanAsked;
+import io.agentlog.schemas.avro.SessionEnded;
+import io.agentlog.schemas.avro.SessionEvent;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -27,7 +29,8 @@ final class SessionControlCommands {
             name = "cancel",
             mixinStandardHelpOptions = true,
             versionProvider = AgentlogCli.Version.class,
-            description = "Cancels a session: it ends as CANCELLED and its pending work is dropped.")
+            description = "Cancels a session: it ends as CANCELLED and its pending work is dropped (running calls are"
+                    + " stopped where the workers can). A session that has ended or is unknown is refused (exit 2).")
     static final class Cancel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -48,6 +51,7 @@ final class SessionControlCommands {
         @Override
         public Integer call() {
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                requireRunning(spec, client, sessionId, "cancel");
                 client.cancel(sessionId, reason);
             }
             spec.commandLine().getOut().println("Asked session " + sessionId + " to cancel");
@@ -59,7 +63,8 @@ final class SessionControlCommands {
             name = "steer",
             mixinStandardHelpOptions = true,
             versionProvider = AgentlogCli.Version.class,
-            description = "Adds a user message to a running session; its next model turn sees it.")
+            description = "Adds a user message to a running session; its next model turn sees it. A session that has"
+                    + " ended or is unknown is refused (exit 2).")
     static final class Steer implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -76,10 +81,30 @@ final class SessionControlCommands {
         @Override
         public Integer call() {
             try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+                requireRunning(spec, client, sessionId, "steer");
                 client.steer(sessionId, message);
             }
             spec.commandLine().getOut().println("Sent a message to session " + sessionId);
             return 0;
+        }
+    }
+
+    /**
+     * Refuses (exit 2, nothing sent) a command for a session that has no events or has ended: the engine would only
+     * dead-letter it. A session that ends between this look and the command is the engine's to refuse.
+     */
+    static void requireRunning(CommandSpec spec, AgentlogClient client, String sessionId, String what) {
+        List<SessionEvent> journal = client.journal(sessionId);
+        if (journal.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "session " + sessionId + " has no events (unknown, not started yet, or past its retention);"
+                            + " nothing to " + what);
+        }
+        if (journal.getLast().getEvent() instanceof SessionEnded ended) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "session " + sessionId + " already ended " + ended.getStatus() + "; nothing to " + what);
         }
     }
 

@@ -8,6 +8,7 @@ import io.agentlog.client.AgentlogClient;
 import io.agentlog.schemas.avro.ApprovalRequested;
 import io.agentlog.schemas.avro.HumanAsked;
 import io.agentlog.schemas.avro.ResultStatus;
+import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionResult;
 import java.time.Duration;
 import java.util.UUID;
@@ -104,5 +105,34 @@ class HumanInTheLoopTest {
                 .extracting(e -> e.getEvent())
                 .hasAtLeastOneElementOfType(ApprovalRequested.class)
                 .hasAtLeastOneElementOfType(HumanAsked.class);
+    }
+
+    @Test
+    void shouldRefuseToCancelOrSteerASessionThatEndedOrNeverExisted() {
+        // Given a session that completed
+        String name = "humans-done-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: scripted}
+                script: [{text: done}]
+                """.formatted(name), "test"));
+        SessionResult done =
+                client.submitAndWait(AgentlogClient.task(name, "finish").build(), DEADLINE);
+        assertThat(done.getStatus()).isEqualTo(ResultStatus.COMPLETED);
+
+        // When it is cancelled and steered, and so is a session that never existed
+        CliRun cancel = CliRun.onSharedBroker("cancel", done.getSessionId());
+        CliRun steer = CliRun.onSharedBroker("steer", done.getSessionId(), "more");
+        CliRun unknown = CliRun.onSharedBroker("cancel", "no-such-" + UUID.randomUUID());
+
+        // Then each is refused with exit 2 and the reason, and nothing reaches the session's journal
+        assertThat(cancel.exitCode()).isEqualTo(2);
+        assertThat(cancel.err()).contains("already ended COMPLETED; nothing to cancel");
+        assertThat(steer.exitCode()).isEqualTo(2);
+        assertThat(steer.err()).contains("already ended COMPLETED; nothing to steer");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("has no events").contains("nothing to cancel");
+        assertThat(client.journal(done.getSessionId()).getLast().getEvent()).isInstanceOf(SessionEnded.class);
     }
 }
