@@ -4,9 +4,7 @@ import io.agentlog.schemas.Topics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -31,7 +29,8 @@ public final class AgentsCatchUp {
 
     private final Supplier<Map<Integer, Long>> endOffsets;
     private final Duration maxWait;
-    private final Map<Integer, Long> processed = new ConcurrentHashMap<>();
+    /** Next offset to process per partition; guarded by this. */
+    private final Map<Integer, Long> processed = new HashMap<>();
 
     AgentsCatchUp(Supplier<Map<Integer, Long>> endOffsets, Duration maxWait) {
         this.endOffsets = endOffsets;
@@ -77,9 +76,10 @@ public final class AgentsCatchUp {
         });
     }
 
-    /** The global thread put the record at this offset into the store. */
-    void processed(int partition, long offset) {
+    /** The global thread put the record at this offset into the store; a stream thread waiting for it wakes. */
+    synchronized void processed(int partition, long offset) {
         processed.merge(partition, offset + 1, Math::max);
+        notifyAll();
     }
 
     /**
@@ -90,17 +90,25 @@ public final class AgentsCatchUp {
     boolean await() {
         Map<Integer, Long> end = endOffsets.get();
         long deadline = System.nanoTime() + maxWait.toNanos();
-        while (!caughtUp(end)) {
-            if (System.nanoTime() >= deadline) {
-                log.warn(
-                        "The agents store did not catch up with {} (end offsets {}, processed {}) within {}",
-                        Topics.AGENTS.name(),
-                        end,
-                        processed,
-                        maxWait);
-                return false;
+        synchronized (this) {
+            while (!caughtUp(end)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.warn(
+                            "The agents store did not catch up with {} (end offsets {}, processed {}) within {}",
+                            Topics.AGENTS.name(),
+                            end,
+                            processed,
+                            maxWait);
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         return true;
     }

@@ -7,10 +7,13 @@ import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.Limits;
 import io.agentlog.schemas.avro.ModelSpec;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -23,7 +26,13 @@ class AgentCatalogTest {
     void shouldFindADefinitionThatReachesTheStoreWhileTheLookupWaitsForTheGlobalThread() throws Exception {
         // Given a store without the definition yet, and a topic that already has it (end offset 1, nothing processed)
         Map<String, byte[]> store = new ConcurrentHashMap<>();
-        AgentsCatchUp catchUp = new AgentsCatchUp(() -> Map.of(0, 1L));
+        CountDownLatch lookupWaits = new CountDownLatch(1);
+        AgentsCatchUp catchUp = new AgentsCatchUp(
+                () -> {
+                    lookupWaits.countDown(); // the lookup missed and asks how far the topic goes
+                    return Map.of(0, 1L);
+                },
+                Duration.ofSeconds(30));
         AgentCatalog catalog = new AgentCatalog(new MapStore(store), catchUp);
         AgentDefinition definition = AgentDefinition.newBuilder()
                 .setName("fresh")
@@ -33,22 +42,16 @@ class AgentCatalogTest {
                 .setLimits(new Limits())
                 .build();
 
-        // When the global thread puts it there while a task's lookup runs
-        CompletableFuture<Void> globalThread = CompletableFuture.runAsync(() -> {
-            try {
-                TimeUnit.MILLISECONDS.sleep(100); // the global thread a step behind the stream thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            store.put(
-                    Topics.agentKey("fresh", 1),
-                    AvroSerde.of(AgentDefinition.class).encode(definition));
-            catchUp.processed(0, 0);
-        });
+        // When a task's lookup misses, and only then the global thread puts the definition into the store
+        CompletableFuture<Optional<AgentDefinition>> lookup =
+                CompletableFuture.supplyAsync(() -> catalog.find("fresh", 1));
+        assertThat(lookupWaits.await(10, TimeUnit.SECONDS)).isTrue();
+        store.put(
+                Topics.agentKey("fresh", 1), AvroSerde.of(AgentDefinition.class).encode(definition));
+        catchUp.processed(0, 0);
 
         // Then the lookup finds it instead of reporting an unknown agent
-        assertThat(catalog.find("fresh", 1)).contains(definition);
-        globalThread.get(5, TimeUnit.SECONDS);
+        assertThat(lookup.get(10, TimeUnit.SECONDS)).contains(definition);
     }
 
     /** The agents store as a map (only {@code get} is used for a lookup of a given version). */

@@ -328,7 +328,7 @@ class WorkerRedeliveryIntegrationTest {
         java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
         var slow = new ScriptedTool("slow_job", run -> {
             try {
-                Thread.sleep(60_000); // the tool's own work
+                new CountDownLatch(1).await(1, TimeUnit.MINUTES); // the tool's own work: a minute unless interrupted
             } catch (InterruptedException e) {
                 interrupted.set(true);
                 Thread.currentThread().interrupt();
