@@ -12,7 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
  * One session as the stores hold it, with every change of the current step buffered on top: reads see the
@@ -127,8 +129,31 @@ final class StoreSessionModel implements SessionModel {
 
     @Override
     public SortedMap<String, byte[]> files() {
-        TreeMap<String, byte[]> all = new TreeMap<>(storedFiles());
+        return withChanges(storedFiles(), "");
+    }
+
+    /** Reads only the files under the prefix (a range of the store) unless the whole workspace is loaded already. */
+    @Override
+    public SortedMap<String, byte[]> files(String prefix) {
+        if (storedFiles != null || purged) {
+            return withChanges(storedFiles().subMap(prefix, prefix + Character.MAX_VALUE), prefix);
+        }
+        TreeMap<String, byte[]> stored = new TreeMap<>();
+        int keyPrefix = Keys.sessionPrefix(sessionId).length();
+        try (KeyValueIterator<String, byte[]> it =
+                stores.workspace.prefixScan(Keys.workspace(sessionId, prefix), new StringSerializer())) {
+            it.forEachRemaining(kv -> stored.put(kv.key.substring(keyPrefix), kv.value));
+        }
+        return withChanges(stored, prefix);
+    }
+
+    /** Stored files with this step's changes under {@code prefix} applied. */
+    private SortedMap<String, byte[]> withChanges(SortedMap<String, byte[]> stored, String prefix) {
+        TreeMap<String, byte[]> all = new TreeMap<>(stored);
         fileChanges.forEach((path, content) -> {
+            if (!path.startsWith(prefix)) {
+                return;
+            }
             if (content.isPresent()) {
                 all.put(path, content.get());
             } else {

@@ -33,6 +33,11 @@ public interface SessionModel {
     /** Every workspace file, in path order. */
     SortedMap<String, byte[]> files();
 
+    /** The workspace files whose path starts with {@code prefix}, in path order. */
+    default SortedMap<String, byte[]> files(String prefix) {
+        return files().subMap(prefix, prefix + Character.MAX_VALUE);
+    }
+
     void putFile(String path, byte[] content);
 
     void deleteFile(String path);

@@ -24,14 +24,12 @@ import io.agentlog.schemas.avro.WorkKind;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkResult;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * Sub-agents ({@code spawn_agent}): a child session runs on its own, its end answers the parent's call.
@@ -68,7 +66,9 @@ final class SubAgents {
         if (SessionIds.VALID.matcher(id).matches()) {
             return id;
         }
-        return "child-" + sha256(parentId).substring(0, 40) + ":" + workId; // a long parent id: hashed, still valid
+        return "child-"
+                + WorkspaceFiles.sha256(parentId.getBytes(StandardCharsets.UTF_8))
+                        .substring(0, 40) + ":" + workId; // a long parent id: hashed, still valid
     }
 
     /** A child to start: the agent and its task. */
@@ -98,7 +98,7 @@ final class SubAgents {
         if (children.size() > 1) {
             // a fork may dispatch a fan-out again: answers of its earlier children are not this call's
             String dir = childrenDir(call.getId());
-            filesUnder(step, dir).forEach(path -> turns.workspace().delete(step, path));
+            step.model().files(dir).keySet().forEach(path -> turns.workspace().delete(step, path));
         }
         long timeoutMs = spec.getTimeoutMs() > 0 ? spec.getTimeoutMs() : Turns.DEFAULT_TOOL_TIMEOUT_MS;
         for (ChildTask task : children) {
@@ -193,7 +193,7 @@ final class SubAgents {
         String dir = childrenDir(spawn.getToolCallId());
         String result = content;
         boolean failed = isError;
-        if (others || !filesUnder(step, dir).isEmpty()) {
+        if (others || !step.model().files(dir).isEmpty()) {
             // a fan-out: each answer is kept until the last child's end gathers them
             String child = childId(step.sessionId(), spawn.getWorkId());
             keepAnswer(step, turns, dir + answerFile(spawn, isError), child, isError, content);
@@ -201,17 +201,18 @@ final class SubAgents {
                 step.emit(new ChildEnded(spawn.getWorkId(), spawn.getToolCallId(), child, isError, usage));
                 return;
             }
-            List<String> answers = filesUnder(step, dir);
+            // named by work seq, so in path order the answers are in the order of the call's tasks
+            SortedMap<String, byte[]> answers = step.model().files(dir);
             StringBuilder gathered =
                     new StringBuilder(answers.size() + " sub-agents ended; their answers are also in " + dir + "\n");
             failed = false;
-            for (int i = 0; i < answers.size(); i++) {
-                failed |= answers.get(i).endsWith(FAILED_SUFFIX);
+            int n = 0;
+            for (Map.Entry<String, byte[]> answer : answers.entrySet()) {
+                failed |= answer.getKey().endsWith(FAILED_SUFFIX);
                 gathered.append("\n## ")
-                        .append(i + 1)
+                        .append(++n)
                         .append(". ")
-                        .append(new String(
-                                step.model().file(answers.get(i)).orElse(new byte[0]), StandardCharsets.UTF_8))
+                        .append(new String(answer.getValue(), StandardCharsets.UTF_8))
                         .append('\n');
             }
             result = gathered.toString();
@@ -236,13 +237,6 @@ final class SubAgents {
                                 path,
                                 (header + "[its answer could not be kept: " + refused + "]")
                                         .getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** The workspace files under {@code dir}, in path order (a fan-out's answers: in the order of its tasks). */
-    private static List<String> filesUnder(Step step, String dir) {
-        return step.model().files().keySet().stream()
-                .filter(path -> path.startsWith(dir))
-                .toList();
     }
 
     /**
@@ -329,14 +323,5 @@ final class SubAgents {
 
     private static String text(JsonNode node) {
         return node != null && node.isTextual() ? node.asText() : null;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
