@@ -25,12 +25,9 @@ import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.schemas.avro.UserMessageAdded;
 import io.agentlog.schemas.avro.WorkDelayed;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -256,15 +253,10 @@ final class ForkDecision {
             throw new IllegalArgumentException("the fork names file content " + hash + " but does not carry it");
         }
         byte[] content = SessionFold.bytes(buffer);
-        try {
-            String actual = HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-            if (!actual.equals(hash)) {
-                throw new IllegalArgumentException(
-                        "the fork's content for " + hash + " does not match that SHA-256 (it is " + actual + ")");
-            }
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        String actual = WorkspaceFiles.sha256(content);
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException(
+                    "the fork's content for " + hash + " does not match that SHA-256 (it is " + actual + ")");
         }
         return content;
     }
