@@ -39,15 +39,15 @@ final class ContextCompaction {
     private ContextCompaction() {}
 
     /**
-     * The history index a compaction should summarize up to (exclusive), if the conversation a turn would send is
-     * over the definition's threshold and there are older messages to summarize.
+     * The history index a compaction should summarize up to (exclusive), if the conversation a turn would send
+     * ({@code sent}, the {@link #view} of the history) is over the definition's threshold and there are older
+     * messages to summarize.
      */
-    static OptionalLong due(AgentDefinition definition, SessionState state, List<Message> history) {
+    static OptionalLong due(AgentDefinition definition, SessionState state, List<Message> history, List<Message> sent) {
         Compaction settings = definition.getCompaction();
         if (settings == null || settings.getMaxHistoryTokens() <= 0) {
             return OptionalLong.empty();
         }
-        List<Message> sent = view(state, history);
         long chars = definition.getSystemPrompt().length();
         for (Message message : sent) {
             chars += chars(message);

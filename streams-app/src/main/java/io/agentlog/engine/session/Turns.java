@@ -180,7 +180,8 @@ final class Turns {
         }
         AgentDefinition definition = pinned.get();
         List<Message> history = step.model().history();
-        OptionalLong compactThrough = ContextCompaction.due(definition, state, history);
+        List<Message> sent = ContextCompaction.view(state, history);
+        OptionalLong compactThrough = ContextCompaction.due(definition, state, history, sent);
         if (compactThrough.isPresent()) {
             long through = compactThrough.getAsLong();
             sendModelCall(step, ContextCompaction.call(definition, state, history, through), through);
@@ -188,7 +189,7 @@ final class Turns {
         }
         ModelCall call = new ModelCall(
                 definition.getModel(),
-                messages(definition, ContextCompaction.view(state, history)),
+                messages(definition, sent),
                 definition.getTools(),
                 state.getSteps(),
                 definition.getScript(),
