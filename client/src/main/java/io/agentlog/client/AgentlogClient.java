@@ -165,11 +165,16 @@ public final class AgentlogClient implements AutoCloseable {
             builder.setSubmittedAt(Instant.now());
         }
         TaskSubmitted toSend = builder.build();
-        requireTopics(Topics.TASKS.name(), Topics.RESULTS.name(), Topics.EVENTS.name());
-        marks.put(sessionId, currentMarks(sessionId));
-        send(Topics.TASKS, sessionId, toSend);
+        sendTask(sessionId, toSend);
         log.debug("Submitted session {} for agent {}", sessionId, toSend.getAgent());
         return sessionId;
+    }
+
+    /** Writes a new session's task, remembering where its result and events start for {@link #awaitResult}. */
+    private void sendTask(String sessionId, TaskSubmitted task) {
+        requireTopics(Topics.TASKS.name(), Topics.RESULTS.name(), Topics.EVENTS.name());
+        marks.put(sessionId, currentMarks(sessionId));
+        send(Topics.TASKS, sessionId, task);
     }
 
     /** {@link #submit} then {@link #awaitResult}. */
@@ -441,9 +446,7 @@ public final class AgentlogClient implements AutoCloseable {
                     + encoded.length + " bytes with its files, more than the " + limit + " a fork may carry on "
                     + Topics.TASKS.name() + "; fork at an earlier seq");
         }
-        requireTopics(Topics.TASKS.name(), Topics.RESULTS.name(), Topics.EVENTS.name());
-        marks.put(sessionId, currentMarks(sessionId));
-        send(Topics.TASKS, sessionId, task);
+        sendTask(sessionId, task);
         log.debug("Forked session {} from {} at seq {}", sessionId, sourceSessionId, atSeq);
         return sessionId;
     }
