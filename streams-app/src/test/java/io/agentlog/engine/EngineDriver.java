@@ -203,6 +203,14 @@ final class EngineDriver implements AutoCloseable {
         return request;
     }
 
+    /** The request of {@code session} among requests read from a work topic (several sessions' at once). */
+    static WorkRequest requestOf(List<WorkRequest> requests, String session) {
+        return requests.stream()
+                .filter(r -> r.getSessionId().equals(session))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no request of session " + session + " in " + requests));
+    }
+
     ModelCall modelCall(WorkRequest request) {
         return (ModelCall) request.getRequest();
     }

@@ -156,14 +156,7 @@ class ForkTest {
                                 "{\"tasks\":[{\"agent\":\"helper\",\"input\":\"a\"},"
                                         + "{\"agent\":\"helper\",\"input\":\"b\"}]}")));
         List<WorkRequest> childTurns = engine.modelWork.readValuesToList();
-        engine.workResults.pipeInput(
-                "p1:w2",
-                modelReply(
-                        childTurns.stream()
-                                .filter(t -> t.getSessionId().equals("p1:w2"))
-                                .findFirst()
-                                .orElseThrow(),
-                        "answer b"));
+        engine.workResults.pipeInput("p1:w2", modelReply(EngineDriver.requestOf(childTurns, "p1:w2"), "answer b"));
         List<SessionEvent> parent = engine.allEvents().stream()
                 .filter(e -> e.getSessionId().equals("p1"))
                 .toList();

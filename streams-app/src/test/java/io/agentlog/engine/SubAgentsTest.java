@@ -136,7 +136,7 @@ class SubAgentsTest {
 
         // When they run (their tasks and answers travel through the topics), the first of the list ending last
         List<WorkRequest> turns = engine.modelWork.readValuesToList();
-        engine.workResults.pipeInput("p3:w3", modelReply(turnOf(turns, "p3:w3"), "answer c"));
+        engine.workResults.pipeInput("p3:w3", modelReply(EngineDriver.requestOf(turns, "p3:w3"), "answer c"));
 
         // Then the parent still waits, the ended children noted in its journal
         assertThat(engine.modelWork.isEmpty()).isTrue();
@@ -147,7 +147,7 @@ class SubAgentsTest {
                 .containsExactlyInAnyOrder("p3:w2", "p3:w3");
 
         // When the last child ends, the parent gets one result with all three answers, in the order asked
-        engine.workResults.pipeInput("p3:w1", modelReply(turnOf(turns, "p3:w1"), "answer a"));
+        engine.workResults.pipeInput("p3:w1", modelReply(EngineDriver.requestOf(turns, "p3:w1"), "answer a"));
         List<Message> results = engine.modelCall(engine.nextModelCall()).getMessages().stream()
                 .filter(m -> m.getRole() == Role.TOOL)
                 .toList();
@@ -159,13 +159,6 @@ class SubAgentsTest {
                     .containsSubsequence("2. session p3:w2 failed", "ghost")
                     .containsSubsequence("3. session p3:w3 completed", "answer c");
         });
-    }
-
-    private static WorkRequest turnOf(List<WorkRequest> turns, String session) {
-        return turns.stream()
-                .filter(t -> t.getSessionId().equals(session))
-                .findFirst()
-                .orElseThrow();
     }
 
     @Test
