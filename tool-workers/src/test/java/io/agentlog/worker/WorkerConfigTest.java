@@ -30,9 +30,9 @@ class WorkerConfigTest {
         assertThat(config.defaultOpenAi().apiKey()).isEmpty();
         assertThat(config.modelEndpoints().names("openai")).isEmpty();
         assertThat(config.modelMaxRetryWait()).isEqualTo(Duration.ofMinutes(15));
-        assertThat(config.maxConcurrency()).isEqualTo(64);
+        assertThat(config.maxConcurrency()).isEqualTo(512);
         assertThat(config.consumersPerPool()).isEqualTo(16);
-        assertThat(config.batchSize()).isEqualTo(4);
+        assertThat(config.batchSize()).isEqualTo(32);
         assertThat(config.maxDeliveries()).isEqualTo(5);
         assertThat(config.sandboxLimits()).isEqualTo(SandboxLimits.defaults());
     }
@@ -124,12 +124,12 @@ class WorkerConfigTest {
         WorkerConfig limited = WorkerConfig.fromEnv(Map.of(WorkerConfig.SANDBOX_CONCURRENCY, "4"));
         WorkerConfig defaults = WorkerConfig.fromEnv(Map.of());
 
-        // Then the sandbox pool gets 4 consumers of 1 item each, the model pool keeps 16 of 4
+        // Then the sandbox pool gets 4 consumers of 1 item each, the model pool keeps 16 of 32
         assertThat(limited.concurrency("sandbox")).isEqualTo(4);
         assertThat(limited.consumers("sandbox")).isEqualTo(4);
         assertThat(limited.batchSize("sandbox")).isEqualTo(1);
         assertThat(limited.consumers("model")).isEqualTo(16);
-        assertThat(limited.batchSize("model")).isEqualTo(4);
+        assertThat(limited.batchSize("model")).isEqualTo(32);
         assertThat(defaults.concurrency("sandbox"))
                 .isBetween(1, 2 * Runtime.getRuntime().availableProcessors())
                 .isLessThanOrEqualTo(defaults.maxConcurrency());
