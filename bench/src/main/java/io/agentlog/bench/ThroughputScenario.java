@@ -8,18 +8,25 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code throughput}: N sessions of {@link StepsAgent} ({@code noop} tool, scripted model) all in flight at once. The
- * steady rate is taken between the moments the benchmark has seen 10 % and 90 % of the expected steps, so the ramp
- * (tasks queued at the engine) and the tail (the last sessions alone) are left out; the cost is measured over that
- * same window.
+ * steady window opens once every session has taken its first step (and at least 10 % of the expected steps are done)
+ * and closes at 90 % of them, so the ramp and the tail (the last sessions alone) are left out. The ramp: all N tasks
+ * arrive at once, so a session's first step waits behind the first turns of all the others, which no later step does
+ * (with 10,000 sessions, first steps took p50 4-8 s and p99 7-20 s against 2.5-4 s and 4-6 s for later ones). If some
+ * session never takes a first step the window opens at half the expected steps. The step rate, the step latency and
+ * the cost are all measured over that window.
  */
 final class ThroughputScenario implements Scenario {
 
     static final String NAME = "throughput";
     static final double WINDOW_FROM = 0.10;
     static final double WINDOW_TO = 0.90;
+    /** Where the window opens at the latest, even if some session has not taken its first step. */
+    static final double WINDOW_LATEST_FROM = 0.50;
+
     static final int WARMUP_SESSIONS = 20;
     /** The throughput target and the sessions it names. */
     static final double TARGET_STEPS_PER_SECOND = 2_500;
@@ -34,9 +41,11 @@ final class ThroughputScenario implements Scenario {
      * @param completed sessions {@code COMPLETED}; {@code failed} ended otherwise; {@code timedOut} had no result
      * @param steps steps seen in the whole run (a step: one model turn that calls {@code noop}, and the tool call)
      * @param wallSeconds from the first task sent to the last result seen
-     * @param steady the window between 10 % and 90 % of the expected steps
+     * @param steady the window from every session's first step (at least 10 % of the expected steps) to 90 %
      * @param stepLatencyMs steps that ended in the steady window: time between consecutive {@code ModelRequested}
      *     events of a session (engine clock)
+     * @param stepLatencyByTurnMs the same steps by the turn they ended in: a session's first step waited behind the
+     *     first turns of every session submitted with it, later ones behind one step of each session in flight
      * @param sessionLatencyMs task sent to result seen, every session
      * @param idle what the stack spent doing nothing, before the run
      * @param cost what the stack spent in the steady window, per step
@@ -52,6 +61,7 @@ final class ThroughputScenario implements Scenario {
             double wallSeconds,
             Steady steady,
             BenchResult.Latency stepLatencyMs,
+            Map<String, BenchResult.Latency> stepLatencyByTurnMs,
             BenchResult.Latency sessionLatencyMs,
             Cost idle,
             Cost cost) {}
@@ -93,8 +103,12 @@ final class ThroughputScenario implements Scenario {
             context.say("Watching the idle stack for %d s", sizes.idle().toSeconds());
             Cost idle = meter.idle(sizes.idle());
             long expected = (long) sessions * steps;
-            Window window =
-                    new Window(meter, Math.max(1, (long) (expected * WINDOW_FROM)), (long) (expected * WINDOW_TO));
+            Window window = new Window(
+                    meter,
+                    sessions,
+                    Math.max(1, (long) (expected * WINDOW_FROM)),
+                    (long) (expected * WINDOW_LATEST_FROM),
+                    (long) (expected * WINDOW_TO));
             context.say("Running %d sessions of %d steps, all in flight", sessions, steps);
             SessionLoad.Outcome outcome = load.run(
                     StepsAgent.NAME,
@@ -166,20 +180,26 @@ final class ThroughputScenario implements Scenario {
     /** Counts steps as they are seen and snapshots the stack when the count crosses the window's bounds. */
     private static final class Window implements SessionLoad.Listener {
         private final StackMeter meter;
+        private final int sessions;
         private final long from;
+        private final long latestFrom;
         private final long to;
+        private int sessionsPastFirstStep;
         private final Map<String, Long> lastModelRequestAt = new HashMap<>();
         private final List<Double> steadySteps = new ArrayList<>();
+        private final Map<Integer, List<Double>> steadyStepsByTurn = new TreeMap<>();
         private long steps;
         private StackMeter.Snapshot opened;
         private long openedAt;
         private StackMeter.Snapshot closed;
         private long closedAt;
 
-        Window(StackMeter meter, long from, long to) {
+        Window(StackMeter meter, int sessions, long from, long latestFrom, long to) {
             this.meter = meter;
+            this.sessions = sessions;
             this.from = from;
-            this.to = Math.max(to, from + 1);
+            this.latestFrom = Math.max(from, latestFrom);
+            this.to = Math.max(to, this.latestFrom + 1);
         }
 
         @Override
@@ -193,22 +213,39 @@ final class ThroughputScenario implements Scenario {
                 return;
             }
             steps++;
+            if (requested.getTurn() == 1) {
+                sessionsPastFirstStep++;
+            }
             if (opened != null && closed == null) {
                 steadySteps.add((double) (at - previous));
+                steadyStepsByTurn
+                        .computeIfAbsent(requested.getTurn(), turn -> new ArrayList<>())
+                        .add((double) (at - previous));
             }
-            if (steps == from) {
-                opened = meter.snapshot();
-                openedAt = steps;
+            if (opened == null) {
+                if (steps >= latestFrom || (steps >= from && sessionsPastFirstStep >= sessions)) {
+                    opened = meter.snapshot();
+                    openedAt = steps;
+                }
             } else if (steps == to) {
                 closed = meter.snapshot();
                 closedAt = steps;
             }
         }
 
+        private Map<String, BenchResult.Latency> byTurn() {
+            Map<String, BenchResult.Latency> byTurn = new LinkedHashMap<>();
+            steadyStepsByTurn.forEach(
+                    (turn, steps) -> byTurn.put(String.valueOf(turn), BenchResult.Latency.of(Percentiles.of(steps))));
+            return byTurn;
+        }
+
         Measured measured(int sessions, int stepsPerSession, SessionLoad.Outcome outcome, Cost idle) {
             if (opened == null) {
-                throw new BenchException("the run saw only " + steps + " steps, fewer than the " + from
-                        + " that open the measured window: " + outcome.completed() + " sessions completed, "
+                throw new BenchException("the run saw only " + steps + " steps (" + sessionsPastFirstStep + " of "
+                        + sessions + " sessions past their first), too few to open the measured window (" + from
+                        + " once every session is past its first step, else " + latestFrom + "): "
+                        + outcome.completed() + " sessions completed, "
                         + outcome.failed() + " failed " + outcome.quotedFailures() + ", " + outcome.timedOut()
                         + " timed out");
             }
@@ -230,6 +267,7 @@ final class ThroughputScenario implements Scenario {
                     Json.round(outcome.wall().toNanos() / 1e9),
                     steady,
                     BenchResult.Latency.of(Percentiles.of(steadySteps)),
+                    byTurn(),
                     BenchResult.Latency.of(outcome.sessionLatencyMs()),
                     idle,
                     meter.cost(opened, closed, windowSteps, "step"));

@@ -48,6 +48,7 @@ class ScenarioResultsTest {
                 80,
                 new ThroughputScenario.Steady(500, 4_500, 57.1, 70.05),
                 latency(100, 100, 100, 400),
+                Map.of("1", latency(400), "2", latency(100, 100, 100)),
                 latency(9_000),
                 IDLE,
                 perStep(2_000, 70));
