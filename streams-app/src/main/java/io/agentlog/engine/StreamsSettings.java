@@ -14,6 +14,9 @@ import org.apache.kafka.streams.StreamsConfig;
 /** The engine's Kafka Streams configuration; every value that is not a default says why. */
 final class StreamsSettings {
 
+    /** How long an idle fetch of the global consumer waits at the broker for data. */
+    static final int IDLE_FETCH_WAIT_MS = 5000;
+
     private StreamsSettings() {}
 
     static Properties of(EngineConfig config) {
@@ -35,6 +38,9 @@ final class StreamsSettings {
         props.put(
                 StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         props.put(StreamsConfig.POLL_MS_CONFIG, config.pollTime().toMillis());
+        // The global consumer (agents, spend) has the same partitions for life, and a fetch returns as soon
+        // as data arrives: waiting 5 s at the broker instead of 0.5 s costs no latency and 9 of 10 idle fetches.
+        props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), IDLE_FETCH_WAIT_MS);
         // The three inputs of a task (tasks, control, work results) need no event-time order among them: each
         // record is a step of its own. Never idle a task to wait for another partition's data (the default, 0,
         // still waits whenever a partition's lag says data is on its way, and asks the consumer for lags on every

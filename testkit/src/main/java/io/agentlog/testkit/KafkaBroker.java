@@ -286,6 +286,7 @@ public final class KafkaBroker implements AutoCloseable {
         config.put("group.share.min.session.timeout.ms", "3000");
         config.put("group.share.session.timeout.ms", String.valueOf(GROUP_SESSION_TIMEOUT_MS));
         config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        config.put("metadata.max.idle.interval.ms", "5000");
         // Internal topics default to 50 partitions each; on one small node fewer make the first group, the first
         // transaction and the first share group start faster, with no change in behaviour.
         config.put("offsets.topic.num.partitions", "6");
