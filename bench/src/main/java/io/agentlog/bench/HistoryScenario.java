@@ -77,7 +77,7 @@ final class HistoryScenario implements Scenario {
             // A cold engine compiles its hot paths (JIT threads count in its CPU) during the first window and would
             // make it look dearer than the last: the same sessions run once, unmeasured, first.
             Readiness.warmUp(context, load, version, sessions, turns);
-            Cost idle = meter.idle(sizes.idle());
+            Cost idle = meter.idle(sizes);
             long total = (long) sessions * turns;
             long windowSteps = (long) sessions * sizes.historyWindow();
             Windows windows = new Windows(meter, windowSteps, total, engineCores(idle));

@@ -86,8 +86,10 @@ final class LatencyScenario implements Scenario {
                     StepsBenchmark.ids(context.idPrefix("warmup"), 5),
                     1,
                     Duration.ofMinutes(2));
-            context.say("Watching the idle stack for %d s", sizes.idle().toSeconds());
-            Cost idle = meter.idle(sizes.idle());
+            context.say(
+                    "Watching the idle stack for %d s after %d s of rest",
+                    sizes.idle().toSeconds(), sizes.idleSettle().toSeconds());
+            Cost idle = meter.idle(sizes);
 
             List<Double> start = new ArrayList<>();
             List<Double> model = new ArrayList<>();

@@ -98,7 +98,7 @@ final class ParkedScenario implements Scenario {
         try (SessionLoad load = new SessionLoad(context.bootstrap(), BenchStack.REQUEST_TIMEOUT);
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
-            Cost idle = meter.idle(context.sizes().idle());
+            Cost idle = meter.idle(context.sizes());
             Footprint baseline = footprint(context, engine, jmx);
             context.say(
                     "Parking %d sessions on tool %s (pool %s, no worker)", sessions, HoldAgent.TOOL, HoldAgent.POOL);

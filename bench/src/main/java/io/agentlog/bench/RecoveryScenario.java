@@ -90,7 +90,7 @@ final class RecoveryScenario implements Scenario {
         try (SessionLoad load = new SessionLoad(context.bootstrap(), BenchStack.REQUEST_TIMEOUT);
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
-            Cost idle = meter.idle(context.sizes().idle());
+            Cost idle = meter.idle(context.sizes());
             ParkedScenario.Parking parking = new ParkedScenario.Parking(toPark, context);
             if (toPark > 0) {
                 context.say("Parking %d live sessions on tool %s", toPark, HoldAgent.TOOL);

@@ -69,16 +69,14 @@ final class StackMeter implements AutoCloseable {
         return new Snapshot(System.nanoTime(), cpu, requests);
     }
 
-    /** Lets the last work settle, before an idle window opens. */
-    static final Duration SETTLE = Duration.ofSeconds(2);
-
     /**
-     * Waits {@link #SETTLE}, then sleeps for {@code window} with nothing to do, and says what the stack spent in the
-     * window.
+     * Waits {@code settle} (the sizes' {@code idleSettle}), then sleeps for {@code window} with nothing to do, and
+     * says what the stack spent in the window.
      */
-    Cost idle(Duration window) {
-        // the tail of earlier work (a last commit, an acknowledgement) passes first
-        Pause.pause(SETTLE, "measuring the idle stack");
+    Cost idle(SuiteSizes sizes) {
+        // the tail of earlier work (start-up, warm-up, a last commit) passes first
+        Pause.pause(sizes.idleSettle(), "measuring the idle stack");
+        Duration window = sizes.idle();
         Snapshot from = snapshot();
         Pause.pause(window, "measuring the idle stack"); // the measurement is of the stack doing nothing this long
         return cost(from, snapshot(), 0, "none");

@@ -19,6 +19,9 @@ import java.time.Duration;
  * @param historyTurns tool-calling turns per session in {@code history}
  * @param historyWindow turns per window compared in {@code history} (the first and the last)
  * @param idle how long each scenario watches the idle stack
+ * @param idleSettle how long the stack rests first, after its start and warm-up: the JIT, the collector and the
+ *     broker's start-up work fade only after tens of seconds, and a few seconds in, the idle cost read twice the steady
+ *     one (0.18-0.19 cores against 0.08-0.10 for {@code agentlog up} after a minute)
  */
 public record SuiteSizes(
         int throughputSessions,
@@ -32,18 +35,43 @@ public record SuiteSizes(
         int historySessions,
         int historyTurns,
         int historyWindow,
-        Duration idle) {
+        Duration idle,
+        Duration idleSettle) {
 
     /** The sizes of the targets. */
     public static SuiteSizes full() {
         return new SuiteSizes(
-                10_000, 5, 200, 200, 10, 100_000, 10_000, Duration.ofSeconds(30), 8, 200, 25, Duration.ofSeconds(10));
+                10_000,
+                5,
+                200,
+                200,
+                10,
+                100_000,
+                10_000,
+                Duration.ofSeconds(30),
+                8,
+                200,
+                25,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(45));
     }
 
     /** A few minutes in all on a small machine. */
     public static SuiteSizes quick() {
         return new SuiteSizes(
-                1_000, 5, 100, 50, 5, 5_000, 500, Duration.ofSeconds(10), 4, 200, 25, Duration.ofSeconds(5));
+                1_000,
+                5,
+                100,
+                50,
+                5,
+                5_000,
+                500,
+                Duration.ofSeconds(10),
+                4,
+                200,
+                25,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
     }
 
     public static SuiteSizes of(boolean quick) {
@@ -72,6 +100,9 @@ public record SuiteSizes(
         if (recoveryWindow.isNegative() || recoveryWindow.isZero() || idle.isNegative() || idle.isZero()) {
             throw new IllegalArgumentException("the recovery window and the idle window must be positive, but were "
                     + recoveryWindow + " and " + idle);
+        }
+        if (idleSettle.isNegative()) {
+            throw new IllegalArgumentException("the idle settling time must not be negative, but was " + idleSettle);
         }
     }
 
@@ -155,7 +186,8 @@ public record SuiteSizes(
                 history,
                 historyTurns,
                 historyWindow,
-                idle);
+                idle,
+                idleSettle);
     }
 
     private static void positive(String what, int value) {

@@ -100,8 +100,10 @@ final class ThroughputScenario implements Scenario {
                 StackMeter meter = new StackMeter(context.target())) {
             Readiness.probe(context, load);
             Readiness.warmUp(context, load, version, WARMUP_SESSIONS, steps);
-            context.say("Watching the idle stack for %d s", sizes.idle().toSeconds());
-            Cost idle = meter.idle(sizes.idle());
+            context.say(
+                    "Watching the idle stack for %d s after %d s of rest",
+                    sizes.idle().toSeconds(), sizes.idleSettle().toSeconds());
+            Cost idle = meter.idle(sizes);
             long expected = (long) sessions * steps;
             Window window = new Window(
                     meter,

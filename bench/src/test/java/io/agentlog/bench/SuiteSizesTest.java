@@ -26,6 +26,7 @@ class SuiteSizesTest {
         assertThat(quick.parkedSessions()).isEqualTo(5_000);
         assertThat(quick.historyTurns()).isEqualTo(200);
         assertThat(quick.idle()).isLessThan(SuiteSizes.full().idle());
+        assertThat(quick.idleSettle()).isLessThan(SuiteSizes.full().idleSettle());
     }
 
     @Test
@@ -49,13 +50,52 @@ class SuiteSizesTest {
                 .hasMessage("--sessions must be at least 1, but was 0");
         assertThatThrownBy(() -> SuiteSizes.quick().withSessions("nope", 5)).hasMessage("no scenario is called 'nope'");
         assertThatThrownBy(() -> new SuiteSizes(
-                        10, 5, 10, 10, 2, 10, 10, Duration.ofSeconds(1), 1, 200, 101, Duration.ofSeconds(1)))
+                        10,
+                        5,
+                        10,
+                        10,
+                        2,
+                        10,
+                        10,
+                        Duration.ofSeconds(1),
+                        1,
+                        200,
+                        101,
+                        Duration.ofSeconds(1),
+                        Duration.ZERO))
                 .hasMessage("the history window must be at most half the turns (200), but was 101");
         assertThatThrownBy(() -> new SuiteSizes(
-                        10, 5, 10, 4, 5, 10, 10, Duration.ofSeconds(1), 1, 200, 25, Duration.ofSeconds(1)))
+                        10,
+                        5,
+                        10,
+                        4,
+                        5,
+                        10,
+                        10,
+                        Duration.ofSeconds(1),
+                        1,
+                        200,
+                        25,
+                        Duration.ofSeconds(1),
+                        Duration.ZERO))
                 .hasMessage("latency rounds must be at most the latency sessions (4), but was 5");
-        assertThatThrownBy(() ->
-                        new SuiteSizes(10, 5, 10, 10, 2, 10, 10, Duration.ZERO, 1, 200, 25, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new SuiteSizes(
+                        10, 5, 10, 10, 2, 10, 10, Duration.ZERO, 1, 200, 25, Duration.ofSeconds(1), Duration.ZERO))
                 .hasMessageContaining("must be positive, but were PT0S");
+        assertThatThrownBy(() -> new SuiteSizes(
+                        10,
+                        5,
+                        10,
+                        10,
+                        2,
+                        10,
+                        10,
+                        Duration.ofSeconds(1),
+                        1,
+                        200,
+                        25,
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(-1)))
+                .hasMessage("the idle settling time must not be negative, but was PT-1S");
     }
 }
