@@ -4,6 +4,7 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
+import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.testkit.ChatCompletionsServer;
@@ -41,15 +42,23 @@ final class InProcessStack implements AutoCloseable {
 
     private final String name;
     private final String applicationId;
+    private final HttpApiConfig http;
     private volatile Engine engine;
     private volatile Path stateDir;
     final Worker worker;
     final AgentlogClient client;
 
     private InProcessStack(
-            String name, String applicationId, Engine engine, Path stateDir, Worker worker, AgentlogClient client) {
+            String name,
+            String applicationId,
+            HttpApiConfig http,
+            Engine engine,
+            Path stateDir,
+            Worker worker,
+            AgentlogClient client) {
         this.name = name;
         this.applicationId = applicationId;
+        this.http = http;
         this.engine = engine;
         this.stateDir = stateDir;
         this.worker = worker;
@@ -84,6 +93,21 @@ final class InProcessStack implements AutoCloseable {
     static InProcessStack start(
             String name, Duration deadline, UnaryOperator<WorkerConfig.Builder> worker, List<Tool> tools)
             throws Exception {
+        return start(name, deadline, worker, tools, HttpApiConfig.disabled());
+    }
+
+    /** A stack whose engine serves its HTTP API ({@link #httpBase()}). */
+    static InProcessStack startWithHttp(String name, Duration deadline, HttpApiConfig http) throws Exception {
+        return start(name, deadline, UnaryOperator.identity(), List.of(), http);
+    }
+
+    private static InProcessStack start(
+            String name,
+            Duration deadline,
+            UnaryOperator<WorkerConfig.Builder> worker,
+            List<Tool> tools,
+            HttpApiConfig http)
+            throws Exception {
         String bootstrap = SharedBroker.bootstrapServers();
         WorkerConfig workerConfig = worker.apply(
                         WorkerConfig.defaults(bootstrap).toBuilder().openAiApiKey(Optional.of("test-key")))
@@ -93,13 +117,13 @@ final class InProcessStack implements AutoCloseable {
         TopicSetup.createAll(bootstrap, List.copyOf(pools), (short) 1, Duration.ofSeconds(30));
         String applicationId = name + "-" + UUID.randomUUID();
         Path stateDir = Files.createTempDirectory(name + "-engine");
-        Engine engine = Engine.start(engineConfig(bootstrap, stateDir, applicationId));
+        Engine engine = Engine.start(engineConfig(bootstrap, stateDir, applicationId), http);
         Worker running = Worker.start(
                 workerConfig,
                 ToolRegistry.builtins(workerConfig).with(tools.toArray(Tool[]::new)),
                 ModelProviders.defaults(workerConfig));
         InProcessStack stack =
-                new InProcessStack(name, applicationId, engine, stateDir, running, new AgentlogClient(bootstrap));
+                new InProcessStack(name, applicationId, http, engine, stateDir, running, new AgentlogClient(bootstrap));
         if (!engine.awaitRunning(deadline)) {
             stack.close();
             throw new AssertionError("the engine did not reach RUNNING within " + deadline);
@@ -114,6 +138,25 @@ final class InProcessStack implements AutoCloseable {
     /** The running engine; another one after {@link #restartEngine}. */
     Engine engine() {
         return engine;
+    }
+
+    /** The engine's HTTP API, {@code http://127.0.0.1:PORT}. */
+    String httpBase() {
+        return "http://127.0.0.1:" + engine.httpPort().orElseThrow(() -> new AssertionError("no HTTP API"));
+    }
+
+    /**
+     * Starts another engine instance of this stack's application (a new state directory), serving HTTP as configured:
+     * the group spreads the session partitions over both. The caller closes it.
+     */
+    Engine startSecondEngine(Duration deadline) throws Exception {
+        Path dir = Files.createTempDirectory(name + "-engine-2");
+        Engine second = Engine.start(engineConfig(SharedBroker.bootstrapServers(), dir, applicationId), http);
+        if (!second.awaitRunning(deadline)) {
+            second.close();
+            throw new AssertionError("the second engine did not reach RUNNING within " + deadline);
+        }
+        return second;
     }
 
     /** The running engine's state directory. */
@@ -133,7 +176,7 @@ final class InProcessStack implements AutoCloseable {
         Instant stopped = Instant.now();
         deleteRecursively(stateDir);
         stateDir = Files.createTempDirectory(name + "-engine");
-        engine = Engine.start(engineConfig(SharedBroker.bootstrapServers(), stateDir, applicationId));
+        engine = Engine.start(engineConfig(SharedBroker.bootstrapServers(), stateDir, applicationId), http);
         if (!engine.awaitRunning(deadline)) {
             throw new AssertionError("the restarted engine did not reach RUNNING within " + deadline);
         }

@@ -1,5 +1,7 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.http.HttpApi;
+import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.DeadInstanceFencer;
 import io.agentlog.engine.internal.InputPartitions;
@@ -9,6 +11,8 @@ import io.agentlog.engine.internal.ThreadFailures;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +21,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KafkaStreams.State;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,17 +44,31 @@ public final class Engine implements AutoCloseable {
     private final KafkaStreams streams;
     private final WorkPools pools;
     private final DeadInstanceFencer fencer;
+    private final Optional<HttpApi> http;
     private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW);
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch failed = new CountDownLatch(1);
 
-    private Engine(EngineConfig config, Admin admin, WorkPools pools, InputPartitions partitions, StepFaults faults) {
+    private Engine(
+            EngineConfig config,
+            Admin admin,
+            WorkPools pools,
+            InputPartitions partitions,
+            StepFaults faults,
+            Optional<HttpApi> http) {
         this.admin = admin;
         this.pools = pools;
+        this.http = http;
         this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
         Topology topology = EngineTopology.build(config, pools, partitions, failures, faults, AgentsCatchUp.of(admin));
-        this.streams = new KafkaStreams(topology, StreamsSettings.of(config, failures));
+        Properties settings = StreamsSettings.of(config, failures);
+        // interactive queries: other instances forward requests for this instance's sessions here
+        http.ifPresent(api -> settings.put(
+                StreamsConfig.APPLICATION_SERVER_CONFIG,
+                api.hostInfo().host() + ":" + api.hostInfo().port()));
+        this.streams = new KafkaStreams(topology, settings);
+        http.ifPresent(api -> api.attach(streams));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);
             if (now == State.REBALANCING) {
@@ -66,12 +85,22 @@ public final class Engine implements AutoCloseable {
         streams.setUncaughtExceptionHandler(threadFailures);
     }
 
+    /** Starts an engine without the HTTP API. */
     public static Engine start(EngineConfig config) {
-        return start(config, StepFaults.NONE);
+        return start(config, HttpApiConfig.disabled(), StepFaults.NONE);
+    }
+
+    /** Starts an engine with its HTTP API (see docs/api.md), unless {@code http} is disabled. */
+    public static Engine start(EngineConfig config, HttpApiConfig http) {
+        return start(config, http, StepFaults.NONE);
     }
 
     /** Starts an engine whose steps run through a failure injector (tests of the all-or-nothing step). */
     public static Engine start(EngineConfig config, StepFaults faults) {
+        return start(config, HttpApiConfig.disabled(), faults);
+    }
+
+    private static Engine start(EngineConfig config, HttpApiConfig httpConfig, StepFaults faults) {
         if (config.standbyReplicas() > 0) {
             StreamsGroupConfig.setStandbyReplicas(config);
         }
@@ -79,11 +108,15 @@ public final class Engine implements AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         Admin admin = Admin.create(props);
         WorkPools pools = null;
+        Optional<HttpApi> http = Optional.empty();
         try {
             InputPartitions partitions = InputPartitions.lookup(admin, START_TIMEOUT);
             OutputTopics.require(admin, OutputTopics.NAMES, START_TIMEOUT);
             pools = WorkPools.watching(admin, POOLS_REFRESH, START_TIMEOUT);
-            Engine engine = new Engine(config, admin, pools, partitions, faults);
+            if (httpConfig.enabled()) {
+                http = Optional.of(HttpApi.start(httpConfig, config.bootstrapServers()));
+            }
+            Engine engine = new Engine(config, admin, pools, partitions, faults, http);
             engine.streams.start();
             log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());
             return engine;
@@ -91,6 +124,7 @@ public final class Engine implements AutoCloseable {
             if (pools != null) {
                 pools.close();
             }
+            http.ifPresent(HttpApi::close);
             admin.close(Duration.ofSeconds(5));
             throw new IllegalStateException("the engine cannot start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -118,6 +152,11 @@ public final class Engine implements AutoCloseable {
         return streams;
     }
 
+    /** The HTTP API's port, if it serves one. */
+    public OptionalInt httpPort() {
+        return http.map(api -> OptionalInt.of(api.port())).orElse(OptionalInt.empty());
+    }
+
     /** The last stream thread failure, if any. */
     public Throwable lastFailure() {
         return threadFailures.last();
@@ -126,6 +165,7 @@ public final class Engine implements AutoCloseable {
     /** Leaves the group and flushes state (a clean SIGTERM path). */
     @Override
     public void close() {
+        http.ifPresent(HttpApi::close);
         streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
         fencer.close();
         pools.close();

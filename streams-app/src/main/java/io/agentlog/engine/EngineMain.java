@@ -1,5 +1,6 @@
 package io.agentlog.engine;
 
+import io.agentlog.engine.http.HttpApiConfig;
 import java.time.Duration;
 
 /**
@@ -15,7 +16,7 @@ public final class EngineMain {
         Engine engine;
         try {
             config = EngineConfig.fromEnv(System.getenv());
-            engine = Engine.start(config);
+            engine = Engine.start(config, HttpApiConfig.fromEnv(System.getenv()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println(e.getMessage());
             System.exit(2);

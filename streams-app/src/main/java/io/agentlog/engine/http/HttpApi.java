@@ -1,0 +1,196 @@
+package io.agentlog.engine.http;
+
+import io.agentlog.client.AgentlogClient;
+import io.agentlog.client.AgentlogException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's HTTP API (Javalin on Jetty, virtual threads): sessions, their live events as Server-Sent Events, the
+ * controls, agents, health and readiness, and its OpenAPI document. See docs/api.md.
+ *
+ * <p>It starts before the engine's Kafka Streams instance, so that the port it got (0 picks a free one) can be
+ * advertised to the other instances as {@code application.server}; {@link #attach} then gives it the running instance.
+ * Until then (and whenever Streams is not running) requests that need the stores answer 503.
+ */
+public final class HttpApi implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    static final String OPENAPI_RESOURCE = "openapi.json";
+    static final Set<String> OPEN_PATHS = Set.of("/health", "/ready");
+
+    private final HttpApiConfig config;
+    private final AgentlogClient client;
+    private final EventStream events;
+    private final Javalin app;
+    private volatile KafkaStreams streams;
+    private volatile SessionQueries queries;
+
+    private HttpApi(HttpApiConfig config, AgentlogClient client) {
+        this.config = config;
+        this.client = client;
+        this.events = new EventStream(client, config.maxStreamTime());
+        SessionsApi sessions = new SessionsApi(client, this::queries);
+        AgentsApi agents = new AgentsApi(client);
+        String openApi = resource(OPENAPI_RESOURCE);
+        this.app = Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.startup.showOldJavalinVersionWarning = false;
+            javalin.concurrency.useVirtualThreads = true;
+            // every answer but the event stream is JSON (an exception handler's answer would be text/plain)
+            javalin.http.defaultContentType = Json.CONTENT_TYPE;
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
+            javalin.routes.before(this::authenticate);
+            javalin.routes.get(
+                    "/health", ctx -> Json.send(ctx, 200, Json.object().put("status", "UP")));
+            javalin.routes.get("/ready", this::ready);
+            javalin.routes.get(
+                    "/openapi.json", ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi));
+            javalin.routes.post("/sessions", sessions::submit);
+            javalin.routes.get("/sessions", sessions::list);
+            javalin.routes.get("/sessions/{id}", sessions::get);
+            javalin.routes.get("/sessions/{id}/events", this::events);
+            javalin.routes.post("/sessions/{id}/cancel", sessions::cancel);
+            javalin.routes.post("/sessions/{id}/steer", sessions::steer);
+            javalin.routes.post("/sessions/{id}/approve", sessions::approve);
+            javalin.routes.post("/sessions/{id}/deny", sessions::deny);
+            javalin.routes.post("/sessions/{id}/answer", sessions::answer);
+            javalin.routes.get("/agents", agents::list);
+            javalin.routes.get("/agents/{name}", agents::get);
+            javalin.routes.get("/agents/{name}/versions/{version}", agents::get);
+            javalin.routes.put("/agents/{name}", agents::put);
+            javalin.routes.exception(ApiException.class, (e, ctx) -> Json.error(ctx, e.status(), e.getMessage()));
+            javalin.routes.exception(
+                    HttpResponseException.class,
+                    (e, ctx) -> Json.error(
+                            ctx,
+                            e.getStatus(),
+                            e.getStatus() == 404
+                                    ? "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see /openapi.json)"
+                                    : e.getMessage()));
+            javalin.routes.exception(IllegalArgumentException.class, (e, ctx) -> Json.error(ctx, 400, e.getMessage()));
+            javalin.routes.exception(AgentlogException.class, (e, ctx) -> Json.error(ctx, 503, e.getMessage()));
+            javalin.routes.exception(Exception.class, (e, ctx) -> {
+                log.warn("HTTP {} {} failed", ctx.method(), ctx.path(), e);
+                Json.error(ctx, 500, "internal error: " + e);
+            });
+        });
+    }
+
+    /** Starts the server; throws {@link IllegalStateException} with the reason when it cannot listen. */
+    public static HttpApi start(HttpApiConfig config, String bootstrapServers) {
+        AgentlogClient client = new AgentlogClient(bootstrapServers);
+        HttpApi api = new HttpApi(config, client);
+        try {
+            api.app.start();
+        } catch (RuntimeException e) {
+            api.close();
+            throw new IllegalStateException(
+                    "the HTTP API cannot listen on " + config.host() + ":" + config.port() + ": " + rootMessage(e), e);
+        }
+        log.info(
+                "HTTP API on http://{}:{} ({})",
+                config.host(),
+                api.port(),
+                config.tokens().isEmpty() ? "no authentication" : "bearer tokens");
+        return api;
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** How other engine instances reach this one: Streams' {@code application.server}. */
+    public HostInfo hostInfo() {
+        return new HostInfo(config.advertised(), port());
+    }
+
+    /** Gives the API the running engine, whose stores it reads. */
+    public void attach(KafkaStreams running) {
+        this.streams = running;
+        this.queries = new SessionQueries(running, hostInfo());
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        events.close();
+        client.close();
+    }
+
+    private SessionQueries queries() {
+        SessionQueries current = queries;
+        if (current == null) {
+            throw ApiException.unavailable("the engine is starting; try again");
+        }
+        return current;
+    }
+
+    private void ready(Context ctx) {
+        KafkaStreams current = streams;
+        String state = current == null ? "STARTING" : current.state().name();
+        boolean ready = current != null && current.state() == KafkaStreams.State.RUNNING;
+        Json.send(ctx, ready ? 200 : 503, Json.object().put("ready", ready).put("state", state));
+    }
+
+    private void events(Context ctx) {
+        String sessionId = SessionsApi.sessionId(ctx);
+        long after = EventStream.after(ctx);
+        queries(); // 503 while the engine starts
+        new SseHandler(sse -> events.stream(sse, sessionId, after)).handle(ctx);
+    }
+
+    private void authenticate(Context ctx) {
+        if (config.tokens().isEmpty() || OPEN_PATHS.contains(ctx.path())) {
+            return;
+        }
+        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+        String token = header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).strip()
+                : "";
+        boolean known = config.tokens().stream()
+                .anyMatch(candidate -> MessageDigest.isEqual(
+                        candidate.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8)));
+        if (!known) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiException(
+                    401,
+                    token.isEmpty() ? "this API needs a bearer token (Authorization: Bearer ...)" : "unknown token");
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name + " next to " + HttpApi.class.getName());
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+}
