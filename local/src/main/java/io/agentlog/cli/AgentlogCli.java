@@ -35,6 +35,7 @@ import picocli.CommandLine.IVersionProvider;
             SubmitCommand.class,
             WatchCommand.class,
             HistoryCommand.class,
+            SessionsCommand.class,
             ForkCommand.class,
             SessionControlCommands.Cancel.class,
             SessionControlCommands.Steer.class,

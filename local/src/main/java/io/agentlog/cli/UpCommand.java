@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         versionProvider = AgentlogCli.Version.class,
         description = {
             "Starts a local stack that keeps running in the background.",
-            "A Kafka broker on 127.0.0.1:9092, the topics, the engine and a worker, as background processes.",
+            "A Kafka broker on 127.0.0.1:9092, the topics, the engine (its HTTP API on 127.0.0.1:8088) and a worker,",
+            "as background processes.",
             "Pid files and logs go to $AGENTLOG_HOME (default ~/.agentlog).",
             "Registers the demo agent too, so `agentlog submit --agent demo --input hi --wait` works at once.",
             "Stop it with `agentlog down`."
@@ -41,6 +42,12 @@ final class UpCommand implements Callable<Integer> {
             description = "The broker's KRaft controller port (default: ${DEFAULT-VALUE}).")
     int controllerPort;
 
+    @Option(
+            names = "--http-port",
+            defaultValue = "8088",
+            description = "The engine's HTTP API port (default: ${DEFAULT-VALUE}); see docs/api.md.")
+    int httpPort;
+
     @Mixin
     PoolsOption pools;
 
@@ -52,7 +59,7 @@ final class UpCommand implements Callable<Integer> {
         LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
         boolean started = stack.up(
-                new LocalStack.UpOptions(port, controllerPort, pools.value()),
+                new LocalStack.UpOptions(port, controllerPort, pools.value(), httpPort),
                 noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()),
                 out);
         LocalStack.Status status = stack.status();
@@ -65,9 +72,11 @@ final class UpCommand implements Callable<Integer> {
                     pid(status, Component.WORKER));
         } else {
             out.printf(
-                    "agentlog is up on %s. Try:%n  agentlog submit --agent demo --input 'hello' --wait%n"
+                    "agentlog is up on %s, its HTTP API on http://127.0.0.1:%d. Try:%n"
+                            + "  agentlog submit --agent demo --input 'hello' --wait%n"
+                            + "  curl -s http://127.0.0.1:%d/sessions%n"
                             + "Stop it with: agentlog down%n",
-                    status.bootstrapServers().orElse("?"));
+                    status.bootstrapServers().orElse("?"), httpPort, httpPort);
         }
         out.flush();
         return 0;

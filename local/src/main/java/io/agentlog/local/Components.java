@@ -1,5 +1,6 @@
 package io.agentlog.local;
 
+import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,6 +49,8 @@ public final class Components {
             Map<String, String> extraEnv,
             List<String> extraJvmArgs) {
         Map<String, String> env = new HashMap<>(extraEnv);
+        // a throwaway stack's engines (tests, bench, chaos, demo) take free ports: several run at once, beside `up`
+        env.putIfAbsent(HttpApiConfig.PORT_ENV, "0");
         env.put(BOOTSTRAP_ENV, bootstrapServers);
         env.put(STATE_DIR_ENV, stateDir.toAbsolutePath().toString());
         List<String> jvmArgs = new ArrayList<>(jvmArgs(ENGINE_HEAP));

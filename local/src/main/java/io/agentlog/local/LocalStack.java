@@ -4,6 +4,7 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentRegistration;
 import io.agentlog.client.AgentVersionConflictException;
 import io.agentlog.client.AgentlogClient;
+import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.testkit.BrokerOptions;
 import io.agentlog.testkit.ChildJvm;
@@ -104,8 +105,12 @@ public final class LocalStack {
 
         List<Started> started = new ArrayList<>();
         if (status.processes().get(Component.ENGINE).isEmpty()) {
-            Process engine =
-                    Components.startEngine(bootstrap, layout.engineStateDir(), layout.logFile(Component.ENGINE), true);
+            Process engine = Components.startEngine(
+                    bootstrap,
+                    layout.engineStateDir(),
+                    layout.logFile(Component.ENGINE),
+                    true,
+                    Map.of(HttpApiConfig.PORT_ENV, String.valueOf(options.httpPort())));
             started.add(new Started(Component.ENGINE, engine));
         }
         if (status.processes().get(Component.WORKER).isEmpty()) {
@@ -124,7 +129,13 @@ public final class LocalStack {
         return true;
     }
 
-    public record UpOptions(int port, int controllerPort, List<String> pools) {}
+    /**
+     * @param port the broker's client port
+     * @param controllerPort the broker's KRaft controller port
+     * @param pools the worker's pools
+     * @param httpPort the engine's HTTP API port
+     */
+    public record UpOptions(int port, int controllerPort, List<String> pools, int httpPort) {}
 
     private record Started(Component component, Process process) {}
 

@@ -3,6 +3,7 @@ package io.agentlog.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentlog.cli.CliRun;
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineTopology;
 import io.agentlog.engine.http.HttpApiConfig;
@@ -90,6 +91,14 @@ class HttpApiTest {
         assertThat(ids(http.get("/sessions?agent=" + agent + "&status=AWAITING_MODEL")
                         .json()))
                 .isEmpty();
+
+        // And the CLI lists it through the API, and refuses a status that does not exist
+        CliRun listed = CliRun.of("sessions", "--api", stack.httpBase(), "--agent", agent);
+        CliRun wrong = CliRun.of("sessions", "--api", stack.httpBase(), "--status", "DREAMING");
+        assertThat(listed.exitCode()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains(session + "  COMPLETED  " + agent + "@1");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).contains("status must be one of");
     }
 
     @Test
@@ -258,6 +267,7 @@ class HttpApiTest {
     void shouldServeSessionsThatAnotherInstanceOwnsFromEitherInstance() throws Exception {
         // Given a second engine instance of the same application, each serving HTTP
         String agent = putAgent("script: [{text: hi}]\n");
+        long tasks;
         try (Engine second = stack.startSecondEngine(DEADLINE)) {
             HttpCalls other =
                     new HttpCalls("http://127.0.0.1:" + second.httpPort().orElseThrow());
@@ -287,7 +297,14 @@ class HttpApiTest {
             assertThat(owners).containsExactlyInAnyOrder(true, false);
             assertThat(ids(http.get("/sessions?agent=" + agent).json())).containsExactlyInAnyOrderElementsOf(sessions);
             assertThat(ids(other.get("/sessions?agent=" + agent).json())).containsExactlyInAnyOrderElementsOf(sessions);
+            tasks = activeTasks(stack.engine()) + activeTasks(second);
         }
+        // the first instance takes every task back before the next test
+        long all = tasks;
+        Awaitility.await("the first instance owns every task again")
+                .atMost(DEADLINE)
+                .until(() ->
+                        activeTasks(stack.engine()) == all && http.get("/ready").status() == 200);
     }
 
     private static long activeTasks(Engine engine) {

@@ -37,7 +37,8 @@ class LocalStackTest {
     void shouldStartDetachedProcessesOnceAndStopThemWhenUpThenDown() throws Exception {
         // Given
         stack = new LocalStack(new StackLayout(home));
-        LocalStack.UpOptions options = new LocalStack.UpOptions(freePort(), freePort(), Topics.DEFAULT_POOLS);
+        LocalStack.UpOptions options =
+                new LocalStack.UpOptions(freePort(), freePort(), Topics.DEFAULT_POOLS, freePort());
         StringWriter out = new StringWriter();
 
         // When

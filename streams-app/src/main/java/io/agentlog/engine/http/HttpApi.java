@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,9 @@ public final class HttpApi implements AutoCloseable {
                                     : e.getMessage()));
             javalin.routes.exception(IllegalArgumentException.class, (e, ctx) -> Json.error(ctx, 400, e.getMessage()));
             javalin.routes.exception(AgentlogException.class, (e, ctx) -> Json.error(ctx, 503, e.getMessage()));
+            javalin.routes.exception(
+                    InvalidStateStoreException.class,
+                    (e, ctx) -> Json.error(ctx, 503, "the engine is rebalancing; try again (" + e.getMessage() + ")"));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
                 log.warn("HTTP {} {} failed", ctx.method(), ctx.path(), e);
                 Json.error(ctx, 500, "internal error: " + e);
