@@ -4,6 +4,7 @@ import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AgentlogException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
@@ -37,6 +39,7 @@ public final class HttpApi implements AutoCloseable {
     private final HttpApiConfig config;
     private final AgentlogClient client;
     private final EventStream events;
+    private final List<Route> routes;
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile SessionQueries queries;
@@ -48,6 +51,29 @@ public final class HttpApi implements AutoCloseable {
         SessionsApi sessions = new SessionsApi(client, this::queries);
         AgentsApi agents = new AgentsApi(client);
         String openApi = resource(OPENAPI_RESOURCE);
+        this.routes = List.of(
+                new Route(
+                        "GET",
+                        "/health",
+                        ctx -> Json.send(ctx, 200, Json.object().put("status", "UP"))),
+                new Route("GET", "/ready", this::ready),
+                new Route(
+                        "GET",
+                        "/openapi.json",
+                        ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi)),
+                new Route("POST", "/sessions", sessions::submit),
+                new Route("GET", "/sessions", sessions::list),
+                new Route("GET", "/sessions/{id}", sessions::get),
+                new Route("GET", "/sessions/{id}/events", this::events),
+                new Route("POST", "/sessions/{id}/cancel", sessions::cancel),
+                new Route("POST", "/sessions/{id}/steer", sessions::steer),
+                new Route("POST", "/sessions/{id}/approve", sessions::approve),
+                new Route("POST", "/sessions/{id}/deny", sessions::deny),
+                new Route("POST", "/sessions/{id}/answer", sessions::answer),
+                new Route("GET", "/agents", agents::list),
+                new Route("GET", "/agents/{name}", agents::get),
+                new Route("GET", "/agents/{name}/versions/{version}", agents::get),
+                new Route("PUT", "/agents/{name}", agents::put));
         this.app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -57,24 +83,14 @@ public final class HttpApi implements AutoCloseable {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.routes.before(this::authenticate);
-            javalin.routes.get(
-                    "/health", ctx -> Json.send(ctx, 200, Json.object().put("status", "UP")));
-            javalin.routes.get("/ready", this::ready);
-            javalin.routes.get(
-                    "/openapi.json", ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi));
-            javalin.routes.post("/sessions", sessions::submit);
-            javalin.routes.get("/sessions", sessions::list);
-            javalin.routes.get("/sessions/{id}", sessions::get);
-            javalin.routes.get("/sessions/{id}/events", this::events);
-            javalin.routes.post("/sessions/{id}/cancel", sessions::cancel);
-            javalin.routes.post("/sessions/{id}/steer", sessions::steer);
-            javalin.routes.post("/sessions/{id}/approve", sessions::approve);
-            javalin.routes.post("/sessions/{id}/deny", sessions::deny);
-            javalin.routes.post("/sessions/{id}/answer", sessions::answer);
-            javalin.routes.get("/agents", agents::list);
-            javalin.routes.get("/agents/{name}", agents::get);
-            javalin.routes.get("/agents/{name}/versions/{version}", agents::get);
-            javalin.routes.put("/agents/{name}", agents::put);
+            for (Route route : routes) {
+                switch (route.method()) {
+                    case "GET" -> javalin.routes.get(route.path(), route.handler());
+                    case "POST" -> javalin.routes.post(route.path(), route.handler());
+                    case "PUT" -> javalin.routes.put(route.path(), route.handler());
+                    default -> throw new IllegalStateException("no method " + route.method());
+                }
+            }
             javalin.routes.exception(ApiException.class, (e, ctx) -> Json.error(ctx, e.status(), e.getMessage()));
             javalin.routes.exception(
                     HttpResponseException.class,
@@ -113,6 +129,14 @@ public final class HttpApi implements AutoCloseable {
                 api.port(),
                 config.tokens().isEmpty() ? "no authentication" : "bearer tokens");
         return api;
+    }
+
+    /** One endpoint: its method, its path (Javalin's syntax, as in the OpenAPI document), what answers it. */
+    record Route(String method, String path, Handler handler) {}
+
+    /** Every endpoint it serves. */
+    List<Route> routes() {
+        return routes;
     }
 
     /** The port it listens on. */

@@ -3,6 +3,8 @@ package io.agentlog.engine.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,8 +12,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +95,25 @@ class HttpApiServiceTest {
         assertThatThrownBy(() -> HttpApi.start(taken, "127.0.0.1:1"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("the HTTP API cannot listen on 127.0.0.1:" + api.port());
+    }
+
+    @Test
+    void shouldDescribeEveryEndpointInItsOpenApiDocument() throws Exception {
+        // Given the document it serves
+        JsonNode paths = new ObjectMapper()
+                .readTree(get("/openapi.json", "Bearer " + TOKEN).body())
+                .path("paths");
+        Set<String> documented = new TreeSet<>();
+        paths.properties()
+                .forEach(path -> path.getValue()
+                        .fieldNames()
+                        .forEachRemaining(
+                                method -> documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey())));
+
+        // Then it names exactly the routes the server has
+        Set<String> served = new TreeSet<>();
+        api.routes().forEach(route -> served.add(route.method() + " " + route.path()));
+        assertThat(documented).isEqualTo(served);
     }
 
     private static void assertJsonError(HttpResponse<String> response, int status, String message) {
