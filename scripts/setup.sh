@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the sandbox tier needs: bubblewrap (bwrap), the interpreters it runs (python3,
-# nodejs) and python3-seccomp (compiles the seccomp filter). Idempotent: packages already installed are skipped,
-# and apt-get runs only when something is missing. Needs root (or sudo). .ci/run calls it before the tests.
+# Installs the Debian packages the tests need: for the sandbox tier bubblewrap (bwrap), the interpreters it runs
+# (python3, nodejs) and python3-seccomp (compiles the seccomp filter); for the web console's browser test chromium
+# and chromium-driver. Idempotent: packages already installed are skipped, and apt-get runs only when something is
+# missing. Needs root (or sudo). .ci/run calls it before the tests.
 set -euo pipefail
 
-packages=(bubblewrap python3 python3-seccomp nodejs)
+packages=(bubblewrap python3 python3-seccomp nodejs chromium chromium-driver)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -14,7 +15,7 @@ for pkg in "${packages[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "scripts/setup.sh: all sandbox packages are installed (${packages[*]})"
+  echo "scripts/setup.sh: all test packages are installed (${packages[*]})"
   exit 0
 fi
 

@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
+import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +35,11 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     static final String OPENAPI_RESOURCE = "openapi.json";
-    static final Set<String> OPEN_PATHS = Set.of("/health", "/ready");
+    /** Paths anyone may call: liveness, readiness, and the console's own files (its data calls need a token). */
+    static final Set<String> OPEN_PATHS =
+            Set.of("/health", "/ready", "/", "/index.html", "/console.js", "/console.css");
+    /** Where the web console's static files are, on the class path. */
+    static final String CONSOLE_DIRECTORY = "/io/agentlog/engine/http/console";
 
     private final HttpApiConfig config;
     private final AgentlogClient client;
@@ -80,6 +85,11 @@ public final class HttpApi implements AutoCloseable {
             javalin.concurrency.useVirtualThreads = true;
             // every answer but the event stream is JSON (an exception handler's answer would be text/plain)
             javalin.http.defaultContentType = Json.CONTENT_TYPE;
+            javalin.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = CONSOLE_DIRECTORY;
+                files.location = Location.CLASSPATH;
+            });
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.routes.before(this::authenticate);
@@ -188,19 +198,30 @@ public final class HttpApi implements AutoCloseable {
         if (config.tokens().isEmpty() || OPEN_PATHS.contains(ctx.path())) {
             return;
         }
-        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-        String token = header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).strip()
-                : "";
+        String token = bearerToken(ctx);
+        byte[] given = token.getBytes(StandardCharsets.UTF_8);
         boolean known = config.tokens().stream()
-                .anyMatch(candidate -> MessageDigest.isEqual(
-                        candidate.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8)));
+                .anyMatch(candidate -> MessageDigest.isEqual(candidate.getBytes(StandardCharsets.UTF_8), given));
         if (!known) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(
                     401,
                     token.isEmpty() ? "this API needs a bearer token (Authorization: Bearer ...)" : "unknown token");
         }
+    }
+
+    /**
+     * The request's bearer token: its {@code Authorization} header, or for the event stream (a browser's
+     * {@code EventSource} cannot send headers) its {@code access_token} parameter; empty when it has none.
+     */
+    private static String bearerToken(Context ctx) {
+        String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip();
+        }
+        return ctx.path().endsWith("/events")
+                ? Optional.ofNullable(ctx.queryParam("access_token")).orElse("")
+                : "";
     }
 
     private static String resource(String name) {
