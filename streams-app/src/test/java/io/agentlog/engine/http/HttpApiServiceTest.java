@@ -61,6 +61,15 @@ class HttpApiServiceTest {
         assertJsonError(wrong, 401, "unknown token");
         assertJsonError(right, 503, "the engine is starting");
         assertJsonError(missing, 404, "no such endpoint: GET /nowhere");
+
+        // the console's files need no token; the event stream also takes one as a parameter, other paths do not
+        HttpResponse<String> console = get("/", null);
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("<title>agentlog console</title>");
+        assertThat(get("/console.js", null).statusCode()).isEqualTo(200);
+        assertJsonError(get("/sessions/s-1/events?access_token=" + TOKEN, null), 503, "the engine is starting");
+        assertJsonError(get("/sessions/s-1/events?access_token=nope", null), 401, "unknown token");
+        assertJsonError(get("/sessions/s-1?access_token=" + TOKEN, null), 401, "needs a bearer token");
     }
 
     @Test
