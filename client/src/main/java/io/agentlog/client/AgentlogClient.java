@@ -1,6 +1,7 @@
 package io.agentlog.client;
 
 import io.agentlog.schemas.SessionIds;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.Topic;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.UndecodableRecordException;
@@ -13,12 +14,14 @@ import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.Fork;
 import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.HumanAsked;
+import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.SessionStarted;
 import io.agentlog.schemas.avro.TaskSubmitted;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,6 +47,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -203,19 +207,42 @@ public final class AgentlogClient implements AutoCloseable {
      * @throws ResultTimeoutException when the session has not ended within {@code timeout}
      */
     public SessionEvent watch(String sessionId, Duration timeout, Consumer<SessionEvent> onEvent) {
+        return watch(sessionId, timeout, onEvent, null);
+    }
+
+    /**
+     * {@link #watch(String, Duration, Consumer)}, and {@code onChunk} with the pieces of model answers written from now
+     * on ({@code agentlog.stream}, best effort), as they come. Chunks of a model call whose {@code ModelResponded} was
+     * already delivered are dropped, so a reader never shows an answer after it is final; a chunk's {@code attempt}
+     * tells a retried call's text from an earlier try's (start the answer over when it changes).
+     */
+    public SessionEvent watch(
+            String sessionId, Duration timeout, Consumer<SessionEvent> onEvent, Consumer<StreamChunk> onChunk) {
         SessionIds.validate(sessionId);
         requireTopics(Topics.EVENTS.name());
         Marks mark = marks.get(sessionId);
         long[] nextSeq = {0};
-        Optional<SessionEvent> end =
-                scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout, event -> {
-                    if (event.getSeq() < nextSeq[0]) {
-                        return false; // already seen
+        Set<String> answered = new HashSet<>();
+        java.util.function.Predicate<SessionEvent> accept = event -> {
+            if (event.getSeq() < nextSeq[0]) {
+                return false; // already seen
+            }
+            nextSeq[0] = event.getSeq() + 1;
+            if (event.getEvent() instanceof ModelResponded responded) {
+                answered.add(responded.getWorkId());
+            }
+            onEvent.accept(event);
+            return event.getEvent() instanceof SessionEnded;
+        };
+        Consumer<StreamChunk> chunks = onChunk == null
+                ? null
+                : chunk -> {
+                    if (!answered.contains(chunk.workId())) {
+                        onChunk.accept(chunk);
                     }
-                    nextSeq[0] = event.getSeq() + 1;
-                    onEvent.accept(event);
-                    return event.getEvent() instanceof SessionEnded;
-                });
+                };
+        Optional<SessionEvent> end =
+                scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout, accept, chunks);
         return end.orElseThrow(() -> new ResultTimeoutException(sessionId, "end event", timeout));
     }
 
@@ -595,15 +622,31 @@ public final class AgentlogClient implements AutoCloseable {
             long fromOffset,
             Duration timeout,
             java.util.function.Predicate<V> accept) {
+        return scan(topic, sessionId, fromOffset, timeout, accept, null);
+    }
+
+    /** {@code onChunk}: also read the session's {@code agentlog.stream} chunks from its end, if not null. */
+    private <V> Optional<V> scan(
+            Topic<String, V> topic,
+            String sessionId,
+            long fromOffset,
+            Duration timeout,
+            java.util.function.Predicate<V> accept,
+            Consumer<StreamChunk> onChunk) {
         TopicPartition partition =
                 new TopicPartition(topic.name(), SessionIds.partition(sessionId, partitionCount(topic.name())));
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-" + topic.name())) {
-            consumer.assign(List.of(partition));
+            TopicPartition stream = new TopicPartition(
+                    Topics.STREAM.name(), SessionIds.partition(sessionId, partitionCount(Topics.STREAM.name())));
+            consumer.assign(onChunk == null ? List.of(partition) : List.of(partition, stream));
             if (fromOffset >= 0) {
                 consumer.seek(partition, fromOffset);
             } else {
                 consumer.seekToBeginning(List.of(partition));
+            }
+            if (onChunk != null) {
+                consumer.seekToEnd(List.of(stream)); // chunks are live: those written from now on
             }
             while (true) {
                 long left = deadline - System.nanoTime();
@@ -611,7 +654,18 @@ public final class AgentlogClient implements AutoCloseable {
                     return Optional.empty();
                 }
                 Duration wait = Duration.ofNanos(Math.min(left, POLL.toNanos()));
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(wait)) {
+                ConsumerRecords<String, byte[]> polled = consumer.poll(wait);
+                if (onChunk != null) {
+                    // chunks first: any chunk fetched with its call's final answer was written before that answer
+                    for (ConsumerRecord<String, byte[]> record : polled.records(stream)) {
+                        if (sessionId.equals(record.key()) && record.value() != null) {
+                            StreamChunk.fromJson(new String(record.value(), StandardCharsets.UTF_8))
+                                    .filter(chunk -> chunk.sessionId().equals(sessionId))
+                                    .ifPresent(onChunk);
+                        }
+                    }
+                }
+                for (ConsumerRecord<String, byte[]> record : polled.records(partition)) {
                     if (!sessionId.equals(record.key()) || record.value() == null) {
                         continue;
                     }

@@ -66,7 +66,7 @@ class HttpApiTest {
         List<Sse> events;
         try (EventStream stream = http.events(session, Optional.empty())) {
             assertThat(stream.status()).isEqualTo(200);
-            events = stream.toEnd(DEADLINE);
+            events = journal(stream.toEnd(DEADLINE));
         }
 
         // Then the task was accepted, and the stream is the journal from its start to its end, in seq order
@@ -114,7 +114,7 @@ class HttpApiTest {
         String session = submit(agent);
         List<Sse> first;
         try (EventStream stream = http.events(session, Optional.empty())) {
-            first = stream.until(sse -> sse.event().equals("ApprovalRequested"), DEADLINE);
+            first = journal(stream.until(sse -> sse.event().equals("ApprovalRequested"), DEADLINE));
         } // the connection drops here, mid-session
 
         // When the call is approved over HTTP and the stream is opened again with the last id seen
@@ -122,7 +122,7 @@ class HttpApiTest {
         List<Sse> rest;
         try (EventStream stream =
                 http.events(session, Optional.of(first.getLast().seq()))) {
-            rest = stream.toEnd(DEADLINE);
+            rest = journal(stream.toEnd(DEADLINE));
         }
 
         // Then the two parts are the whole journal, each event once, and the approved call ran
@@ -138,6 +138,60 @@ class HttpApiTest {
         HttpCalls.Response late = http.post("/sessions/" + session + "/approve", "{}");
         assertThat(late.status()).isEqualTo(409);
         assertThat(late.error()).contains("has ended (COMPLETED)");
+    }
+
+    @Test
+    void shouldStreamTheModelsAnswerAsItIsWrittenThenTheFinalAnswer() throws Exception {
+        // Given a session parked on an approval, whose next turn answers with a long text, and its stream open
+        String text = "The quarterly report is written. " + "It has sections on revenue, costs and plans. ".repeat(6);
+        String agent = putAgent("""
+                tools: [{name: write_file, requiresApproval: true}]
+                script:
+                  - toolCalls:
+                      - {id: w1, name: write_file, arguments: {path: a.txt, content: hello}}
+                  - text: "%s"
+                """.formatted(text));
+        String session = submit(agent);
+        try (EventStream stream = http.events(session, Optional.empty())) {
+            stream.until(sse -> sse.event().equals("ApprovalRequested"), DEADLINE);
+
+            // When the call is approved, so the model writes its answer while the stream watches
+            http.post("/sessions/" + session + "/approve", "{}");
+            List<Sse> rest = stream.toEnd(DEADLINE);
+
+            // Then the answer came in pieces before its final ModelResponded, and the pieces are the answer
+            List<Sse> tokens =
+                    rest.stream().filter(sse -> sse.event().equals("token")).toList();
+            int answerAt = indexOf(rest, "ModelResponded");
+            assertThat(tokens).hasSizeGreaterThan(1);
+            assertThat(rest.subList(0, answerAt)).containsAll(tokens);
+            assertThat(tokens).allSatisfy(token -> assertThat(token.id()).isNull());
+            assertThat(tokens.stream().map(token -> token.json().path("index").asInt()))
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, tokens.size())
+                            .boxed()
+                            .toList());
+            String streamed = tokens.stream()
+                    .map(token -> token.json().path("text").asText())
+                    .reduce("", String::concat);
+            assertThat(streamed).isEqualTo(text);
+            assertThat(rest.get(answerAt).json().path("event").path("text").asText())
+                    .isEqualTo(text);
+            assertThat(rest.getLast().event()).isEqualTo("SessionEnded");
+        }
+    }
+
+    /** The journal's events of a stream, without the model's answers as they were written (no id). */
+    private static List<Sse> journal(List<Sse> events) {
+        return events.stream().filter(sse -> sse.id() != null).toList();
+    }
+
+    private static int indexOf(List<Sse> events, String type) {
+        for (int i = 0; i < events.size(); i++) {
+            if (type.equals(events.get(i).event())) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + type + " in " + events);
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AvroJson;
 import io.agentlog.client.ResultTimeoutException;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.javalin.http.Context;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code ModelResponded}), its data the event as JSON with a {@code type} field. Since the id is the journal's own
  * sequence, a client that reconnects gets every event after the last it saw, none twice.
  *
+ * <p>Between them come the model's answers as they are written: SSE events named {@code token}, without an id, whose
+ * data is a {@code StreamChunk} ({@code workId}, {@code attempt}, {@code index}, {@code text}); live only (from the
+ * moment the stream opens), best effort, and never after that call's {@code ModelResponded}.
+ *
  * <p>The events come from {@code agentlog.events} (read_committed), so they are the journal as committed, not the
  * engine's uncommitted work. A comment is sent every {@link #KEEP_ALIVE} so that proxies keep the connection and a
  * client that went away is noticed; the stream is then closed and its consumer with it. A stream ends after the
@@ -34,6 +39,8 @@ final class EventStream {
     private static final Logger log = LoggerFactory.getLogger(EventStream.class);
 
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    /** The SSE event name of a model answer's piece as it is written ({@link StreamChunk} as JSON). */
+    static final String TOKEN_EVENT = "token";
 
     private final AgentlogClient client;
     private final Duration maxStreamTime;
@@ -51,11 +58,15 @@ final class EventStream {
         ScheduledFuture<?> keepAlive = keepAlives.scheduleAtFixedRate(
                 sink::keepAlive, KEEP_ALIVE.toMillis(), KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            client.watch(sessionId, maxStreamTime, event -> {
-                if (event.getSeq() > after) {
-                    sink.send(event);
-                }
-            });
+            client.watch(
+                    sessionId,
+                    maxStreamTime,
+                    event -> {
+                        if (event.getSeq() > after) {
+                            sink.send(event);
+                        }
+                    },
+                    sink::send);
         } catch (ResultTimeoutException e) {
             log.debug("Event stream of session {} reached its maximum time; the client reconnects", sessionId);
         } catch (ClientGone | InterruptException e) {
@@ -114,6 +125,14 @@ final class EventStream {
             if (event.getEvent() instanceof SessionEnded) {
                 log.debug("Event stream of session {} ends with the session", event.getSessionId());
             }
+        }
+
+        /** A piece of a model answer: SSE event {@code token}, no id (the stream resumes by journal seq only). */
+        synchronized void send(StreamChunk chunk) {
+            if (sse.terminated()) {
+                throw new ClientGone();
+            }
+            sse.sendEvent(TOKEN_EVENT, chunk.toJson());
         }
 
         synchronized void keepAlive() {

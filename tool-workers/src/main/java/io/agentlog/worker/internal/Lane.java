@@ -2,6 +2,7 @@ package io.agentlog.worker.internal;
 
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.DlqHeaders;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.UndecodableRecordException;
 import io.agentlog.schemas.avro.WorkRequest;
@@ -510,7 +511,7 @@ public final class Lane implements Runnable {
         }
         Cancellations.Running item = running.get();
         try {
-            Execution execution = executor.execute(request, pool, delivery, this::reportProgress);
+            Execution execution = executor.execute(request, pool, delivery, progress);
             if (item.cancelled()) {
                 log.info("Work {} was stopped: its session no longer waits for it", request.getWorkId());
                 complete(id, AcknowledgeType.ACCEPT);
@@ -551,6 +552,36 @@ public final class Lane implements Runnable {
         } finally {
             cancellations.finished(request.getSessionId(), request.getWorkId(), item);
         }
+    }
+
+    /** What an item's run tells the world while it runs: delays (to its session) and answer text (to watchers). */
+    private final WorkExecutor.Progress progress = new WorkExecutor.Progress() {
+        @Override
+        public void report(WorkResult delayed) {
+            reportProgress(delayed);
+        }
+
+        @Override
+        public void chunk(StreamChunk chunk) {
+            streamChunk(chunk);
+        }
+    };
+
+    /**
+     * Sends a piece of a model's answer to {@code agentlog.stream}, keyed by its session, without waiting: chunks are
+     * best effort, and a lost one costs a watcher a few words, never the answer (the journal has it).
+     */
+    private void streamChunk(StreamChunk chunk) {
+        producer.send(
+                new ProducerRecord<>(
+                        Topics.STREAM.name(),
+                        chunk.sessionId().getBytes(StandardCharsets.UTF_8),
+                        chunk.toJson().getBytes(StandardCharsets.UTF_8)),
+                (metadata, error) -> {
+                    if (error != null) {
+                        log.debug("Dropped a stream chunk of work {}: {}", chunk.workId(), error.toString());
+                    }
+                });
     }
 
     /**

@@ -2,6 +2,7 @@ package io.agentlog.worker.internal;
 
 import io.agentlog.schemas.ModelSpecRules;
 import io.agentlog.schemas.Secrets;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ToolInvocation;
 import io.agentlog.schemas.avro.ToolOutput;
@@ -73,6 +74,9 @@ public final class WorkExecutor {
         Progress NONE = delayed -> {};
 
         void report(WorkResult delayed);
+
+        /** A piece of a model's answer while it is written; best effort. */
+        default void chunk(StreamChunk chunk) {}
     }
 
     /** Waits between a model call's attempts; {@code Thread::sleep} but for tests. */
@@ -355,8 +359,15 @@ public final class WorkExecutor {
                     workerId,
                     deliveryCount,
                     check);
+            ChunkedTokens tokens = new ChunkedTokens(
+                    request.getSessionId(),
+                    request.getWorkId(),
+                    workerId + "/" + deliveryCount + "/" + attempt,
+                    progress::chunk,
+                    clock);
             try {
-                ModelResult result = provider.get().complete(call, context);
+                ModelResult result = provider.get().complete(call, context, tokens);
+                tokens.flush();
                 return new Attempt(WorkOutcome.OK, result.reply(), null, result.usage(), Optional.empty());
             } catch (RetryableWorkException e) {
                 Duration wait = policy.modelWait(attempt, e.retryAfter());

@@ -24,4 +24,12 @@ public interface ModelProvider {
      * @throws TerminalWorkException when it would not (bad request, unknown endpoint, missing configuration)
      */
     ModelResult complete(ModelCall call, WorkContext context);
+
+    /**
+     * {@link #complete(ModelCall, WorkContext)}, putting the answer's text into {@code tokens} as it is written (for
+     * people watching the session). A provider that cannot stream keeps this default, which streams nothing.
+     */
+    default ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
+        return complete(call, context);
+    }
 }

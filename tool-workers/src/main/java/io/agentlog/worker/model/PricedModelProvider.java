@@ -14,7 +14,12 @@ record PricedModelProvider(ModelProvider delegate, ModelPrices prices) implement
 
     @Override
     public ModelResult complete(ModelCall call, WorkContext context) {
-        ModelResult result = delegate.complete(call, context);
+        return complete(call, context, TokenStream.NONE);
+    }
+
+    @Override
+    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
+        ModelResult result = delegate.complete(call, context, tokens);
         return prices.of(call.getModel().getName())
                 .map(price -> new ModelResult(result.reply(), ModelCosts.priced(result.usage(), price)))
                 .orElse(result);

@@ -35,6 +35,24 @@ public final class ScriptedModelProvider implements ModelProvider {
 
     @Override
     public ModelResult complete(ModelCall call, WorkContext context) {
+        return complete(call, context, TokenStream.NONE);
+    }
+
+    /** Streams the scripted text word by word (the whole answer is known at once; watchers see it arrive). */
+    @Override
+    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
+        ModelResult result = answer(call);
+        String text = result.reply().getText();
+        if (text != null && !call.getCompaction()) {
+            WORDS.matcher(text).results().forEach(word -> tokens.append(word.group()));
+        }
+        return result;
+    }
+
+    /** A word and the spaces after it. */
+    private static final java.util.regex.Pattern WORDS = java.util.regex.Pattern.compile("\\S+\\s*|\\s+");
+
+    private static ModelResult answer(ModelCall call) {
         if (call.getCompaction()) {
             return summary(call);
         }

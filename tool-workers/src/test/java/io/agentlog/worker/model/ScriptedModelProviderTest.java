@@ -58,6 +58,20 @@ class ScriptedModelProviderTest {
     }
 
     @Test
+    void shouldStreamItsTextWordByWordAndAnswerTheSameText() {
+        // Given a text turn
+        List<String> streamed = new java.util.ArrayList<>();
+
+        // When it is completed with a token stream
+        ModelResult result =
+                provider.complete(call(0, List.of(turn("The answer is 42.\nDone."))), CONTEXT, streamed::add);
+
+        // Then the words came one by one, and together they are the answer
+        assertThat(streamed).containsExactly("The ", "answer ", "is ", "42.\n", "Done.");
+        assertThat(String.join("", streamed)).isEqualTo(result.reply().getText());
+    }
+
+    @Test
     void shouldAnswerWithToolCallsOfTheTurnWhenTheScriptHasThem() {
         // Given
         var script = List.of(

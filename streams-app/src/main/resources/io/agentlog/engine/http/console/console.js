@@ -153,6 +153,24 @@ async function sessionView(sessionId) {
 
   const workspace = new Map();
   const decided = new Set();
+  const streaming = new Map(); // workId -> {attempt, node}: a model answer while it is written
+  const answered = new Set();
+
+  function onToken(chunk) {
+    if (answered.has(chunk.workId)) return;
+    let live = streaming.get(chunk.workId);
+    if (!live || live.attempt !== chunk.attempt) {
+      // a new call, or a new attempt of it (a retry): its answer starts over
+      if (live) live.node.remove();
+      const text = el('pre', {class: 'text'});
+      const node = el('div', {class: 'event streaming', dataset: {type: 'streaming', work: chunk.workId}},
+        el('div', {class: 'head'}, el('b', {}, 'writing'), el('span', {}, chunk.workId)), text);
+      timeline.append(node);
+      live = {attempt: chunk.attempt, node, text};
+      streaming.set(chunk.workId, live);
+    }
+    live.text.textContent += chunk.text;
+  }
 
   async function refreshState() {
     const state = await api('GET', '/sessions/' + encodeURIComponent(sessionId));
@@ -200,6 +218,8 @@ async function sessionView(sessionId) {
         body.push(el('span', {class: 'muted'}, 'model turn ' + e.turn));
         break;
       case 'ModelResponded':
+        answered.add(e.workId);
+        if (streaming.has(e.workId)) { streaming.get(e.workId).node.remove(); streaming.delete(e.workId); }
         if (e.text) body.push(el('pre', {class: 'text'}, e.text));
         (e.toolCalls || []).forEach(call => body.push(el('div', {}, 'calls ', el('code', {}, call.name), el('pre', {}, pretty(call.arguments)))));
         break;
@@ -281,6 +301,7 @@ async function sessionView(sessionId) {
     refreshState().catch(showError);
     if (type === 'SessionEnded') source.close();
   }));
+  source.addEventListener('token', message => onToken(JSON.parse(message.data)));
   source.onerror = () => {
     if (source.readyState === EventSource.CLOSED) return;
     // the browser reconnects by itself with Last-Event-ID: nothing is missed or shown twice
