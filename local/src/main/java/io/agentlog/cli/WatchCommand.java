@@ -1,6 +1,7 @@
 package io.agentlog.cli;
 
 import io.agentlog.client.AgentlogClient;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
@@ -18,8 +19,39 @@ import picocli.CommandLine.Spec;
         name = "watch",
         mixinStandardHelpOptions = true,
         versionProvider = AgentlogCli.Version.class,
-        description = "Prints a session's events, from its start, until it ends; exits 0 when it completed.")
+        description = {
+            "Prints a session's events, from its start, until it ends; exits 0 when it completed.",
+            "A model's answer shows as it is written, on a line starting with '~', before its event."
+        })
 final class WatchCommand implements Callable<Integer> {
+
+    /** A model answer as it is written: one line per attempt of a call, ended by the next event. */
+    static final class TokenLine {
+        private final PrintWriter out;
+        private String current;
+
+        TokenLine(PrintWriter out) {
+            this.out = out;
+        }
+
+        void add(StreamChunk chunk) {
+            String attempt = chunk.workId() + "/" + chunk.attempt();
+            if (!attempt.equals(current)) {
+                end();
+                out.print("~ ");
+                current = attempt;
+            }
+            out.print(chunk.text().replace("\n", "\n  "));
+            out.flush();
+        }
+
+        void end() {
+            if (current != null) {
+                out.println();
+                current = null;
+            }
+        }
+    }
 
     @Spec
     CommandSpec spec;
@@ -37,14 +69,26 @@ final class WatchCommand implements Callable<Integer> {
             description = "How long to follow the session (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(
+            names = "--no-tokens",
+            negatable = false,
+            description = "Do not show model answers as they are written, only the events.")
+    boolean noTokens;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        TokenLine tokens = new TokenLine(out);
         try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
-            SessionEvent end = client.watch(sessionId, timeout, event -> {
-                out.println(EventLines.format(event));
-                out.flush();
-            });
+            SessionEvent end = client.watch(
+                    sessionId,
+                    timeout,
+                    event -> {
+                        tokens.end();
+                        out.println(EventLines.format(event));
+                        out.flush();
+                    },
+                    noTokens ? null : tokens::add);
             return ((SessionEnded) end.getEvent()).getStatus() == ResultStatus.COMPLETED ? 0 : 1;
         }
     }
