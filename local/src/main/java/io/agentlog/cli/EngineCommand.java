@@ -2,6 +2,7 @@ package io.agentlog.cli;
 
 import io.agentlog.engine.Engine;
 import io.agentlog.engine.EngineConfig;
+import io.agentlog.engine.http.HttpApiConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +32,13 @@ final class EngineCommand implements Callable<Integer> {
             description = "Where the engine keeps its RocksDB state (default: $AGENTLOG_STATE_DIR).")
     Path stateDir;
 
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "The HTTP API's port, 0 for a free one, 'off' for none (default: $AGENTLOG_HTTP_PORT, else"
+                    + " 8088; see docs/api.md).")
+    String httpPort;
+
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -38,7 +46,10 @@ final class EngineCommand implements Callable<Integer> {
         if (stateDir != null) {
             env.put("AGENTLOG_STATE_DIR", stateDir.toString());
         }
-        Engine engine = Engine.start(EngineConfig.fromEnv(env));
+        if (httpPort != null) {
+            env.put(HttpApiConfig.PORT_ENV, httpPort);
+        }
+        Engine engine = Engine.start(EngineConfig.fromEnv(env), HttpApiConfig.fromEnv(env));
         return ServerRun.untilShutdown("engine", engine);
     }
 }

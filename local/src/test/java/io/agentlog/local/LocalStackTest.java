@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,12 @@ class LocalStackTest {
                 new AgentlogClient(status.bootstrapServers().orElseThrow())) {
             assertThat(client.agents()).extracting(AgentDefinition::getName).contains("demo");
         }
+        HttpCalls http = new HttpCalls("http://127.0.0.1:" + options.httpPort());
+        Awaitility.await("the engine's HTTP API ready on port " + options.httpPort())
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> http.get("/ready").status() == 200);
+        assertThat(http.get("/agents").body()).contains("\"name\":\"demo\"");
 
         // When started again, nothing new starts
         assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter())))
