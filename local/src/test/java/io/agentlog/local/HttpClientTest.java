@@ -92,13 +92,7 @@ class HttpClientTest {
     @Test
     void shouldWatchEveryEventOnceAcrossDroppedStreamsAndApproveOverHttp() throws Exception {
         // Given a session that waits for an approval, watched over HTTP
-        String agent = putAgent("""
-                tools: [{name: write_file, requiresApproval: true}]
-                script:
-                  - toolCalls:
-                      - {id: w1, name: write_file, arguments: {path: a.txt, content: hello}}
-                  - text: done
-                """);
+        String agent = putAgent(HttpApiTest.WRITE_AFTER_APPROVAL);
         String session = client.submit(AgentlogClient.task(agent, "write it").build());
         List<SessionEvent> seen = new CopyOnWriteArrayList<>();
         long resumedBefore = client.resumedStreams();
