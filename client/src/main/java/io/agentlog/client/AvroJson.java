@@ -11,19 +11,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificData;
 
 /**
  * Renders a generated Avro record as the plain JSON a person or a script expects: union values unwrapped (no
  * {@code {"string": ...}} wrappers), enums as their names, timestamps as ISO-8601 text, maps and arrays as such,
- * bytes as base64. For output only; it does not read JSON back.
+ * bytes as base64. {@link #fromTree} reads such JSON back into the generated record (the HTTP client does, with
+ * the events and states the HTTP API sends).
  */
 public final class AvroJson {
 
@@ -106,6 +111,91 @@ public final class AvroJson {
             return NODES.textNode(container.toString());
         }
         return NODES.textNode(value.toString());
+    }
+
+    /**
+     * The value of {@code schema} that {@link #toTree} rendered as {@code node}: generated records, enums, strings,
+     * {@link Instant}s, {@link ByteBuffer}s, lists and maps, as the generated classes hold them. Fields the JSON lacks
+     * take their schema's default; fields it has that the schema does not are ignored (a newer server). A union of
+     * several non-null branches cannot be told apart from its JSON, so the caller resolves it and passes the branch.
+     *
+     * @throws IllegalArgumentException when the JSON does not fit the schema (the message names the field)
+     */
+    public static Object fromTree(JsonNode node, Schema schema) {
+        return read(node == null ? NODES.nullNode() : node, schema, schema.getName());
+    }
+
+    private static Object read(JsonNode node, Schema schema, String path) {
+        if (schema.getType() == Schema.Type.UNION) {
+            List<Schema> branches = schema.getTypes().stream()
+                    .filter(s -> s.getType() != Schema.Type.NULL)
+                    .toList();
+            if (node.isNull() && branches.size() < schema.getTypes().size()) {
+                return null;
+            }
+            if (branches.size() != 1) {
+                throw new IllegalArgumentException(path + " is a union of " + branches.size()
+                        + " types, which its JSON does not tell apart: read its branch with fromTree");
+            }
+            return read(node, branches.getFirst(), path);
+        }
+        if (node.isNull() && schema.getType() != Schema.Type.NULL) {
+            throw new IllegalArgumentException(path + " must be " + schema.getType() + ", but was null");
+        }
+        return switch (schema.getType()) {
+            case RECORD -> {
+                IndexedRecord record = (IndexedRecord) SpecificData.get().newRecord(null, schema);
+                for (Schema.Field field : schema.getFields()) {
+                    JsonNode value = node.get(field.name());
+                    record.put(
+                            field.pos(),
+                            value == null && field.hasDefaultValue()
+                                    ? defaultValue(field)
+                                    : read(
+                                            value == null ? NODES.nullNode() : value,
+                                            field.schema(),
+                                            path + "." + field.name()));
+                }
+                yield record;
+            }
+            case ENUM -> SpecificData.get().createEnum(node.asText(), schema);
+            case STRING -> node.asText();
+            case BOOLEAN -> node.asBoolean();
+            case INT -> node.asInt();
+            case LONG -> isTimestamp(schema) ? Instant.parse(node.asText()) : (Object) node.asLong();
+            case FLOAT -> (float) node.asDouble();
+            case DOUBLE -> node.asDouble();
+            case BYTES -> ByteBuffer.wrap(Base64.getDecoder().decode(node.asText()));
+            case FIXED ->
+                SpecificData.get().createFixed(null, Base64.getDecoder().decode(node.asText()), schema);
+            case ARRAY -> {
+                List<Object> items = new ArrayList<>(node.size());
+                int i = 0;
+                for (JsonNode item : node) {
+                    items.add(read(item, schema.getElementType(), path + "[" + i++ + "]"));
+                }
+                yield items;
+            }
+            case MAP -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                node.properties()
+                        .forEach(e -> map.put(
+                                e.getKey(), read(e.getValue(), schema.getValueType(), path + "." + e.getKey())));
+                yield map;
+            }
+            case NULL -> null;
+            case UNION -> throw new IllegalStateException("unions are read above");
+        };
+    }
+
+    private static Object defaultValue(Schema.Field field) {
+        Object value = SpecificData.get().getDefaultValue(field);
+        return value instanceof Long millis && isTimestamp(field.schema()) ? Instant.ofEpochMilli(millis) : value;
+    }
+
+    private static boolean isTimestamp(Schema schema) {
+        return schema.getLogicalType() != null
+                && schema.getLogicalType().getName().equals("timestamp-millis");
     }
 
     private static String write(ObjectMapper mapper, JsonNode node) {

@@ -32,6 +32,15 @@ import org.junit.jupiter.api.Test;
 class HttpApiTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
+    /** An agent's tools and script: one file write that waits for approval, then an answer. */
+    static final String WRITE_AFTER_APPROVAL = """
+            tools: [{name: write_file, requiresApproval: true}]
+            script:
+              - toolCalls:
+                  - {id: w1, name: write_file, arguments: {path: a.txt, content: hello}}
+              - text: done
+            """;
+
     private static InProcessStack stack;
     private static HttpCalls http;
 
@@ -104,13 +113,7 @@ class HttpApiTest {
     @Test
     void shouldResumeTheEventStreamAfterADroppedConnectionWithoutGapsOrRepeats() throws Exception {
         // Given a session that waits for an approval, streamed until it asks
-        String agent = putAgent("""
-                tools: [{name: write_file, requiresApproval: true}]
-                script:
-                  - toolCalls:
-                      - {id: w1, name: write_file, arguments: {path: a.txt, content: hello}}
-                  - text: done
-                """);
+        String agent = putAgent(WRITE_AFTER_APPROVAL);
         String session = submit(agent);
         List<Sse> first;
         try (EventStream stream = http.events(session, Optional.empty())) {
@@ -204,13 +207,7 @@ class HttpApiTest {
                       - {id: q1, name: ask_human, arguments: {question: "Which day?"}}
                   - text: done
                 """);
-        String waiting = putAgent("""
-                tools: [{name: write_file, requiresApproval: true}]
-                script:
-                  - toolCalls:
-                      - {id: w1, name: write_file, arguments: {path: a.txt, content: hello}}
-                  - text: done
-                """);
+        String waiting = putAgent(WRITE_AFTER_APPROVAL);
         String asked = submit(asking);
         String parked = submit(waiting);
         awaitStatus(asked, "AWAITING_ANSWER");
