@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's HTTP API (Javalin on Jetty, virtual threads): sessions, their live events as Server-Sent Events, the
- * controls, agents, health and readiness, and its OpenAPI document. See docs/api.md.
+ * controls, agents, health and readiness, its OpenAPI document and the instance's Prometheus metrics. See docs/api.md
+ * and docs/observability.md.
  *
  * <p>It starts before the engine's Kafka Streams instance, so that the port it got (0 picks a free one) can be
  * advertised to the other instances as {@code application.server}; {@link #attach} then gives it the running instance.
@@ -33,6 +35,8 @@ public final class HttpApi implements AutoCloseable {
 
     static final String OPENAPI_RESOURCE = "openapi.json";
     static final Set<String> OPEN_PATHS = Set.of("/health", "/ready");
+    /** The Prometheus text format that {@link PrometheusMeterRegistry#scrape()} writes. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpApiConfig config;
     private final AgentlogClient client;
@@ -41,7 +45,7 @@ public final class HttpApi implements AutoCloseable {
     private volatile KafkaStreams streams;
     private volatile SessionQueries queries;
 
-    private HttpApi(HttpApiConfig config, AgentlogClient client) {
+    private HttpApi(HttpApiConfig config, AgentlogClient client, PrometheusMeterRegistry metrics) {
         this.config = config;
         this.client = client;
         this.events = new EventStream(client, config.maxStreamTime());
@@ -62,6 +66,8 @@ public final class HttpApi implements AutoCloseable {
             javalin.routes.get("/ready", this::ready);
             javalin.routes.get(
                     "/openapi.json", ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi));
+            javalin.routes.get(
+                    "/metrics", ctx -> ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.scrape()));
             javalin.routes.post("/sessions", sessions::submit);
             javalin.routes.get("/sessions", sessions::list);
             javalin.routes.get("/sessions/{id}", sessions::get);
@@ -96,10 +102,13 @@ public final class HttpApi implements AutoCloseable {
         });
     }
 
-    /** Starts the server; throws {@link IllegalStateException} with the reason when it cannot listen. */
-    public static HttpApi start(HttpApiConfig config, String bootstrapServers) {
+    /**
+     * Starts the server, whose {@code /metrics} shows {@code metrics}; throws {@link IllegalStateException} with the
+     * reason when it cannot listen.
+     */
+    public static HttpApi start(HttpApiConfig config, String bootstrapServers, PrometheusMeterRegistry metrics) {
         AgentlogClient client = new AgentlogClient(bootstrapServers);
-        HttpApi api = new HttpApi(config, client);
+        HttpApi api = new HttpApi(config, client, metrics);
         try {
             api.app.start();
         } catch (RuntimeException e) {
