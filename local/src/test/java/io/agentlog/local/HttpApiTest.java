@@ -260,7 +260,8 @@ class HttpApiTest {
                         "/agents/{name}",
                         "/agents/{name}/versions/{version}",
                         "/health",
-                        "/ready");
+                        "/ready",
+                        "/metrics");
     }
 
     @Test

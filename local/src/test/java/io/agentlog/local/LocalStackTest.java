@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +38,8 @@ class LocalStackTest {
     void shouldStartDetachedProcessesOnceAndStopThemWhenUpThenDown() throws Exception {
         // Given
         stack = new LocalStack(new StackLayout(home));
-        LocalStack.UpOptions options =
-                new LocalStack.UpOptions(freePort(), freePort(), Topics.DEFAULT_POOLS, freePort());
+        LocalStack.UpOptions options = new LocalStack.UpOptions(
+                freePort(), freePort(), Topics.DEFAULT_POOLS, freePort(), String.valueOf(freePort()));
         StringWriter out = new StringWriter();
 
         // When
@@ -55,6 +56,14 @@ class LocalStackTest {
                 new AgentlogClient(status.bootstrapServers().orElseThrow())) {
             assertThat(client.agents()).extracting(AgentDefinition::getName).contains("demo");
         }
+
+        // And the worker serves its metrics on the port it was given
+        HttpCalls workerMetrics = new HttpCalls("http://127.0.0.1:" + options.workerMetricsPort());
+        Awaitility.await("the worker's metrics answer")
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(workerMetrics.get("/metrics").body())
+                        .contains("agentlog_worker_items_in_flight{pool=\"model\"}"));
 
         // When started again, nothing new starts
         assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter())))

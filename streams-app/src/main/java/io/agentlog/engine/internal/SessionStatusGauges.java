@@ -45,6 +45,7 @@ public final class SessionStatusGauges {
             Gauge.builder(NAME, gauges, g -> g.count(status))
                     .description("Sessions in this instance's partitions, by status")
                     .tag("status", status.name())
+                    .strongReference(true) // nothing else holds the gauges
                     .register(registry);
         }
     }

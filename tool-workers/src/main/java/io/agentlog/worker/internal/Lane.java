@@ -85,6 +85,7 @@ public final class Lane implements Runnable {
     private final Producer<byte[], byte[]> producer;
     private final WorkExecutor executor;
     private final Cancellations cancellations;
+    private final WorkerMetrics metrics;
     private final ThreadFactory workThreads;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -93,6 +94,8 @@ public final class Lane implements Runnable {
     private final AtomicLong alreadyAnswered = new AtomicLong();
     private final AtomicLong claimedEarlier = new AtomicLong();
     private final AtomicLong delayedReported = new AtomicLong();
+    /** {@code inFlight.size()} for other threads (the metrics), set by the lane's thread. */
+    private final AtomicInteger held = new AtomicInteger();
 
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
@@ -111,7 +114,8 @@ public final class Lane implements Runnable {
             ShareConsumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer,
             WorkExecutor executor,
-            Cancellations cancellations) {
+            Cancellations cancellations,
+            WorkerMetrics metrics) {
         this.pool = pool;
         this.name = pool + "-" + index;
         this.topic = Topics.workTopicName(pool);
@@ -120,6 +124,7 @@ public final class Lane implements Runnable {
         this.producer = producer;
         this.executor = executor;
         this.cancellations = cancellations;
+        this.metrics = metrics;
         this.workThreads =
                 Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
     }
@@ -203,6 +208,11 @@ public final class Lane implements Runnable {
         return delayedReported.get();
     }
 
+    /** Items the lane holds: running, or finished and not yet acknowledged. */
+    public int inFlight() {
+        return held.get();
+    }
+
     public boolean isRunning() {
         return stopped.getCount() > 0;
     }
@@ -278,6 +288,7 @@ public final class Lane implements Runnable {
             }
             applyCompletions();
             acknowledgeFinished();
+            held.set(inFlight.size());
         }
     }
 
@@ -439,6 +450,7 @@ public final class Lane implements Runnable {
             if (!item.lost) {
                 consumer.acknowledge(item.record, item.finalAck);
                 unsentAcknowledgements = true;
+                metrics.acknowledged(pool, item.finalAck);
             }
             it.remove();
         }
@@ -511,6 +523,7 @@ public final class Lane implements Runnable {
         Cancellations.Running item = running.get();
         try {
             Execution execution = executor.execute(request, pool, delivery, this::reportProgress);
+            metrics.executed(pool, request, execution, System.nanoTime() - deliveredAt);
             if (item.cancelled()) {
                 log.info("Work {} was stopped: its session no longer waits for it", request.getWorkId());
                 complete(id, AcknowledgeType.ACCEPT);
@@ -600,6 +613,7 @@ public final class Lane implements Runnable {
                 Topics.DLQ.name(),
                 reject.reason());
         WorkResult result = reject.result();
+        metrics.deadLettered(pool);
         var dead = DlqHeaders.record(
                 reject.reason(),
                 "tool-workers " + workerId,
@@ -659,6 +673,7 @@ public final class Lane implements Runnable {
 
     private void toDlq(RecordId id, ConsumerRecord<byte[], byte[]> record, String reason) {
         log.warn("Work record {} cannot be decoded; sending it to {}: {}", id, Topics.DLQ.name(), reason);
+        metrics.deadLettered(pool);
         send(
                 id,
                 DlqHeaders.record(
