@@ -1,5 +1,6 @@
 package io.agentlog.local;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,11 @@ final class PrometheusText {
     /** How much the series grew since {@code before}. */
     double increase(PrometheusText before, String name) {
         return value(name) - before.value(name);
+    }
+
+    /** How much each series grew since {@code before}. */
+    Map<String, Double> increases(PrometheusText before, Collection<String> names) {
+        return names.stream().collect(Collectors.toMap(name -> name, name -> increase(before, name)));
     }
 
     /** The metric names of every series. */

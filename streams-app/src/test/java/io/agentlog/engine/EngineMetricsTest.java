@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What the engine's steps count (docs/observability.md), on the topology in a test driver. */
@@ -22,10 +21,9 @@ class EngineMetricsTest {
 
     private static final Duration ROUND_TRIP = Duration.ofSeconds(2);
 
-    private EngineDriver engine;
+    private final EngineDriver engine;
 
-    @BeforeEach
-    void start() throws Exception {
+    EngineMetricsTest() throws Exception {
         engine = new EngineDriver();
     }
 

@@ -1,6 +1,7 @@
 package io.agentlog.engine.internal;
 
 import io.agentlog.engine.session.Step;
+import io.agentlog.schemas.ModelCosts;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.HistoryCompacted;
 import io.agentlog.schemas.avro.ModelRequested;
@@ -22,6 +23,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 /**
  * What the engine's steps did, counted from the journal events and the input of every step the engine applies (see
@@ -32,25 +34,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EngineMetrics {
 
-    /** From 5 ms to 10 min: engine hops take milliseconds, a model call seconds to minutes. */
-    private static final Duration[] BUCKETS = {
-        Duration.ofMillis(5),
-        Duration.ofMillis(10),
-        Duration.ofMillis(25),
-        Duration.ofMillis(50),
-        Duration.ofMillis(100),
-        Duration.ofMillis(250),
-        Duration.ofMillis(500),
-        Duration.ofSeconds(1),
-        Duration.ofMillis(2500),
-        Duration.ofSeconds(5),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(30),
-        Duration.ofMinutes(1),
-        Duration.ofMinutes(2),
-        Duration.ofMinutes(5),
-        Duration.ofMinutes(10)
-    };
+    /** Histogram buckets, from 5 ms to 10 min: engine hops take milliseconds, a model call seconds to minutes. */
+    private static final Duration[] BUCKETS = LongStream.of(
+                    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000)
+            .mapToObj(Duration::ofMillis)
+            .toArray(Duration[]::new);
 
     private final MeterRegistry registry;
 
@@ -138,31 +126,29 @@ public final class EngineMetrics {
         Tags tags = Tags.of(
                 "provider", model.map(ModelSpec::getProvider).orElse("unknown"),
                 "model", model.map(ModelSpec::getName).orElse(""));
-        tokens(tags.and("type", "input"), Math.max(0, usage.getInputTokens() - usage.getCachedInputTokens()));
-        tokens(tags.and("type", "cached_input"), usage.getCachedInputTokens());
-        tokens(tags.and("type", "output"), usage.getOutputTokens());
-        Counter.builder("agentlog.model.cost")
-                .description("Cost of model calls, as the journal prices them")
-                .baseUnit("usd")
-                .tags(tags)
-                .register(registry)
-                .increment(usage.getCostMicros() / 1e6);
-    }
-
-    private void tokens(Tags tags, long count) {
-        Counter.builder("agentlog.model.tokens")
-                .description("Model tokens, from the usage the journal records")
-                .tags(tags)
-                .register(registry)
-                .increment(count);
+        ModelCosts.tokensByType(usage)
+                .forEach((type, count) -> add(
+                        "agentlog.model.tokens",
+                        "Model tokens, from the usage the journal records",
+                        tags.and("type", type),
+                        count));
+        add(
+                "agentlog.model.cost.usd",
+                "Cost of model calls, as the journal prices them",
+                tags,
+                usage.getCostMicros() / 1e6);
     }
 
     private void count(String name, String description, String... tags) {
+        add(name, description, Tags.of(tags), 1);
+    }
+
+    private void add(String name, String description, Tags tags, double amount) {
         Counter.builder(name)
                 .description(description)
                 .tags(tags)
                 .register(registry)
-                .increment();
+                .increment(amount);
     }
 
     private void latency(String name, String description, Tags tags, long millis) {

@@ -1,5 +1,6 @@
 package io.agentlog.worker.internal;
 
+import io.agentlog.schemas.ModelCosts;
 import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.Usage;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -32,25 +34,11 @@ import org.apache.kafka.clients.producer.Producer;
  */
 public final class WorkerMetrics implements AutoCloseable {
 
-    /** From 5 ms to 10 min: a tool call takes milliseconds, a model call seconds to minutes. */
-    private static final Duration[] BUCKETS = {
-        Duration.ofMillis(5),
-        Duration.ofMillis(10),
-        Duration.ofMillis(25),
-        Duration.ofMillis(50),
-        Duration.ofMillis(100),
-        Duration.ofMillis(250),
-        Duration.ofMillis(500),
-        Duration.ofSeconds(1),
-        Duration.ofMillis(2500),
-        Duration.ofSeconds(5),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(30),
-        Duration.ofMinutes(1),
-        Duration.ofMinutes(2),
-        Duration.ofMinutes(5),
-        Duration.ofMinutes(10)
-    };
+    /** Item duration buckets, 1 ms to 15 min: a tool call takes milliseconds, a model call seconds to minutes. */
+    private static final Duration[] BUCKETS = LongStream.of(
+                    1, 5, 25, 100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 900_000)
+            .mapToObj(Duration::ofMillis)
+            .toArray(Duration[]::new);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> binders = new ArrayList<>();
@@ -58,13 +46,10 @@ public final class WorkerMetrics implements AutoCloseable {
     private final List<Object> watched = new ArrayList<>();
 
     public WorkerMetrics() {
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
         binders.add(gc);
+        List.of(new ClassLoaderMetrics(), new JvmMemoryMetrics(), new JvmThreadMetrics(), new ProcessorMetrics(), gc)
+                .forEach(jvm -> jvm.bindTo(registry));
     }
 
     public PrometheusMeterRegistry registry() {
@@ -122,20 +107,12 @@ public final class WorkerMetrics implements AutoCloseable {
 
     /** A delivery was acknowledged {@code ack}. */
     void acknowledged(String pool, AcknowledgeType ack) {
-        Counter.builder("agentlog.worker.items")
-                .description("Items acknowledged, by pool and acknowledgement")
-                .tags("pool", pool, "outcome", ack.name())
-                .register(registry)
-                .increment();
+        add("agentlog.worker.items", "Items acknowledged", Tags.of("pool", pool, "outcome", ack.name()), 1);
     }
 
     /** A work record went to the DLQ (undecodable, or poison). */
     void deadLettered(String pool) {
-        Counter.builder("agentlog.worker.dlq")
-                .description("Work records sent to the DLQ")
-                .tags("pool", pool)
-                .register(registry)
-                .increment();
+        add("agentlog.worker.dlq", "Work records sent to the DLQ", Tags.of("pool", pool), 1);
     }
 
     /** One delivery was executed: how long since the lane received it, and what came of it. */
@@ -148,11 +125,11 @@ public final class WorkerMetrics implements AutoCloseable {
                 .register(registry)
                 .record(Duration.ofNanos(nanos));
         if (execution instanceof Execution.Retry) {
-            Counter.builder("agentlog.worker.retries")
-                    .description("Deliveries released after a transient failure, for redelivery")
-                    .tags("pool", pool)
-                    .register(registry)
-                    .increment();
+            add(
+                    "agentlog.worker.retries",
+                    "Deliveries released after a transient failure, for redelivery",
+                    Tags.of("pool", pool),
+                    1);
         }
         if (request.getRequest() instanceof ModelCall call) {
             modelCall(call.getModel(), execution);
@@ -168,32 +145,29 @@ public final class WorkerMetrics implements AutoCloseable {
             case Execution.Retry retry -> "RETRY";
             case Execution.Reject reject -> "REJECTED";
         };
-        Counter.builder("agentlog.worker.model.calls")
-                .description("Model calls, by model and outcome")
-                .tags(model.and("outcome", outcome))
-                .register(registry)
-                .increment();
+        add("agentlog.worker.model.calls", "Model calls, by model and outcome", model.and("outcome", outcome), 1);
         if (execution instanceof Execution.Answer answer) {
             Usage usage = answer.result().getUsage();
-            long cached = usage.getCachedInputTokens();
-            tokens(model.and("type", "input"), Math.max(0, usage.getInputTokens() - cached));
-            tokens(model.and("type", "cached_input"), cached);
-            tokens(model.and("type", "output"), usage.getOutputTokens());
-            Counter.builder("agentlog.worker.model.cost")
-                    .description("Cost of the model calls this worker answered, as it priced them")
-                    .baseUnit("usd")
-                    .tags(model)
-                    .register(registry)
-                    .increment(usage.getCostMicros() / 1e6);
+            ModelCosts.tokensByType(usage)
+                    .forEach((type, count) -> add(
+                            "agentlog.worker.model.tokens",
+                            "Model tokens of the calls this worker answered",
+                            model.and("type", type),
+                            count));
+            add(
+                    "agentlog.worker.model.cost.usd",
+                    "Cost of the model calls this worker answered, as it priced them",
+                    model,
+                    usage.getCostMicros() / 1e6);
         }
     }
 
-    private void tokens(Tags tags, long count) {
-        Counter.builder("agentlog.worker.model.tokens")
-                .description("Model tokens of the calls this worker answered")
+    private void add(String name, String description, Tags tags, double amount) {
+        Counter.builder(name)
+                .description(description)
                 .tags(tags)
                 .register(registry)
-                .increment(count);
+                .increment(amount);
     }
 
     private void laneCounter(String name, String description, Tags tags, List<Lane> lanes, ToLongFunction<Lane> count) {
