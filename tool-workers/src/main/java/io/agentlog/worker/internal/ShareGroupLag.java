@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A share group's lag, the records of its topic it has not acknowledged yet, summed over the partitions
  * ({@code Admin#listShareGroupOffsets}; a share group has no lag per member). Asked when a scrape reads it, at most
- * every {@link #MAX_AGE}; {@code NaN} while the broker reports none or does not answer in {@link #TIMEOUT}.
+ * every {@link #MAX_AGE}; {@code NaN} while the broker reports none or does not answer in {@link #TIMEOUT} (or the
+ * worker's admin client is closed).
  */
 public final class ShareGroupLag {
 
@@ -66,7 +68,7 @@ public final class ShareGroupLag {
                 }
             }
             return known ? sum : Double.NaN;
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
             log.debug("Lag of share group {} unknown: {}", group, e.toString());
             return Double.NaN;
         } catch (InterruptedException e) {
