@@ -4,7 +4,9 @@ import io.agentlog.local.Component;
 import io.agentlog.local.Demo;
 import io.agentlog.local.LocalStack;
 import io.agentlog.local.StackLayout;
+import io.agentlog.schemas.Env;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,13 +21,15 @@ import picocli.CommandLine.Spec;
         versionProvider = AgentlogCli.Version.class,
         description = {
             "Starts a local stack that keeps running in the background.",
-            "A Kafka broker on 127.0.0.1:9092, the topics, the engine (its HTTP API on 127.0.0.1:8088) and a worker,",
-            "as background processes.",
+            "A Kafka broker on 127.0.0.1:9092, the topics, the engine (its HTTP API on 127.0.0.1:8088) and a worker",
+            "(its Prometheus metrics on 127.0.0.1:9464), as background processes.",
             "Pid files and logs go to $AGENTLOG_HOME (default ~/.agentlog).",
             "Registers the demo agent too, so `agentlog submit --agent demo --input hi --wait` works at once.",
             "Stop it with `agentlog down`."
         })
 final class UpCommand implements Callable<Integer> {
+
+    private static final String WORKER_METRICS_PORT = "--worker-metrics-port";
 
     @Spec
     CommandSpec spec;
@@ -48,6 +52,14 @@ final class UpCommand implements Callable<Integer> {
             description = "The engine's HTTP API port (default: ${DEFAULT-VALUE}); see docs/api.md.")
     int httpPort;
 
+    @Option(
+            names = WORKER_METRICS_PORT,
+            defaultValue = "9464",
+            description =
+                    "The port of the worker's Prometheus metrics, or 'off' (default: ${DEFAULT-VALUE}); the engine's"
+                            + " are on its HTTP API. See docs/observability.md.")
+    String workerMetricsPort;
+
     @Mixin
     PoolsOption pools;
 
@@ -56,10 +68,12 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // a bad port is refused here, before anything starts
+        new Env(Map.of(WORKER_METRICS_PORT, workerMetricsPort)).port(WORKER_METRICS_PORT, "off");
         LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
         boolean started = stack.up(
-                new LocalStack.UpOptions(port, controllerPort, pools.value(), httpPort),
+                new LocalStack.UpOptions(port, controllerPort, pools.value(), httpPort, workerMetricsPort),
                 noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()),
                 out);
         LocalStack.Status status = stack.status();

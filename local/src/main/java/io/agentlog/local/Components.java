@@ -66,10 +66,19 @@ public final class Components {
     }
 
     public static Process startWorker(String bootstrapServers, List<String> pools, Path logFile, boolean detached) {
+        return startWorker(bootstrapServers, pools, logFile, detached, Map.of());
+    }
+
+    /** Starts a worker with further {@code AGENTLOG_*} settings, e.g. its metrics port. */
+    public static Process startWorker(
+            String bootstrapServers, List<String> pools, Path logFile, boolean detached, Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put(BOOTSTRAP_ENV, bootstrapServers);
+        env.put(POOLS_ENV, String.join(",", pools));
         return ChildJvm.builder(CLI_MAIN)
                 .args("worker")
                 .jvmArgs(jvmArgs("384m"))
-                .env(Map.of(BOOTSTRAP_ENV, bootstrapServers, POOLS_ENV, String.join(",", pools)))
+                .env(env)
                 .logFile(logFile)
                 .detached(detached)
                 .build()

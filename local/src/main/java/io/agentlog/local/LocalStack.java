@@ -9,6 +9,7 @@ import io.agentlog.schemas.TopicSetup;
 import io.agentlog.testkit.BrokerOptions;
 import io.agentlog.testkit.ChildJvm;
 import io.agentlog.testkit.KafkaBroker;
+import io.agentlog.worker.WorkerMetricsConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
@@ -114,7 +115,12 @@ public final class LocalStack {
             started.add(new Started(Component.ENGINE, engine));
         }
         if (status.processes().get(Component.WORKER).isEmpty()) {
-            Process worker = Components.startWorker(bootstrap, options.pools(), layout.logFile(Component.WORKER), true);
+            Process worker = Components.startWorker(
+                    bootstrap,
+                    options.pools(),
+                    layout.logFile(Component.WORKER),
+                    true,
+                    Map.of(WorkerMetricsConfig.PORT_ENV, options.workerMetricsPort()));
             started.add(new Started(Component.WORKER, worker));
         }
         for (Started s : started) {
@@ -134,8 +140,9 @@ public final class LocalStack {
      * @param controllerPort the broker's KRaft controller port
      * @param pools the worker's pools
      * @param httpPort the engine's HTTP API port
+     * @param workerMetricsPort the port of the worker's Prometheus metrics, or {@code off}
      */
-    public record UpOptions(int port, int controllerPort, List<String> pools, int httpPort) {}
+    public record UpOptions(int port, int controllerPort, List<String> pools, int httpPort, String workerMetricsPort) {}
 
     private record Started(Component component, Process process) {}
 

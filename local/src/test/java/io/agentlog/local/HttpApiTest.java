@@ -311,7 +311,8 @@ class HttpApiTest {
                         "/agents/{name}",
                         "/agents/{name}/versions/{version}",
                         "/health",
-                        "/ready");
+                        "/ready",
+                        "/metrics");
     }
 
     @Test

@@ -98,7 +98,14 @@ final class InProcessStack implements AutoCloseable {
 
     /** A stack whose engine serves its HTTP API ({@link #httpBase()}). */
     static InProcessStack startWithHttp(String name, Duration deadline, HttpApiConfig http) throws Exception {
-        return start(name, deadline, UnaryOperator.identity(), List.of(), http);
+        return startWithHttp(name, deadline, http, UnaryOperator.identity());
+    }
+
+    /** A stack whose engine serves its HTTP API, with the worker configured by {@code worker}. */
+    static InProcessStack startWithHttp(
+            String name, Duration deadline, HttpApiConfig http, UnaryOperator<WorkerConfig.Builder> worker)
+            throws Exception {
+        return start(name, deadline, worker, List.of(), http);
     }
 
     private static InProcessStack start(

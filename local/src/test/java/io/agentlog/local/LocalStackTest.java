@@ -38,8 +38,8 @@ class LocalStackTest {
     void shouldStartDetachedProcessesOnceAndStopThemWhenUpThenDown() throws Exception {
         // Given
         stack = new LocalStack(new StackLayout(home));
-        LocalStack.UpOptions options =
-                new LocalStack.UpOptions(freePort(), freePort(), Topics.DEFAULT_POOLS, freePort());
+        LocalStack.UpOptions options = new LocalStack.UpOptions(
+                freePort(), freePort(), Topics.DEFAULT_POOLS, freePort(), String.valueOf(freePort()));
         StringWriter out = new StringWriter();
 
         // When
@@ -62,6 +62,14 @@ class LocalStackTest {
                 .ignoreExceptions()
                 .until(() -> http.get("/ready").status() == 200);
         assertThat(http.get("/agents").body()).contains("\"name\":\"demo\"");
+
+        // And the worker serves its metrics on the port it was given
+        HttpCalls workerMetrics = new HttpCalls("http://127.0.0.1:" + options.workerMetricsPort());
+        Awaitility.await("the worker's metrics answer")
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(workerMetrics.get("/metrics").body())
+                        .contains("agentlog_worker_items_in_flight{pool=\"model\"}"));
 
         // When started again, nothing new starts
         assertThat(stack.up(options, Optional.empty(), new PrintWriter(new StringWriter())))

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Reads {@code AGENTLOG_*} settings from an environment map, the one way every process does: blank counts as unset,
@@ -52,6 +53,25 @@ public record Env(Map<String, String> values) {
             throw new IllegalArgumentException(
                     name + " must be a whole number of milliseconds, but was '" + text.get() + "'");
         }
+    }
+
+    /**
+     * A port to listen on, or empty for {@code off} (any case); unset means {@code fallback}. 0 picks a free port.
+     */
+    public OptionalInt port(String name, String fallback) {
+        String value = text(name, fallback);
+        if (value.equalsIgnoreCase("off")) {
+            return OptionalInt.empty();
+        }
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65_535) {
+                return OptionalInt.of(port);
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + " must be a port (0-65535) or 'off', but was '" + value + "'");
     }
 
     /** The non-blank entries of a comma-separated list, stripped. */

@@ -4,12 +4,14 @@ import io.agentlog.engine.http.HttpApi;
 import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.DeadInstanceFencer;
+import io.agentlog.engine.internal.EngineMeters;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputTopics;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.ThreadFailures;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -45,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private final WorkPools pools;
     private final DeadInstanceFencer fencer;
     private final Optional<HttpApi> http;
+    private final EngineMeters meters;
     private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW);
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch failed = new CountDownLatch(1);
@@ -55,19 +58,23 @@ public final class Engine implements AutoCloseable {
             WorkPools pools,
             InputPartitions partitions,
             StepFaults faults,
-            Optional<HttpApi> http) {
+            Optional<HttpApi> http,
+            EngineMeters meters) {
         this.admin = admin;
         this.pools = pools;
         this.http = http;
+        this.meters = meters;
         this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
-        Topology topology = EngineTopology.build(config, pools, partitions, failures, faults, AgentsCatchUp.of(admin));
+        Topology topology = EngineTopology.build(
+                config, pools, partitions, failures, faults, AgentsCatchUp.of(admin), meters.steps());
         Properties settings = StreamsSettings.of(config, failures);
         // interactive queries: other instances forward requests for this instance's sessions here
         http.ifPresent(api -> settings.put(
                 StreamsConfig.APPLICATION_SERVER_CONFIG,
                 api.hostInfo().host() + ":" + api.hostInfo().port()));
         this.streams = new KafkaStreams(topology, settings);
+        meters.bind(streams);
         http.ifPresent(api -> api.attach(streams));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);
@@ -109,14 +116,15 @@ public final class Engine implements AutoCloseable {
         Admin admin = Admin.create(props);
         WorkPools pools = null;
         Optional<HttpApi> http = Optional.empty();
+        EngineMeters meters = new EngineMeters();
         try {
             InputPartitions partitions = InputPartitions.lookup(admin, START_TIMEOUT);
             OutputTopics.require(admin, OutputTopics.NAMES, START_TIMEOUT);
             pools = WorkPools.watching(admin, POOLS_REFRESH, START_TIMEOUT);
             if (httpConfig.enabled()) {
-                http = Optional.of(HttpApi.start(httpConfig, config.bootstrapServers()));
+                http = Optional.of(HttpApi.start(httpConfig, config.bootstrapServers(), meters.registry()));
             }
-            Engine engine = new Engine(config, admin, pools, partitions, faults, http);
+            Engine engine = new Engine(config, admin, pools, partitions, faults, http, meters);
             engine.streams.start();
             log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());
             return engine;
@@ -125,10 +133,12 @@ public final class Engine implements AutoCloseable {
                 pools.close();
             }
             http.ifPresent(HttpApi::close);
+            meters.close();
             admin.close(Duration.ofSeconds(5));
             throw new IllegalStateException("the engine cannot start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            meters.close();
             admin.close(Duration.ofSeconds(5));
             throw new IllegalStateException("interrupted while the engine started", e);
         }
@@ -157,6 +167,11 @@ public final class Engine implements AutoCloseable {
         return http.map(api -> OptionalInt.of(api.port())).orElse(OptionalInt.empty());
     }
 
+    /** This instance's meters (what {@code GET /metrics} shows). */
+    public MeterRegistry meters() {
+        return meters.registry();
+    }
+
     /** The last stream thread failure, if any. */
     public Throwable lastFailure() {
         return threadFailures.last();
@@ -169,6 +184,7 @@ public final class Engine implements AutoCloseable {
         streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
         fencer.close();
         pools.close();
+        meters.close();
         admin.close(Duration.ofSeconds(5));
     }
 }

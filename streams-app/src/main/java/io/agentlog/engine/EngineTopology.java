@@ -2,6 +2,7 @@ package io.agentlog.engine;
 
 import io.agentlog.engine.internal.AgentStoreUpdater;
 import io.agentlog.engine.internal.AgentsCatchUp;
+import io.agentlog.engine.internal.EngineMetrics;
 import io.agentlog.engine.internal.HistoryCache;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputRecord;
@@ -14,6 +15,7 @@ import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.Message;
 import io.agentlog.schemas.avro.SessionState;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -72,7 +74,14 @@ public final class EngineTopology {
     private EngineTopology() {}
 
     public static Topology build(EngineConfig config, WorkPools pools, InputPartitions partitions) {
-        return build(config, pools, partitions, new ProductionFailures(), StepFaults.NONE, AgentsCatchUp.inline());
+        return build(
+                config,
+                pools,
+                partitions,
+                new ProductionFailures(),
+                StepFaults.NONE,
+                AgentsCatchUp.inline(),
+                new EngineMetrics(new SimpleMeterRegistry()));
     }
 
     public static Topology build(
@@ -81,7 +90,8 @@ public final class EngineTopology {
             InputPartitions partitions,
             ProductionFailures failures,
             StepFaults faults,
-            AgentsCatchUp catchUp) {
+            AgentsCatchUp catchUp,
+            EngineMetrics metrics) {
         var keys = Serdes.String();
         Topology topology = new Topology();
         HistoryCache history = new HistoryCache(HistoryCache.DEFAULT_MAX_BYTES);
@@ -98,7 +108,7 @@ public final class EngineTopology {
 
         topology.addProcessor(
                 SESSION_PROCESSOR,
-                () -> new SessionProcessor(config, pools, partitions, failures, faults, history, catchUp),
+                () -> new SessionProcessor(config, pools, partitions, failures, faults, history, catchUp, metrics),
                 TASKS_SOURCE,
                 CONTROL_SOURCE,
                 WORK_RESULTS_SOURCE);

@@ -1,6 +1,7 @@
 package io.agentlog.engine;
 
 import io.agentlog.engine.internal.AgentsCatchUp;
+import io.agentlog.engine.internal.EngineMetrics;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.WorkPools;
@@ -25,6 +26,8 @@ import io.agentlog.schemas.avro.WorkCancelled;
 import io.agentlog.schemas.avro.WorkOutcome;
 import io.agentlog.schemas.avro.WorkRequest;
 import io.agentlog.schemas.avro.WorkResult;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,6 +48,9 @@ final class EngineDriver implements AutoCloseable {
     static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     final EngineConfig config;
+    /** What the topology's steps counted. */
+    final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
     final TopologyTestDriver driver;
     final TestInputTopic<String, AgentDefinition> agents;
     final TestInputTopic<String, TaskSubmitted> tasks;
@@ -81,7 +87,8 @@ final class EngineDriver implements AutoCloseable {
                         new InputPartitions(Map.of()),
                         new ProductionFailures(),
                         faults,
-                        AgentsCatchUp.inline()),
+                        AgentsCatchUp.inline(),
+                        new EngineMetrics(meters)),
                 props,
                 START);
         var keys = Serdes.String();

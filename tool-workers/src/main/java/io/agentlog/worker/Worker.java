@@ -6,9 +6,12 @@ import io.agentlog.worker.internal.CancellationWatcher;
 import io.agentlog.worker.internal.Cancellations;
 import io.agentlog.worker.internal.KafkaResultLookup;
 import io.agentlog.worker.internal.Lane;
+import io.agentlog.worker.internal.MetricsServer;
 import io.agentlog.worker.internal.RetryPolicy;
+import io.agentlog.worker.internal.ShareGroupLag;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.internal.WorkExecutor;
+import io.agentlog.worker.internal.WorkerMetrics;
 import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.tool.ToolRegistry;
 import java.time.Clock;
@@ -16,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +71,8 @@ public final class Worker implements AutoCloseable {
     private final KafkaResultLookup lookup;
     private final Admin admin;
     private final CancellationWatcher watcher;
+    private final WorkerMetrics metrics;
+    private final Optional<MetricsServer> metricsServer;
     private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
@@ -77,6 +84,8 @@ public final class Worker implements AutoCloseable {
             KafkaResultLookup lookup,
             Admin admin,
             CancellationWatcher watcher,
+            WorkerMetrics metrics,
+            Optional<MetricsServer> metricsServer,
             List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
@@ -85,6 +94,8 @@ public final class Worker implements AutoCloseable {
         this.lookup = lookup;
         this.admin = admin;
         this.watcher = watcher;
+        this.metrics = metrics;
+        this.metricsServer = metricsServer;
         this.lanes = lanes;
         this.anyStopped = anyStopped;
     }
@@ -145,15 +156,28 @@ public final class Worker implements AutoCloseable {
         }
         List<Lane> lanes = new ArrayList<>();
         CountDownLatch anyStopped = new CountDownLatch(1);
+        WorkerMetrics metrics = new WorkerMetrics();
+        Optional<MetricsServer> metricsServer = Optional.empty();
         try {
+            metrics.watch(producer);
+            if (config.metrics().enabled()) {
+                metricsServer = Optional.of(MetricsServer.start(config.metrics(), metrics.registry()));
+                log.info(
+                        "Worker metrics on http://{}:{}/metrics",
+                        config.metrics().host(),
+                        metricsServer.get().port());
+            }
             for (String pool : config.pools()) {
+                List<Lane> poolLanes = new ArrayList<>();
                 for (int i = 0; i < config.consumers(pool); i++) {
                     var consumer = new KafkaShareConsumer<>(
                             consumerProperties(config, pool, i),
                             new ByteArrayDeserializer(),
                             new ByteArrayDeserializer());
-                    Lane lane = new Lane(pool, i, config.workerId(), consumer, producer, executor, cancellations);
+                    Lane lane =
+                            new Lane(pool, i, config.workerId(), consumer, producer, executor, cancellations, metrics);
                     lanes.add(lane);
+                    poolLanes.add(lane);
                     Thread.ofPlatform().name("agentlog-worker-" + lane.name()).start(() -> {
                         try {
                             lane.run();
@@ -169,16 +193,29 @@ public final class Worker implements AutoCloseable {
                         config.consumers(pool),
                         Topics.shareGroup(pool),
                         config.batchSize(pool));
+                metrics.watch(pool, List.copyOf(poolLanes), ShareGroupLag.of(admin, Topics.shareGroup(pool)));
             }
         } catch (RuntimeException e) {
             lanes.forEach(l -> l.stop(Duration.ZERO));
+            metricsServer.ifPresent(MetricsServer::close);
+            metrics.close();
             watcher.close();
             lookup.close();
             admin.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
             throw e;
         }
-        return new Worker(config, tools, producer, lookup, admin, watcher, List.copyOf(lanes), anyStopped);
+        return new Worker(
+                config,
+                tools,
+                producer,
+                lookup,
+                admin,
+                watcher,
+                metrics,
+                metricsServer,
+                List.copyOf(lanes),
+                anyStopped);
     }
 
     static Properties consumerProperties(WorkerConfig config, String pool, int index) {
@@ -215,6 +252,11 @@ public final class Worker implements AutoCloseable {
 
     public WorkerConfig config() {
         return config;
+    }
+
+    /** The port the worker serves its metrics on, if it does ({@link WorkerConfig#metrics()}). */
+    public OptionalInt metricsPort() {
+        return metricsServer.map(server -> OptionalInt.of(server.port())).orElse(OptionalInt.empty());
     }
 
     /** True while every share consumer's loop runs. */
@@ -310,6 +352,8 @@ public final class Worker implements AutoCloseable {
         admin.close(Duration.ofSeconds(5));
         producer.close(Duration.ofSeconds(10));
         tools.close();
+        metricsServer.ifPresent(MetricsServer::close);
+        metrics.close();
         log.info("Worker {} stopped", config.workerId());
     }
 }

@@ -59,6 +59,8 @@ import java.util.regex.Pattern;
  *     {@code consumersPerPool}
  * @param modelPrices the price table that turns a model call's usage into its cost ({@value #MODEL_PRICES} or the
  *     file {@value #MODEL_PRICES_FILE}, see {@link ModelPrices}); it wins over a definition's {@code model.price}
+ * @param metrics whether and where the worker serves its Prometheus metrics ({@code AGENTLOG_WORKER_METRICS_*}, see
+ *     {@link WorkerMetricsConfig}); they are counted either way
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -75,7 +77,8 @@ public record WorkerConfig(
         Duration shutdownGrace,
         SandboxLimits sandboxLimits,
         int sandboxConcurrency,
-        ModelPrices modelPrices) {
+        ModelPrices modelPrices,
+        WorkerMetricsConfig metrics) {
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -155,6 +158,7 @@ public record WorkerConfig(
         requireNotNegative(shutdownGrace, SHUTDOWN_GRACE_MS);
         Objects.requireNonNull(sandboxLimits, "sandboxLimits");
         Objects.requireNonNull(modelPrices, "modelPrices");
+        Objects.requireNonNull(metrics, "metrics");
     }
 
     /** The defaults, for a broker at {@code bootstrapServers}. */
@@ -196,6 +200,7 @@ public record WorkerConfig(
         inlineOrFile(in, MODEL_PRICES, MODEL_PRICES_FILE)
                 .map(setting -> ModelPrices.parse(setting.text(), setting.where()))
                 .ifPresent(builder::modelPrices);
+        builder.metrics(WorkerMetricsConfig.fromEnv(in));
         return builder.build();
     }
 
@@ -256,7 +261,8 @@ public record WorkerConfig(
                 .shutdownGrace(shutdownGrace)
                 .sandboxLimits(sandboxLimits)
                 .sandboxConcurrency(sandboxConcurrency)
-                .modelPrices(modelPrices);
+                .modelPrices(modelPrices)
+                .metrics(metrics);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -278,6 +284,7 @@ public record WorkerConfig(
         private SandboxLimits sandboxLimits = SandboxLimits.defaults();
         private ModelPrices modelPrices = ModelPrices.NONE;
         private Integer sandboxConcurrency;
+        private WorkerMetricsConfig metrics = WorkerMetricsConfig.OFF;
 
         private Builder() {}
 
@@ -383,7 +390,8 @@ public record WorkerConfig(
                     sandboxConcurrency == null
                             ? defaultSandboxConcurrency(sandboxLimits, maxConcurrency)
                             : sandboxConcurrency,
-                    modelPrices);
+                    modelPrices,
+                    metrics);
         }
 
         /** Unset: twice the processors, at most what half the memory holds at the sandbox memory limit. */
@@ -394,6 +402,12 @@ public record WorkerConfig(
 
         public Builder modelPrices(ModelPrices value) {
             this.modelPrices = value;
+            return this;
+        }
+
+        /** Where the worker serves its metrics; unset: {@link WorkerMetricsConfig#OFF}. */
+        public Builder metrics(WorkerMetricsConfig value) {
+            this.metrics = value;
             return this;
         }
 
@@ -455,7 +469,7 @@ public record WorkerConfig(
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", sandboxConcurrency="
                 + sandboxConcurrency + ", modelPrices="
-                + modelPrices.byModel().keySet() + "]";
+                + modelPrices.byModel().keySet() + ", metrics=" + metrics + "]";
     }
 
     private static String defaultWorkerId() {

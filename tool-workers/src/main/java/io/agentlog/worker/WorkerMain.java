@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a worker process until it is stopped (SIGTERM/SIGINT: a clean shutdown that finishes running items) or a pool
  * fails (exit code 1, so a supervisor restarts it). Configured by environment variables, see {@link WorkerConfig};
- * a bad value exits with code 2 and a message naming it.
+ * a bad value, or a metrics port it cannot listen on, exits with code 2 and a message naming it.
  */
 public final class WorkerMain {
 
@@ -28,7 +28,15 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
-        int code = Worker.start(config).serveUntilShutdown();
+        Worker worker;
+        try {
+            worker = Worker.start(config);
+        } catch (IllegalStateException e) {
+            log.error("The worker cannot start: {}", e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code = worker.serveUntilShutdown();
         if (code != 0) {
             System.exit(code);
         }

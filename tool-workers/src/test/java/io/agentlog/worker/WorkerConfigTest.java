@@ -166,6 +166,28 @@ class WorkerConfigTest {
     }
 
     @Test
+    void shouldServeMetricsOnlyWhenAPortIsSetAndQuoteABadPort() {
+        assertThat(WorkerConfig.fromEnv(Map.of()).metrics()).isEqualTo(WorkerMetricsConfig.OFF);
+        assertThat(WorkerConfig.fromEnv(Map.of("AGENTLOG_WORKER_METRICS_PORT", "OFF"))
+                        .metrics()
+                        .enabled())
+                .isFalse();
+        WorkerMetricsConfig on = WorkerConfig.fromEnv(
+                        Map.of("AGENTLOG_WORKER_METRICS_PORT", "9464", "AGENTLOG_WORKER_METRICS_HOST", "0.0.0.0"))
+                .metrics();
+        assertThat(on.port()).hasValue(9464);
+        assertThat(on.host()).isEqualTo("0.0.0.0");
+        assertThat(WorkerConfig.fromEnv(Map.of("AGENTLOG_WORKER_METRICS_PORT", "9464"))
+                        .metrics()
+                        .host())
+                .isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_WORKER_METRICS_PORT", "70000")))
+                .hasMessage("AGENTLOG_WORKER_METRICS_PORT must be a port (0-65535) or 'off', but was '70000'");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_WORKER_METRICS_PORT", "on")))
+                .hasMessage("AGENTLOG_WORKER_METRICS_PORT must be a port (0-65535) or 'off', but was 'on'");
+    }
+
+    @Test
     void shouldQuoteBadValueWhenPoolOrAllowEntryOrUrlIsInvalid() {
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_POOLS", "tools,Bad Pool")))
                 .hasMessageContaining("AGENTLOG_POOLS")

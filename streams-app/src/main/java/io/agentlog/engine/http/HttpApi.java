@@ -8,6 +8,7 @@ import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
 import io.javalin.http.staticfiles.Location;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's HTTP API (Javalin on Jetty, virtual threads): sessions, their live events as Server-Sent Events, the
- * controls, agents, health and readiness, and its OpenAPI document. See docs/api.md.
+ * controls, agents, health and readiness, its OpenAPI document and the instance's Prometheus metrics. See docs/api.md
+ * and docs/observability.md.
  *
  * <p>It starts before the engine's Kafka Streams instance, so that the port it got (0 picks a free one) can be
  * advertised to the other instances as {@code application.server}; {@link #attach} then gives it the running instance.
@@ -40,6 +42,8 @@ public final class HttpApi implements AutoCloseable {
             Set.of("/health", "/ready", "/", "/index.html", "/console.js", "/console.css");
     /** Where the web console's static files are, on the class path. */
     static final String CONSOLE_DIRECTORY = "/io/agentlog/engine/http/console";
+    /** The Prometheus text format that {@link PrometheusMeterRegistry#scrape()} writes. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpApiConfig config;
     private final AgentlogClient client;
@@ -49,7 +53,7 @@ public final class HttpApi implements AutoCloseable {
     private volatile KafkaStreams streams;
     private volatile SessionQueries queries;
 
-    private HttpApi(HttpApiConfig config, AgentlogClient client) {
+    private HttpApi(HttpApiConfig config, AgentlogClient client, PrometheusMeterRegistry metrics) {
         this.config = config;
         this.client = client;
         this.events = new EventStream(client, config.maxStreamTime());
@@ -62,6 +66,10 @@ public final class HttpApi implements AutoCloseable {
                         "/health",
                         ctx -> Json.send(ctx, 200, Json.object().put("status", "UP"))),
                 new Route("GET", "/ready", this::ready),
+                new Route(
+                        "GET",
+                        "/metrics",
+                        ctx -> ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.scrape())),
                 new Route(
                         "GET",
                         "/openapi.json",
@@ -122,10 +130,13 @@ public final class HttpApi implements AutoCloseable {
         });
     }
 
-    /** Starts the server; throws {@link IllegalStateException} with the reason when it cannot listen. */
-    public static HttpApi start(HttpApiConfig config, String bootstrapServers) {
+    /**
+     * Starts the server, whose {@code /metrics} shows {@code metrics}; throws {@link IllegalStateException} with the
+     * reason when it cannot listen.
+     */
+    public static HttpApi start(HttpApiConfig config, String bootstrapServers, PrometheusMeterRegistry metrics) {
         AgentlogClient client = new AgentlogClient(bootstrapServers);
-        HttpApi api = new HttpApi(config, client);
+        HttpApi api = new HttpApi(config, client, metrics);
         try {
             api.app.start();
         } catch (RuntimeException e) {

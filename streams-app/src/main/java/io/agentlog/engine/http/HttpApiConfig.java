@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -74,15 +75,9 @@ public record HttpApiConfig(
     /** The configuration from {@code AGENTLOG_HTTP_*} variables; a bad one fails with a message that quotes it. */
     public static HttpApiConfig fromEnv(Map<String, String> env) {
         Env in = new Env(env);
-        String port = in.text(PORT_ENV, String.valueOf(DEFAULT_PORT)).strip();
-        if (port.equalsIgnoreCase("off")) {
+        OptionalInt port = in.port(PORT_ENV, String.valueOf(DEFAULT_PORT));
+        if (port.isEmpty()) {
             return disabled();
-        }
-        int number;
-        try {
-            number = Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(PORT_ENV + " must be a port (0-65535) or 'off', but was '" + port + "'");
         }
         Set<String> tokens = in.text(TOKENS_FILE_ENV)
                 .map(Path::of)
@@ -91,7 +86,7 @@ public record HttpApiConfig(
         return new HttpApiConfig(
                 true,
                 in.text(HOST_ENV, DEFAULT_HOST),
-                number,
+                port.getAsInt(),
                 in.text(ADVERTISED_HOST_ENV),
                 tokens,
                 DEFAULT_MAX_STREAM_TIME);

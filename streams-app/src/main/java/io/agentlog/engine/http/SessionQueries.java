@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentlog.client.AvroJson;
 import io.agentlog.engine.EngineTopology;
-import io.agentlog.schemas.Topics;
+import io.agentlog.engine.internal.LocalSessionStores;
 import io.agentlog.schemas.avro.SessionState;
 import java.io.IOException;
 import java.net.URI;
@@ -19,20 +19,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -49,11 +45,13 @@ final class SessionQueries {
     static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaStreams streams;
+    private final LocalSessionStores local;
     private final HostInfo self;
     private final HttpClient http;
 
     SessionQueries(KafkaStreams streams, HostInfo self) {
         this.streams = streams;
+        this.local = new LocalSessionStores(streams);
         this.self = self;
         this.http = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
     }
@@ -111,7 +109,7 @@ final class SessionQueries {
 
     private List<JsonNode> local(Page page) {
         List<JsonNode> found = new ArrayList<>();
-        for (int partition : localPartitions()) {
+        for (int partition : local.partitions()) {
             int taken = 0;
             try (KeyValueIterator<String, SessionState> it =
                     store(partition).range(page.after().orElse(null), null)) {
@@ -148,16 +146,6 @@ final class SessionQueries {
         return summary;
     }
 
-    /** The partitions of the sessions store this instance has active tasks for. */
-    private Set<Integer> localPartitions() {
-        return streams.metadataForLocalThreads().stream()
-                .flatMap(thread -> thread.activeTasks().stream())
-                .filter(task -> task.topicPartitions().stream()
-                        .anyMatch(tp -> tp.topic().equals(Topics.TASKS.name())))
-                .map(task -> task.taskId().partition())
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
-
     private List<HostInfo> otherHosts() {
         return streams.streamsMetadataForStore(EngineTopology.SESSIONS_STORE).stream()
                 .map(StreamsMetadata::hostInfo)
@@ -168,9 +156,7 @@ final class SessionQueries {
 
     private ReadOnlyKeyValueStore<String, SessionState> store(int partition) {
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(
-                            EngineTopology.SESSIONS_STORE, QueryableStoreTypes.<String, SessionState>keyValueStore())
-                    .withPartition(partition));
+            return local.store(partition);
         } catch (InvalidStateStoreException e) {
             throw ApiException.unavailable(
                     "the sessions of partition " + partition + " are being restored or moved; try again");

@@ -53,7 +53,8 @@ final class AgentCatalog implements Definitions {
         return found.isEmpty() && catchUp.await() ? lookup(name, version) : found;
     }
 
-    private Optional<AgentDefinition> lookup(String name, Integer version) {
+    /** The definition as the store has it now, without waiting for the store to catch up. */
+    Optional<AgentDefinition> lookup(String name, Integer version) {
         if (version != null) {
             String key = Topics.agentKey(name, version);
             return decode(key, store.get(key));

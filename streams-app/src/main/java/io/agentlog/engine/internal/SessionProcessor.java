@@ -53,6 +53,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final StepFaults faults;
     private final HistoryCache history;
     private final AgentsCatchUp catchUp;
+    private final EngineMetrics metrics;
 
     private ProcessorContext<String, OutputRecord> context;
     private SessionStores stores;
@@ -73,8 +74,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             ProductionFailures failures,
             StepFaults faults,
             HistoryCache history,
-            AgentsCatchUp catchUp) {
+            AgentsCatchUp catchUp,
+            EngineMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.catchUp = catchUp;
         this.history = history;
         this.pools = pools;
@@ -87,13 +90,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     public void init(ProcessorContext<String, OutputRecord> context) {
         this.context = context;
         this.stores = new SessionStores(context);
+        AgentCatalog catalog = new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE), catchUp);
         this.decider = new SessionDecider(
-                config,
-                new AgentCatalog(context.getStateStore(EngineTopology.AGENTS_STORE), catchUp),
-                pools,
-                new SpendLedger(context.getStateStore(EngineTopology.SPEND_STORE)));
+                config, catalog, pools, new SpendLedger(context.getStateStore(EngineTopology.SPEND_STORE)));
         this.alarm = new TimerAlarm(context, this::fireTimers);
-        this.writer = new StepWriter(context, stores, config, alarm::due);
+        this.writer = new StepWriter(context, stores, config, alarm::due, metrics, catalog);
         alarm.reset(earliestTimer());
     }
 
@@ -113,7 +114,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 value,
                 topic,
                 metadata == null ? -1 : metadata.partition(),
-                metadata == null ? -1 : metadata.offset());
+                metadata == null ? -1 : metadata.offset(),
+                record.timestamp());
         OptionalInt right = value == null || metadata == null
                 ? OptionalInt.empty()
                 : partitions.misplaced(topic, metadata.partition(), key);

@@ -50,17 +50,26 @@ final class StepWriter {
     private final SessionStores stores;
     private final EngineConfig config;
     private final LongConsumer timerSet;
+    private final EngineMetrics metrics;
+    private final AgentCatalog catalog;
 
-    /** {@code timerSet} hears the deadline of every timer a step writes. */
+    /**
+     * {@code timerSet} hears the deadline of every timer a step writes; {@code metrics} counts every applied step,
+     * looking up sessions' models in {@code catalog}.
+     */
     StepWriter(
             ProcessorContext<String, OutputRecord> context,
             SessionStores stores,
             EngineConfig config,
-            LongConsumer timerSet) {
+            LongConsumer timerSet,
+            EngineMetrics metrics,
+            AgentCatalog catalog) {
         this.context = context;
         this.stores = stores;
         this.config = config;
         this.timerSet = timerSet;
+        this.metrics = metrics;
+        this.catalog = catalog;
     }
 
     /** A record a step makes, encoded. */
@@ -95,6 +104,7 @@ final class StepWriter {
                     new Record<>(record.key(), new OutputRecord(record.topic(), record.value()), now, record.headers()),
                     EngineTopology.OUTPUT_SINK);
         }
+        metrics.applied(step, model.before(), origin, catalog);
     }
 
     /** Forwards a record the engine cannot use to the DLQ, outside any step (the last resort of a failed step). */

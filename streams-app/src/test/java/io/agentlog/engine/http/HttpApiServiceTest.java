@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,13 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpApiServiceTest {
 
     private static final String TOKEN = "s3cret-token";
+    private static final PrometheusMeterRegistry METRICS = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private static HttpApi api;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
         // a bootstrap address nobody listens on: these requests never reach Kafka
-        api = HttpApi.start(HttpApiConfig.loopback().withTokens(Set.of(TOKEN)), "127.0.0.1:1");
+        api = HttpApi.start(HttpApiConfig.loopback().withTokens(Set.of(TOKEN)), "127.0.0.1:1", METRICS);
     }
 
     @AfterAll
@@ -73,6 +76,24 @@ class HttpApiServiceTest {
     }
 
     @Test
+    void shouldServeTheRegistryInPrometheusTextToCallersWithAToken() throws Exception {
+        // Given a counter in the registry the API serves
+        METRICS.counter("agentlog.test.things", "kind", "a").increment(3);
+
+        // When /metrics is asked for without a token, and with one
+        HttpResponse<String> none = get("/metrics", null);
+        HttpResponse<String> right = get("/metrics", "Bearer " + TOKEN);
+
+        // Then only the caller with a token sees the counter, in the Prometheus text format
+        assertJsonError(none, 401, "needs a bearer token");
+        assertThat(right.statusCode()).isEqualTo(200);
+        assertThat(right.headers().firstValue("Content-Type")).hasValue(HttpApi.METRICS_CONTENT_TYPE);
+        assertThat(right.body())
+                .contains(
+                        "# TYPE agentlog_test_things_total counter\n", "agentlog_test_things_total{kind=\"a\"} 3.0\n");
+    }
+
+    @Test
     void shouldRefuseToServeWithoutTokensOffLoopbackAndReadTheTokenFile(@TempDir Path dir) throws IOException {
         assertThatThrownBy(() -> HttpApiConfig.fromEnv(Map.of(HttpApiConfig.HOST_ENV, "0.0.0.0")))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -101,7 +122,7 @@ class HttpApiServiceTest {
                 java.util.Optional.empty(),
                 Set.of(),
                 HttpApiConfig.DEFAULT_MAX_STREAM_TIME);
-        assertThatThrownBy(() -> HttpApi.start(taken, "127.0.0.1:1"))
+        assertThatThrownBy(() -> HttpApi.start(taken, "127.0.0.1:1", METRICS))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("the HTTP API cannot listen on 127.0.0.1:" + api.port());
     }

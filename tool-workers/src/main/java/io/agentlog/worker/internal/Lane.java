@@ -86,6 +86,7 @@ public final class Lane implements Runnable {
     private final Producer<byte[], byte[]> producer;
     private final WorkExecutor executor;
     private final Cancellations cancellations;
+    private final WorkerMetrics metrics;
     private final ThreadFactory workThreads;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -94,6 +95,8 @@ public final class Lane implements Runnable {
     private final AtomicLong alreadyAnswered = new AtomicLong();
     private final AtomicLong claimedEarlier = new AtomicLong();
     private final AtomicLong delayedReported = new AtomicLong();
+    /** {@code inFlight.size()} for other threads (the metrics), set by the lane's thread. */
+    private final AtomicInteger held = new AtomicInteger();
 
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
@@ -112,7 +115,8 @@ public final class Lane implements Runnable {
             ShareConsumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer,
             WorkExecutor executor,
-            Cancellations cancellations) {
+            Cancellations cancellations,
+            WorkerMetrics metrics) {
         this.pool = pool;
         this.name = pool + "-" + index;
         this.topic = Topics.workTopicName(pool);
@@ -121,6 +125,7 @@ public final class Lane implements Runnable {
         this.producer = producer;
         this.executor = executor;
         this.cancellations = cancellations;
+        this.metrics = metrics;
         this.workThreads =
                 Thread.ofVirtual().name("agentlog-" + name + "-work-", 0).factory();
     }
@@ -204,6 +209,11 @@ public final class Lane implements Runnable {
         return delayedReported.get();
     }
 
+    /** Items the lane holds: running, or finished and not yet acknowledged. */
+    public int inFlight() {
+        return held.get();
+    }
+
     public boolean isRunning() {
         return stopped.getCount() > 0;
     }
@@ -279,6 +289,7 @@ public final class Lane implements Runnable {
             }
             applyCompletions();
             acknowledgeFinished();
+            held.set(inFlight.size());
         }
     }
 
@@ -440,6 +451,7 @@ public final class Lane implements Runnable {
             if (!item.lost) {
                 consumer.acknowledge(item.record, item.finalAck);
                 unsentAcknowledgements = true;
+                metrics.acknowledged(pool, item.finalAck);
             }
             it.remove();
         }
@@ -512,6 +524,7 @@ public final class Lane implements Runnable {
         Cancellations.Running item = running.get();
         try {
             Execution execution = executor.execute(request, pool, delivery, progress);
+            metrics.executed(pool, request, execution, System.nanoTime() - deliveredAt);
             if (item.cancelled()) {
                 log.info("Work {} was stopped: its session no longer waits for it", request.getWorkId());
                 complete(id, AcknowledgeType.ACCEPT);
@@ -631,6 +644,7 @@ public final class Lane implements Runnable {
                 Topics.DLQ.name(),
                 reject.reason());
         WorkResult result = reject.result();
+        metrics.deadLettered(pool);
         var dead = DlqHeaders.record(
                 reject.reason(),
                 "tool-workers " + workerId,
@@ -690,6 +704,7 @@ public final class Lane implements Runnable {
 
     private void toDlq(RecordId id, ConsumerRecord<byte[], byte[]> record, String reason) {
         log.warn("Work record {} cannot be decoded; sending it to {}: {}", id, Topics.DLQ.name(), reason);
+        metrics.deadLettered(pool);
         send(
                 id,
                 DlqHeaders.record(
