@@ -21,7 +21,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
@@ -39,6 +41,9 @@ public final class EngineMetrics {
                     5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000)
             .mapToObj(Duration::ofMillis)
             .toArray(Duration[]::new);
+
+    /** Model tags by {@code agent@version}: one definition lookup per version, not per model turn. */
+    private final Map<String, Tags> modelTags = new ConcurrentHashMap<>();
 
     private final MeterRegistry registry;
 
@@ -120,12 +125,9 @@ public final class EngineMetrics {
     }
 
     private void usage(Usage usage, Step step, AgentCatalog catalog) {
-        Optional<ModelSpec> model = step.state()
-                .flatMap(state -> catalog.lookup(state.getAgent(), state.getAgentVersion()))
-                .map(AgentDefinition::getModel);
-        Tags tags = Tags.of(
-                "provider", model.map(ModelSpec::getProvider).orElse("unknown"),
-                "model", model.map(ModelSpec::getName).orElse(""));
+        Tags tags = step.state()
+                .map(state -> modelTags(state.getAgent(), state.getAgentVersion(), catalog))
+                .orElseGet(() -> modelTags(Optional.empty()));
         ModelCosts.tokensByType(usage)
                 .forEach((type, count) -> add(
                         "agentlog.model.tokens",
@@ -137,6 +139,28 @@ public final class EngineMetrics {
                 "Cost of model calls, as the journal prices them",
                 tags,
                 usage.getCostMicros() / 1e6);
+    }
+
+    /** The provider and model of an agent version; a registered version never changes, so they are kept once found. */
+    private Tags modelTags(String agent, Integer version, AgentCatalog catalog) {
+        String key = agent + "@" + version;
+        Tags known = modelTags.get(key);
+        if (known != null) {
+            return known;
+        }
+        Optional<AgentDefinition> definition = catalog.lookup(agent, version);
+        Tags tags = modelTags(definition);
+        if (definition.isPresent() && version != null) {
+            modelTags.put(key, tags);
+        }
+        return tags;
+    }
+
+    private static Tags modelTags(Optional<AgentDefinition> definition) {
+        Optional<ModelSpec> model = definition.map(AgentDefinition::getModel);
+        return Tags.of(
+                "provider", model.map(ModelSpec::getProvider).orElse("unknown"),
+                "model", model.map(ModelSpec::getName).orElse(""));
     }
 
     private void count(String name, String description, String... tags) {
