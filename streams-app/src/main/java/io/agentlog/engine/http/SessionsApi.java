@@ -110,27 +110,8 @@ final class SessionsApi {
     void approve(Context ctx) {
         String sessionId = runningSession(ctx);
         ObjectNode body = Json.body(ctx);
-        String toolCallId = waitingCall(
-                sessionId,
-                Json.optionalText(body, "toolCallId"),
-                "approval",
-                client.awaitingApproval(sessionId),
-                ApprovalRequested::getToolCallId);
-        JsonNode arguments = body.get("arguments");
-        String args = null;
-        if (arguments != null && !arguments.isNull()) {
-            if (arguments.isTextual()) {
-                args = arguments.asText();
-                JsonNode parsed = parseArguments(args);
-                args = Json.write(parsed);
-            } else if (arguments.isObject()) {
-                args = Json.write(arguments);
-            } else {
-                throw ApiException.badRequest(
-                        "\"arguments\" must be a JSON object, but was " + arguments.getNodeType());
-            }
-        }
-        client.approve(sessionId, toolCallId, args);
+        String toolCallId = waitingApproval(sessionId, body);
+        client.approve(sessionId, toolCallId, arguments(body));
         accepted(ctx, sessionId, "approve", toolCallId);
     }
 
@@ -138,12 +119,7 @@ final class SessionsApi {
     void deny(Context ctx) {
         String sessionId = runningSession(ctx);
         ObjectNode body = Json.body(ctx);
-        String toolCallId = waitingCall(
-                sessionId,
-                Json.optionalText(body, "toolCallId"),
-                "approval",
-                client.awaitingApproval(sessionId),
-                ApprovalRequested::getToolCallId);
+        String toolCallId = waitingApproval(sessionId, body);
         client.deny(sessionId, toolCallId, Json.optionalText(body, "message").orElse("denied over HTTP"));
         accepted(ctx, sessionId, "deny", toolCallId);
     }
@@ -177,6 +153,31 @@ final class SessionsApi {
             throw ApiException.conflict("session " + sessionId + " has ended (" + status + ")");
         }
         return sessionId;
+    }
+
+    /** The call the body names ({@code toolCallId}, or the only one) among those waiting for approval. */
+    private String waitingApproval(String sessionId, ObjectNode body) {
+        return waitingCall(
+                sessionId,
+                Json.optionalText(body, "toolCallId"),
+                "approval",
+                client.awaitingApproval(sessionId),
+                ApprovalRequested::getToolCallId);
+    }
+
+    /** The body's {@code arguments}, a JSON object (or its text), as compact JSON text; null when absent. */
+    private static String arguments(ObjectNode body) {
+        JsonNode arguments = body.get("arguments");
+        if (arguments == null || arguments.isNull()) {
+            return null;
+        }
+        if (arguments.isTextual()) {
+            return Json.write(parseArguments(arguments.asText()));
+        }
+        if (!arguments.isObject()) {
+            throw ApiException.badRequest("\"arguments\" must be a JSON object, but was " + arguments.getNodeType());
+        }
+        return Json.write(arguments);
     }
 
     private static <T> String waitingCall(
