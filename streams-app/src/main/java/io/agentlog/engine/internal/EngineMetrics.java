@@ -42,6 +42,10 @@ public final class EngineMetrics {
             .mapToObj(Duration::ofMillis)
             .toArray(Duration[]::new);
 
+    /** The step's meters once registered, so the hot path looks them up by name and tags only. */
+    private final Map<MeterKey, Counter> counters = new ConcurrentHashMap<>();
+
+    private final Map<MeterKey, Timer> timers = new ConcurrentHashMap<>();
     /** Model tags by {@code agent@version}: one definition lookup per version, not per model turn. */
     private final Map<String, Tags> modelTags = new ConcurrentHashMap<>();
 
@@ -168,19 +172,26 @@ public final class EngineMetrics {
     }
 
     private void add(String name, String description, Tags tags, double amount) {
-        Counter.builder(name)
-                .description(description)
-                .tags(tags)
-                .register(registry)
+        counters.computeIfAbsent(
+                        new MeterKey(name, tags),
+                        key -> Counter.builder(name)
+                                .description(description)
+                                .tags(tags)
+                                .register(registry))
                 .increment(amount);
     }
 
     private void latency(String name, String description, Tags tags, long millis) {
-        Timer.builder(name)
-                .description(description)
-                .tags(tags)
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry)
+        timers.computeIfAbsent(
+                        new MeterKey(name, tags),
+                        key -> Timer.builder(name)
+                                .description(description)
+                                .tags(tags)
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(registry))
                 .record(Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
+
+    /** A meter's name and tags: registering a meter builds and looks up its id, which every step would repeat. */
+    private record MeterKey(String name, Tags tags) {}
 }
