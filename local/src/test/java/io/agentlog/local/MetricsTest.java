@@ -64,12 +64,22 @@ class MetricsTest {
                 .json()
                 .path("sessionId")
                 .asText();
-        Awaitility.await("the session completed and the engine's gauge counted it")
+        // (other sessions replayed on this engine complete too: wait for this one, then for its final model turn's
+        // tokens, counted when its last step is applied, a moment after the state shows it)
+        Awaitility.await("the session completed")
                 .atMost(DEADLINE)
-                .until(() -> scrape(engine).value("agentlog_sessions{status=\"COMPLETED\"}")
-                        > engineBefore.value("agentlog_sessions{status=\"COMPLETED\"}"));
-        PrometheusText engineAfter = scrape(engine);
+                .until(() -> "COMPLETED"
+                        .equals(engine.get("/sessions/" + session)
+                                .json()
+                                .path("status")
+                                .asText()));
         JsonNode usage = engine.get("/sessions/" + session).json().path("usage");
+        String outputTokens = tokens("agentlog_model_tokens_total", model, "output");
+        Awaitility.await("the engine counted the session's output tokens")
+                .atMost(DEADLINE)
+                .until(() -> scrape(engine).increase(engineBefore, outputTokens)
+                        == usage.path("outputTokens").asDouble());
+        PrometheusText engineAfter = scrape(engine);
 
         // Then the engine counted it started and ended, its two model turns, its tool call, its results and tokens
         assertThat(usage.path("inputTokens").asLong()).isPositive();
