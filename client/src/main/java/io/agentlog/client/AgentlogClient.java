@@ -14,6 +14,7 @@ import io.agentlog.schemas.avro.FileWritten;
 import io.agentlog.schemas.avro.Fork;
 import io.agentlog.schemas.avro.HumanAnswered;
 import io.agentlog.schemas.avro.HumanAsked;
+import io.agentlog.schemas.avro.ModelRequested;
 import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
@@ -89,6 +90,11 @@ public final class AgentlogClient implements AutoCloseable {
     static final int FORK_RECORD_MARGIN_BYTES = 16 * 1024;
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /** How much earlier than a model call's request (engine clock) its chunks (worker clock) are looked for. */
+    private static final Duration CHUNK_CLOCK_SKEW = Duration.ofSeconds(2);
+    /** How far back a watcher who arrives mid-answer looks for the answer's chunks at most. */
+    private static final Duration CHUNK_LOOKBACK = Duration.ofMinutes(10);
+
     private static final int MAX_REMEMBERED_SESSIONS = 10_000;
     /** The control commands the engine acts on; RESUME is in the schema for sessions that do not pause yet. */
     private static final Set<ControlType> SUPPORTED_CONTROL = java.util.EnumSet.of(
@@ -211,10 +217,12 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     /**
-     * {@link #watch(String, Duration, Consumer)}, and {@code onChunk} with the pieces of model answers written from now
-     * on ({@code agentlog.stream}, best effort), as they come. Chunks of a model call whose {@code ModelResponded} was
-     * already delivered are dropped, so a reader never shows an answer after it is final; a chunk's {@code attempt}
-     * tells a retried call's text from an earlier try's (start the answer over when it changes).
+     * {@link #watch(String, Duration, Consumer)}, and {@code onChunk} with the pieces of model answers
+     * ({@code agentlog.stream}, best effort) as they come. A watcher who arrives while the model is writing gets that
+     * answer's chunks from its start: once the journal is read up to where it ended when the watch began, chunks are
+     * read from shortly before the open model call was requested. Chunks of a model call whose {@code ModelResponded}
+     * was already delivered are dropped, so a reader never shows an answer after it is final; a chunk's
+     * {@code attempt} tells a retried call's text from an earlier try's (start the answer over when it changes).
      */
     public SessionEvent watch(
             String sessionId, Duration timeout, Consumer<SessionEvent> onEvent, Consumer<StreamChunk> onChunk) {
@@ -223,28 +231,63 @@ public final class AgentlogClient implements AutoCloseable {
         Marks mark = marks.get(sessionId);
         long[] nextSeq = {0};
         Set<String> answered = new HashSet<>();
+        OpenModelCall open = new OpenModelCall();
         java.util.function.Predicate<SessionEvent> accept = event -> {
             if (event.getSeq() < nextSeq[0]) {
                 return false; // already seen
             }
             nextSeq[0] = event.getSeq() + 1;
-            if (event.getEvent() instanceof ModelResponded responded) {
+            if (event.getEvent() instanceof ModelRequested requested) {
+                open.requested(requested.getWorkId(), event.getAt());
+            } else if (event.getEvent() instanceof ModelResponded responded) {
                 answered.add(responded.getWorkId());
+                open.answered(responded.getWorkId());
             }
             onEvent.accept(event);
             return event.getEvent() instanceof SessionEnded;
         };
-        Consumer<StreamChunk> chunks = onChunk == null
+        ChunkTail chunks = onChunk == null
                 ? null
-                : chunk -> {
-                    if (!answered.contains(chunk.workId())) {
-                        onChunk.accept(chunk);
-                    }
-                };
+                : new ChunkTail(
+                        chunk -> {
+                            if (!answered.contains(chunk.workId())) {
+                                onChunk.accept(chunk);
+                            }
+                        },
+                        open::since);
         Optional<SessionEvent> end =
                 scan(Topics.EVENTS, sessionId, mark == null ? -1 : mark.eventsOffset(), timeout, accept, chunks);
         return end.orElseThrow(() -> new ResultTimeoutException(sessionId, "end event", timeout));
     }
+
+    /** The session's newest model call while it has no answer: where a watcher's chunks begin. */
+    private static final class OpenModelCall {
+        private String workId;
+        private Instant requestedAt;
+
+        void requested(String workId, Instant at) {
+            this.workId = workId;
+            this.requestedAt = at;
+        }
+
+        void answered(String workId) {
+            if (workId.equals(this.workId)) {
+                this.workId = null;
+                this.requestedAt = null;
+            }
+        }
+
+        /** When chunks worth showing begin: the open call's request, or {@code now} when none is open. */
+        Instant since(Instant now) {
+            return requestedAt == null || requestedAt.isAfter(now) ? now : requestedAt;
+        }
+    }
+
+    /**
+     * A watch's reading of {@code agentlog.stream}: {@code onChunk} gets the session's chunks written from
+     * {@code since} (given the time the watch began) on, read once the journal is caught up.
+     */
+    private record ChunkTail(Consumer<StreamChunk> onChunk, java.util.function.UnaryOperator<Instant> since) {}
 
     /**
      * Registers an agent definition on {@code agentlog.agents} under {@code name@version}. A registered version never
@@ -625,43 +668,51 @@ public final class AgentlogClient implements AutoCloseable {
         return scan(topic, sessionId, fromOffset, timeout, accept, null);
     }
 
-    /** {@code onChunk}: also read the session's {@code agentlog.stream} chunks from its end, if not null. */
+    /**
+     * {@code chunks}: also read the session's {@code agentlog.stream} chunks, if not null, once the journal is read up
+     * to where it ended when the scan began (so that {@code accept} has seen every call answered before then): from
+     * {@link #CHUNK_CLOCK_SKEW} before {@link ChunkTail#since}, at most {@link #CHUNK_LOOKBACK} back.
+     */
     private <V> Optional<V> scan(
             Topic<String, V> topic,
             String sessionId,
             long fromOffset,
             Duration timeout,
             java.util.function.Predicate<V> accept,
-            Consumer<StreamChunk> onChunk) {
+            ChunkTail chunks) {
         TopicPartition partition =
                 new TopicPartition(topic.name(), SessionIds.partition(sessionId, partitionCount(topic.name())));
+        Instant began = Instant.now();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = consumer("agentlog-client-" + topic.name())) {
-            TopicPartition stream = new TopicPartition(
-                    Topics.STREAM.name(), SessionIds.partition(sessionId, partitionCount(Topics.STREAM.name())));
-            consumer.assign(onChunk == null ? List.of(partition) : List.of(partition, stream));
+            consumer.assign(List.of(partition));
             if (fromOffset >= 0) {
                 consumer.seek(partition, fromOffset);
             } else {
                 consumer.seekToBeginning(List.of(partition));
             }
-            if (onChunk != null) {
-                consumer.seekToEnd(List.of(stream)); // chunks are live: those written from now on
-            }
+            long journalEndAtStart = chunks == null
+                    ? -1
+                    : consumer.endOffsets(List.of(partition)).get(partition);
+            TopicPartition stream = null;
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Optional.empty();
                 }
+                if (chunks != null && stream == null && consumer.position(partition) >= journalEndAtStart) {
+                    stream = tailChunks(
+                            consumer, partition, sessionId, chunks.since().apply(began));
+                }
                 Duration wait = Duration.ofNanos(Math.min(left, POLL.toNanos()));
                 ConsumerRecords<String, byte[]> polled = consumer.poll(wait);
-                if (onChunk != null) {
+                if (stream != null) {
                     // chunks first: any chunk fetched with its call's final answer was written before that answer
                     for (ConsumerRecord<String, byte[]> record : polled.records(stream)) {
                         if (sessionId.equals(record.key()) && record.value() != null) {
                             StreamChunk.fromJson(new String(record.value(), StandardCharsets.UTF_8))
                                     .filter(chunk -> chunk.sessionId().equals(sessionId))
-                                    .ifPresent(onChunk);
+                                    .ifPresent(chunks.onChunk());
                         }
                     }
                 }
@@ -676,6 +727,26 @@ public final class AgentlogClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Adds the session's {@code agentlog.stream} partition to the consumer, from the chunks written at {@code since}. */
+    private TopicPartition tailChunks(
+            KafkaConsumer<String, byte[]> consumer, TopicPartition journal, String sessionId, Instant since) {
+        TopicPartition stream = new TopicPartition(
+                Topics.STREAM.name(), SessionIds.partition(sessionId, partitionCount(Topics.STREAM.name())));
+        long position = consumer.position(journal);
+        Instant from = since.minus(CHUNK_CLOCK_SKEW);
+        Instant earliest = Instant.now().minus(CHUNK_LOOKBACK);
+        var found = consumer.offsetsForTimes(Map.of(stream, (from.isBefore(earliest) ? earliest : from).toEpochMilli()))
+                .get(stream);
+        consumer.assign(List.of(journal, stream));
+        consumer.seek(journal, position);
+        if (found == null) {
+            consumer.seekToEnd(List.of(stream)); // nothing written since then
+        } else {
+            consumer.seek(stream, found.offset());
+        }
+        return stream;
     }
 
     private <V> Optional<V> decode(Topic<String, V> topic, ConsumerRecord<String, byte[]> record) {

@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.agentlog.schemas.AvroSerde;
 import io.agentlog.schemas.SessionIds;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.agentlog.schemas.avro.ControlCommand;
 import io.agentlog.schemas.avro.ControlType;
 import io.agentlog.schemas.avro.ModelRequested;
+import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.SessionEnded;
 import io.agentlog.schemas.avro.SessionEvent;
@@ -295,6 +297,48 @@ class AgentlogClientTest {
     }
 
     @Test
+    void shouldStartWithTheOpenAnswerAndSkipAnsweredCallsWhenWatchingMidAnswer() throws Exception {
+        // Given a session whose first model call is answered and whose second is being written: two chunks so far
+        String sessionId = "mid-answer-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> engine = transactionalProducer();
+                KafkaProducer<String, byte[]> worker = plainProducer()) {
+            engine.initTransactions();
+            engine.beginTransaction();
+            engine.send(eventRecord(sessionId, 0, new ModelRequested("w-1", 0, Instant.EPOCH, null)));
+            engine.send(eventRecord(sessionId, 1, new ModelResponded("w-1", 0, "First.", List.of(), usage())));
+            engine.send(eventRecord(sessionId, 2, new ModelRequested("w-2", 1, Instant.EPOCH, null)));
+            engine.commitTransaction();
+            worker.send(chunkRecord(sessionId, "w-1", 0, "First.")).get(); // answered: never shown again
+            worker.send(chunkRecord(sessionId, "w-2", 0, "Hel")).get();
+            worker.send(chunkRecord(sessionId, "w-2", 1, "lo")).get();
+
+            // When someone starts watching now
+            List<StreamChunk> chunks = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<SessionEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<SessionEvent> watching =
+                    CompletableFuture.supplyAsync(() -> client.watch(sessionId, DEADLINE, events::add, chunks::add));
+
+            // Then the open answer's chunks so far arrive, and then the rest as it is written
+            await().atMost(DEADLINE).until(() -> chunks.size() >= 2);
+            worker.send(chunkRecord(sessionId, "w-2", 2, "!")).get();
+            await().atMost(DEADLINE).until(() -> chunks.size() >= 3);
+            engine.beginTransaction();
+            engine.send(eventRecord(sessionId, 3, new ModelResponded("w-2", 1, "Hello!", List.of(), usage())));
+            engine.send(eventRecord(sessionId, 4, new SessionEnded(ResultStatus.COMPLETED, "Hello!", null)));
+            engine.commitTransaction();
+            assertThat(watching.get(DEADLINE.toSeconds(), TimeUnit.SECONDS).getSeq())
+                    .isEqualTo(4);
+            assertThat(chunks)
+                    .extracting(StreamChunk::workId, StreamChunk::index, StreamChunk::text)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("w-2", 0, "Hel"),
+                            org.assertj.core.groups.Tuple.tuple("w-2", 1, "lo"),
+                            org.assertj.core.groups.Tuple.tuple("w-2", 2, "!"));
+            assertThat(events).extracting(SessionEvent::getSeq).containsExactly(0L, 1L, 2L, 3L, 4L);
+        }
+    }
+
+    @Test
     void shouldTimeOutWithSessionIdWhenNoResultArrives() {
         String sessionId =
                 client.submit(AgentlogClient.task("demo", "never answered").build());
@@ -398,6 +442,23 @@ class AgentlogClientTest {
                 Topics.EVENTS.name(),
                 sessionId,
                 AvroSerde.of(SessionEvent.class).encode(value));
+    }
+
+    private static ProducerRecord<String, byte[]> chunkRecord(String sessionId, String workId, int index, String text) {
+        StreamChunk chunk = new StreamChunk(sessionId, workId, "attempt-1", index, text, Instant.now());
+        return new ProducerRecord<>(
+                Topics.STREAM.name(), sessionId, chunk.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static Usage usage() {
+        return new Usage(1L, 1L, 0L, 0L);
+    }
+
+    private static KafkaProducer<String, byte[]> plainProducer() {
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static KafkaProducer<String, byte[]> transactionalProducer() {

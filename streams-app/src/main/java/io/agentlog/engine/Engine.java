@@ -66,8 +66,9 @@ public final class Engine implements AutoCloseable {
         this.meters = meters;
         this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
-        Topology topology = EngineTopology.build(
-                config, pools, partitions, failures, faults, AgentsCatchUp.of(admin), meters.steps());
+        AgentsCatchUp agentsCatchUp = AgentsCatchUp.of(admin);
+        Topology topology =
+                EngineTopology.build(config, pools, partitions, failures, faults, agentsCatchUp, meters.steps());
         Properties settings = StreamsSettings.of(config, failures);
         // interactive queries: other instances forward requests for this instance's sessions here
         http.ifPresent(api -> settings.put(
@@ -75,7 +76,7 @@ public final class Engine implements AutoCloseable {
                 api.hostInfo().host() + ":" + api.hostInfo().port()));
         this.streams = new KafkaStreams(topology, settings);
         meters.bind(streams);
-        http.ifPresent(api -> api.attach(streams));
+        http.ifPresent(api -> api.attach(streams, agentsCatchUp));
         streams.setStateListener((now, before) -> {
             log.info("Engine {} -> {}", before, now);
             if (now == State.REBALANCING) {

@@ -28,7 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -310,6 +312,7 @@ public final class AgentlogHttpClient implements AutoCloseable {
                 onEvent.accept(event);
             }
         };
+        Consumer<TokenChunk> tokensOnce = onToken == null ? null : new TokensOnce(onToken);
         Backoff backoff = new Backoff();
         boolean first = true;
         AgentlogException lastError = null;
@@ -320,7 +323,7 @@ public final class AgentlogHttpClient implements AutoCloseable {
             }
             first = false;
             try (SseConnection stream = SseConnection.open(http, eventsRequest(sessionId, lastSeq[0]), deadline)) {
-                Optional<SessionEvent> end = stream.read(data -> dispatch(data, once, onToken));
+                Optional<SessionEvent> end = stream.read(data -> dispatch(data, once, tokensOnce));
                 if (end.isPresent()) {
                     return end.get();
                 }
@@ -342,6 +345,25 @@ public final class AgentlogHttpClient implements AutoCloseable {
         throw new ResultTimeoutException(sessionId, "end event", timeout);
     }
 
+    /** Passes on each answer piece once: a resumed stream sends the pieces of the answer being written again. */
+    private static final class TokensOnce implements Consumer<TokenChunk> {
+        private final Consumer<TokenChunk> onToken;
+        private final Map<String, Integer> nextIndex = new HashMap<>();
+
+        TokensOnce(Consumer<TokenChunk> onToken) {
+            this.onToken = onToken;
+        }
+
+        @Override
+        public void accept(TokenChunk chunk) {
+            String attempt = chunk.workId() + "\n" + chunk.attempt();
+            if (chunk.index() >= nextIndex.getOrDefault(attempt, 0)) {
+                nextIndex.put(attempt, chunk.index() + 1);
+                onToken.accept(chunk);
+            }
+        }
+    }
+
     /** One SSE message: a journal event (returned when it is the end), or a token piece. */
     private Optional<SessionEvent> dispatch(
             SseConnection.Message message, Consumer<SessionEvent> onEvent, Consumer<TokenChunk> onToken) {
@@ -350,7 +372,7 @@ public final class AgentlogHttpClient implements AutoCloseable {
                 JsonNode token = parse(message.data(), "a token event");
                 onToken.accept(new TokenChunk(
                         token.path("workId").asText(),
-                        token.path("attempt").asInt(),
+                        token.path("attempt").asText(),
                         token.path("index").asInt(),
                         token.path("text").asText()));
             }

@@ -52,7 +52,10 @@ class AgentlogHttpClientStreamTest {
         server.stop(0);
     }
 
-    /** 1st request: 503. 2nd: a token, event 0, a token, then the stream ends. 3rd: event 0 again, then the end. */
+    /**
+     * 1st request: 503. 2nd: a token, event 0, a token, then the stream ends. 3rd: the two tokens again and a third,
+     * event 0 again, then the end.
+     */
     private void serve(HttpExchange exchange) throws IOException {
         lastEventIds.add(String.valueOf(exchange.getRequestHeaders().getFirst("Last-Event-ID")));
         authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
@@ -68,11 +71,23 @@ class AgentlogHttpClientStreamTest {
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
             if (connection == 2) {
-                write(out, "event: token\ndata: {\"workId\":\"m1\",\"attempt\":1,\"index\":0,\"text\":\"Hel\"}\n\n");
+                write(
+                        out,
+                        "event: token\ndata: {\"workId\":\"m1\",\"attempt\":\"a1\",\"index\":0,\"text\":\"Hel\"}\n\n");
                 write(out, ": keep-alive\n\n");
                 write(out, sse(event(0, new UserMessageAdded("hi"))));
-                write(out, "event: token\ndata: {\"workId\":\"m1\",\"attempt\":1,\"index\":1,\"text\":\"lo\"}\n\n");
+                write(
+                        out,
+                        "event: token\ndata: {\"workId\":\"m1\",\"attempt\":\"a1\",\"index\":1,\"text\":\"lo\"}\n\n");
             } else {
+                // a resumed stream opens with the pieces of the answer being written so far, then goes on
+                write(
+                        out,
+                        "event: token\ndata: {\"workId\":\"m1\",\"attempt\":\"a1\",\"index\":0,\"text\":\"Hel\"}\n\n");
+                write(
+                        out,
+                        "event: token\ndata: {\"workId\":\"m1\",\"attempt\":\"a1\",\"index\":1,\"text\":\"lo\"}\n\n");
+                write(out, "event: token\ndata: {\"workId\":\"m1\",\"attempt\":\"a1\",\"index\":2,\"text\":\"!\"}\n\n");
                 write(out, sse(event(0, new UserMessageAdded("hi"))));
                 write(out, sse(event(1, new SessionEnded(ResultStatus.COMPLETED, "Hello", null))));
             }
@@ -92,14 +107,18 @@ class AgentlogHttpClientStreamTest {
             // When it watches the session with a token callback
             SessionEvent end = client.watch(SESSION, Duration.ofSeconds(30), events::add, tokens::add);
 
-            // Then it retried the 503, resumed after event 0, and saw each event once and every token in order
+            // Then it retried the 503, resumed after event 0, and saw each event and each token once, in order
             assertThat(connections.get()).isEqualTo(3);
             assertThat(lastEventIds).containsExactly("null", "null", "0");
             assertThat(authorizations).containsOnly("Bearer secret");
             assertThat(events).extracting(SessionEvent::getSeq).containsExactly(0L, 1L);
             assertThat(events.getFirst().getEvent()).isEqualTo(new UserMessageAdded("hi"));
             assertThat(end.getEvent()).isEqualTo(new SessionEnded(ResultStatus.COMPLETED, "Hello", null));
-            assertThat(tokens).containsExactly(new TokenChunk("m1", 1, 0, "Hel"), new TokenChunk("m1", 1, 1, "lo"));
+            assertThat(tokens)
+                    .containsExactly(
+                            new TokenChunk("m1", "a1", 0, "Hel"),
+                            new TokenChunk("m1", "a1", 1, "lo"),
+                            new TokenChunk("m1", "a1", 2, "!"));
             assertThat(client.resumedStreams()).isEqualTo(2);
         }
     }

@@ -9,27 +9,32 @@ import io.agentlog.client.AgentRegistration;
 import io.agentlog.client.AgentVersionConflictException;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AvroJson;
+import io.agentlog.engine.internal.RegisteredAgents;
 import io.agentlog.schemas.avro.AgentDefinition;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * {@code /agents}: the definitions on {@code agentlog.agents}. A version, once registered, never changes: putting the
- * same definition again is a no-op, putting another one under a registered version is a 409.
+ * {@code /agents}: the definitions on {@code agentlog.agents}, read from the engine's global {@code agents} store and
+ * written through the client. A version, once registered, never changes: putting the same definition again is a
+ * no-op, putting another one under a registered version is a 409.
  */
 final class AgentsApi {
 
     private final AgentlogClient client;
+    private final Supplier<RegisteredAgents> registered;
 
-    AgentsApi(AgentlogClient client) {
+    AgentsApi(AgentlogClient client, Supplier<RegisteredAgents> registered) {
         this.client = client;
+        this.registered = registered;
     }
 
     /** {@code GET /agents}: every agent's newest version, with the versions it has. */
     void list(Context ctx) {
         ObjectNode answer = Json.object();
         ArrayNode agents = answer.putArray("agents");
-        List<AgentDefinition> all = client.agents();
+        List<AgentDefinition> all = registered.get().all();
         all.stream().map(AgentDefinition::getName).distinct().forEach(name -> {
             List<AgentDefinition> versions =
                     all.stream().filter(a -> a.getName().equals(name)).toList();
@@ -41,8 +46,9 @@ final class AgentsApi {
     /** {@code GET /agents/{name}}: the newest version's definition; {@code GET /agents/{name}/versions/{v}}: that one. */
     void get(Context ctx) {
         String name = ctx.pathParam("name");
-        List<AgentDefinition> versions =
-                client.agents().stream().filter(a -> a.getName().equals(name)).toList();
+        List<AgentDefinition> versions = registered.get().all().stream()
+                .filter(a -> a.getName().equals(name))
+                .toList();
         if (versions.isEmpty()) {
             throw ApiException.notFound("no agent " + name);
         }

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * sequence, a client that reconnects gets every event after the last it saw, none twice.
  *
  * <p>Between them come the model's answers as they are written: SSE events named {@code token}, without an id, whose
- * data is a {@code StreamChunk} ({@code workId}, {@code attempt}, {@code index}, {@code text}); live only (from the
- * moment the stream opens), best effort, and never after that call's {@code ModelResponded}.
+ * data is a {@code StreamChunk} ({@code workId}, {@code attempt}, {@code index}, {@code text}); best effort, never
+ * after that call's {@code ModelResponded}. A stream that opens (or resumes) while the model is writing starts with
+ * that answer's chunks so far ({@link AgentlogClient#watch(String, Duration, java.util.function.Consumer,
+ * java.util.function.Consumer)}), so a resumed stream repeats chunks the client has: it skips indexes it has seen.
  *
  * <p>The events come from {@code agentlog.events} (read_committed), so they are the journal as committed, not the
  * engine's uncommitted work. A comment is sent every {@link #KEEP_ALIVE} so that proxies keep the connection and a

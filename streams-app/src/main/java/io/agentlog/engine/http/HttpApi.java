@@ -2,6 +2,8 @@ package io.agentlog.engine.http;
 
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.client.AgentlogException;
+import io.agentlog.engine.internal.AgentsCatchUp;
+import io.agentlog.engine.internal.RegisteredAgents;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -52,13 +54,14 @@ public final class HttpApi implements AutoCloseable {
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile SessionQueries queries;
+    private volatile RegisteredAgents registeredAgents;
 
     private HttpApi(HttpApiConfig config, AgentlogClient client, PrometheusMeterRegistry metrics) {
         this.config = config;
         this.client = client;
         this.events = new EventStream(client, config.maxStreamTime());
         SessionsApi sessions = new SessionsApi(client, this::queries);
-        AgentsApi agents = new AgentsApi(client);
+        AgentsApi agents = new AgentsApi(client, this::registeredAgents);
         String openApi = resource(OPENAPI_RESOURCE);
         this.routes = List.of(
                 new Route(
@@ -170,10 +173,11 @@ public final class HttpApi implements AutoCloseable {
         return new HostInfo(config.advertised(), port());
     }
 
-    /** Gives the API the running engine, whose stores it reads. */
-    public void attach(KafkaStreams running) {
+    /** Gives the API the running engine, whose stores it reads ({@code agents} once it has caught up). */
+    public void attach(KafkaStreams running, AgentsCatchUp agentsCatchUp) {
         this.streams = running;
         this.queries = new SessionQueries(running, hostInfo());
+        this.registeredAgents = new RegisteredAgents(running, agentsCatchUp);
     }
 
     @Override
@@ -185,6 +189,14 @@ public final class HttpApi implements AutoCloseable {
 
     private SessionQueries queries() {
         SessionQueries current = queries;
+        if (current == null) {
+            throw ApiException.unavailable("the engine is starting; try again");
+        }
+        return current;
+    }
+
+    private RegisteredAgents registeredAgents() {
+        RegisteredAgents current = registeredAgents;
         if (current == null) {
             throw ApiException.unavailable("the engine is starting; try again");
         }

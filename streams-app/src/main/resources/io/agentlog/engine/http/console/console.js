@@ -166,9 +166,12 @@ async function sessionView(sessionId) {
       const node = el('div', {class: 'event streaming', dataset: {type: 'streaming', work: chunk.workId}},
         el('div', {class: 'head'}, el('b', {}, 'writing'), el('span', {}, chunk.workId)), text);
       timeline.append(node);
-      live = {attempt: chunk.attempt, node, text};
+      live = {attempt: chunk.attempt, node, text, next: 0};
       streaming.set(chunk.workId, live);
     }
+    // a reconnected stream sends the answer's pieces so far again: show each once
+    if (chunk.index < live.next) return;
+    live.next = chunk.index + 1;
     live.text.textContent += chunk.text;
   }
 
