@@ -1,5 +1,6 @@
 package io.agentlog.client;
 
+import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.SessionIds;
 import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.Topic;
@@ -121,13 +122,35 @@ public final class AgentlogClient implements AutoCloseable {
     }
 
     /**
-     * @param clientConfigs extra Kafka client configs (security settings, for example), applied to every client
+     * A client of a secured cluster, for example.
+     *
+     * @param clientConfigs Kafka client properties for every client it creates: connection and security settings
+     *     such as {@code security.protocol}, {@code sasl.jaas.config}, {@code ssl.truststore.location}
+     *     ({@link KafkaClientProperties#load} reads them from a {@code client.properties} file). The settings its
+     *     guarantees rest on ({@link KafkaClientProperties#RESERVED}) are refused.
+     * @throws IllegalArgumentException when {@code clientConfigs} sets a reserved key
+     */
+    public AgentlogClient(String bootstrapServers, Map<String, ?> clientConfigs) {
+        this(bootstrapServers, clientConfigs, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * @param clientConfigs extra Kafka client configs (security settings, for example), applied to every client; not
+     *     one of {@link KafkaClientProperties#RESERVED}
      * @param requestTimeout how long one request may take before the operation fails with a clear message
      */
     public AgentlogClient(String bootstrapServers, Map<String, ?> clientConfigs, Duration requestTimeout) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException(
                     "bootstrap servers must be host:port[,host:port...], but was '" + bootstrapServers + "'");
+        }
+        var reserved = clientConfigs.keySet().stream()
+                .filter(KafkaClientProperties.RESERVED::contains)
+                .sorted()
+                .toList();
+        if (!reserved.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the client sets " + reserved + " itself; pass connection and security settings only");
         }
         this.bootstrapServers = bootstrapServers;
         this.overrides = Map.copyOf(clientConfigs);
@@ -844,6 +867,10 @@ public final class AgentlogClient implements AutoCloseable {
         return new AgentlogException(
                 "Kafka at " + bootstrapServers + " did not answer within "
                         + Durations.format(requestTimeout) + ": is it running? (`agentlog up` starts a local one)"
+                        + (overrides.containsKey("security.protocol")
+                                ? ""
+                                : " If it is a secured cluster (SASL, TLS), give its client properties with"
+                                        + " --kafka-config FILE or $" + KafkaClientProperties.ENV + ".")
                         + (cause == null || cause.getMessage() == null ? "" : " [" + cause.getMessage() + "]"),
                 cause);
     }

@@ -31,6 +31,7 @@ import picocli.CommandLine.IVersionProvider;
             DownCommand.class,
             StatusCommand.class,
             TopicsCommand.class,
+            AclsCommand.class,
             AgentsCommand.class,
             SubmitCommand.class,
             WatchCommand.class,

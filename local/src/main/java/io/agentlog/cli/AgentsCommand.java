@@ -65,7 +65,7 @@ final class AgentsCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Agent definition files.")
         List<Path> files = new ArrayList<>();
@@ -76,7 +76,7 @@ final class AgentsCommand implements Runnable {
             List<AgentDefinition> definitions =
                     files.stream().map(AgentDefinitions::load).toList();
             PrintWriter out = spec.commandLine().getOut();
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 List<AgentRegistration> registrations = client.putAgents(definitions);
                 for (int i = 0; i < definitions.size(); i++) {
                     AgentDefinition definition = definitions.get(i);
@@ -113,7 +113,7 @@ final class AgentsCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Option(names = "--json", description = "One JSON definition per line instead of a table.")
         boolean json;
@@ -121,7 +121,7 @@ final class AgentsCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 List<AgentDefinition> agents = client.agents();
                 if (json) {
                     agents.forEach(a -> out.println(AvroJson.toJson(a)));
@@ -163,7 +163,7 @@ final class AgentsCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Parameters(paramLabel = "NAME[@VERSION]", description = "The agent, and optionally its version.")
         String agent;
@@ -177,7 +177,7 @@ final class AgentsCommand implements Runnable {
             String name = at < 0 ? agent : agent.substring(0, at);
             Integer version = at < 0 ? null : version(agent.substring(at + 1));
             List<AgentDefinition> versions;
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 versions = client.agents().stream()
                         .filter(a -> a.getName().equals(name))
                         .toList();

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 final class EngineCommand implements Callable<Integer> {
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Option(
             names = "--state-dir",
@@ -42,7 +42,7 @@ final class EngineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("AGENTLOG_BOOTSTRAP_SERVERS", bootstrap.value());
+        bootstrap.exportTo(env);
         if (stateDir != null) {
             env.put("AGENTLOG_STATE_DIR", stateDir.toString());
         }

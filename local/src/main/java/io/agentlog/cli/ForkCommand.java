@@ -29,7 +29,7 @@ final class ForkCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Parameters(paramLabel = "SESSION", description = "The session to fork.")
     String sessionId;
@@ -49,7 +49,7 @@ final class ForkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+        try (AgentlogClient client = bootstrap.client()) {
             spec.commandLine().getOut().println(client.fork(sessionId, atSeq, message));
         }
         return 0;

@@ -26,7 +26,7 @@ final class HistoryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Parameters(paramLabel = "SESSION", description = "The session id.")
     String sessionId;
@@ -37,7 +37,7 @@ final class HistoryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+        try (AgentlogClient client = bootstrap.client()) {
             List<SessionEvent> journal = client.journal(sessionId);
             if (journal.isEmpty()) {
                 throw new ParameterException(

@@ -36,7 +36,7 @@ final class SessionControlCommands {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Parameters(paramLabel = "SESSION", description = "The session id.")
         String sessionId;
@@ -50,7 +50,7 @@ final class SessionControlCommands {
 
         @Override
         public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 requireRunning(spec, client, sessionId, "cancel");
                 client.cancel(sessionId, reason);
             }
@@ -70,7 +70,7 @@ final class SessionControlCommands {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
         String sessionId;
@@ -80,7 +80,7 @@ final class SessionControlCommands {
 
         @Override
         public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 requireRunning(spec, client, sessionId, "steer");
                 client.steer(sessionId, message);
             }
@@ -183,7 +183,7 @@ final class SessionControlCommands {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Mixin
         WaitingCallArgs target;
@@ -201,7 +201,7 @@ final class SessionControlCommands {
                         spec.commandLine(),
                         "--args must be a JSON object, like {\"path\":\"a.txt\"}, but was " + arguments);
             }
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 ApprovalRequested call = waitingCall(spec, client, target.sessionId, target.callId);
                 client.approve(target.sessionId, call.getToolCallId(), arguments);
                 spec.commandLine()
@@ -224,7 +224,7 @@ final class SessionControlCommands {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Mixin
         WaitingCallArgs target;
@@ -238,7 +238,7 @@ final class SessionControlCommands {
 
         @Override
         public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 ApprovalRequested call = waitingCall(spec, client, target.sessionId, target.callId);
                 client.deny(target.sessionId, call.getToolCallId(), message);
                 spec.commandLine()
@@ -260,7 +260,7 @@ final class SessionControlCommands {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Parameters(index = "0", paramLabel = "SESSION", description = "The session id.")
         String sessionId;
@@ -276,7 +276,7 @@ final class SessionControlCommands {
 
         @Override
         public Integer call() {
-            try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+            try (AgentlogClient client = bootstrap.client()) {
                 List<HumanAsked> waiting = client.awaitingAnswer(sessionId);
                 HumanAsked question = pick(
                         spec,

@@ -31,7 +31,7 @@ final class SubmitCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Option(
             names = {"-a", "--agent"},
@@ -89,7 +89,7 @@ final class SubmitCommand implements Callable<Integer> {
             task.setSessionId(sessionId);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+        try (AgentlogClient client = bootstrap.client()) {
             String id = client.submit(task.build());
             out.println(id);
             out.flush();

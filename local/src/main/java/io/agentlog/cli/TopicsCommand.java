@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +43,7 @@ final class TopicsCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption bootstrap;
+        KafkaOptions bootstrap;
 
         @Mixin
         PoolsOption pools;
@@ -68,7 +69,10 @@ final class TopicsCommand implements Runnable {
                         "--replication-factor must be 1 or more, but was " + replicationFactor);
             }
             List<String> poolNames = pools.value();
-            List<String> created = TopicSetup.createAll(bootstrap.value(), poolNames, replicationFactor, timeout);
+            List<String> created;
+            try (Admin admin = Admin.create(bootstrap.adminProperties())) {
+                created = TopicSetup.createAll(admin, poolNames, replicationFactor, timeout);
+            }
             PrintWriter out = spec.commandLine().getOut();
             int total = Topics.all(poolNames).size();
             if (created.isEmpty()) {

@@ -57,7 +57,7 @@ final class WatchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Parameters(paramLabel = "SESSION", description = "The session id.")
     String sessionId;
@@ -79,7 +79,7 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         TokenLine tokens = new TokenLine(out);
-        try (AgentlogClient client = new AgentlogClient(bootstrap.value())) {
+        try (AgentlogClient client = bootstrap.client()) {
             SessionEvent end = client.watch(
                     sessionId,
                     timeout,

@@ -21,7 +21,7 @@ import picocli.CommandLine.Mixin;
 final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions bootstrap;
 
     @Mixin
     PoolsOption pools;
@@ -29,7 +29,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
-        env.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrap.value());
+        bootstrap.exportTo(env);
         env.put(WorkerConfig.POOLS, String.join(",", pools.value()));
         return Worker.start(WorkerConfig.fromEnv(env)).serveUntilShutdown();
     }

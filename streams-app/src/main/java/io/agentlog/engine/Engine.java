@@ -20,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.apache.kafka.streams.StreamsConfig;
@@ -112,9 +111,7 @@ public final class Engine implements AutoCloseable {
         if (config.standbyReplicas() > 0) {
             StreamsGroupConfig.setStandbyReplicas(config);
         }
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        Admin admin = Admin.create(props);
+        Admin admin = Admin.create(config.clientProperties());
         WorkPools pools = null;
         Optional<HttpApi> http = Optional.empty();
         EngineMeters meters = new EngineMeters();
@@ -123,7 +120,8 @@ public final class Engine implements AutoCloseable {
             OutputTopics.require(admin, OutputTopics.NAMES, START_TIMEOUT);
             pools = WorkPools.watching(admin, POOLS_REFRESH, START_TIMEOUT);
             if (httpConfig.enabled()) {
-                http = Optional.of(HttpApi.start(httpConfig, config.bootstrapServers(), meters.registry()));
+                http = Optional.of(HttpApi.start(
+                        httpConfig, config.bootstrapServers(), config.kafkaProperties(), meters.registry()));
             }
             Engine engine = new Engine(config, admin, pools, partitions, faults, http, meters);
             engine.streams.start();

@@ -1,10 +1,12 @@
 package io.agentlog.engine;
 
 import io.agentlog.schemas.Env;
+import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * Configuration of one engine process, read from {@code AGENTLOG_*} environment variables (or
@@ -34,6 +36,8 @@ import java.util.Map;
  * @param maxWorkspaceFiles files in one session workspace ({@code AGENTLOG_MAX_WORKSPACE_FILES})
  * @param inlineFileBytes largest file content a {@code FileWritten} event carries inline; larger ones go to
  *     {@code agentlog.blobs} ({@code AGENTLOG_INLINE_FILE_BYTES})
+ * @param kafkaProperties Kafka client properties for every client of the engine, e.g. SASL and TLS settings
+ *     ({@code AGENTLOG_KAFKA_CONFIG} names a properties file; see {@link KafkaClientProperties})
  */
 public record EngineConfig(
         String bootstrapServers,
@@ -52,7 +56,8 @@ public record EngineConfig(
         long maxFileBytes,
         long maxWorkspaceBytes,
         int maxWorkspaceFiles,
-        int inlineFileBytes) {
+        int inlineFileBytes,
+        Map<String, String> kafkaProperties) {
 
     /**
      * The longest a busy engine gathers steps into one exactly-once transaction. A nearly idle engine commits every
@@ -147,6 +152,7 @@ public record EngineConfig(
                 inlineFileBytes >= 0 && inlineFileBytes <= maxFileBytes,
                 "inline file bytes must be between 0 and max file bytes (" + maxFileBytes + "), but was "
                         + inlineFileBytes);
+        kafkaProperties = Map.copyOf(kafkaProperties);
     }
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
@@ -167,7 +173,8 @@ public record EngineConfig(
                 DEFAULT_MAX_FILE_BYTES,
                 DEFAULT_MAX_WORKSPACE_BYTES,
                 DEFAULT_MAX_WORKSPACE_FILES,
-                DEFAULT_INLINE_FILE_BYTES);
+                DEFAULT_INLINE_FILE_BYTES,
+                KafkaClientProperties.none());
     }
 
     /** The configuration from {@code AGENTLOG_*} variables; a malformed one fails with a message that quotes it. */
@@ -193,7 +200,16 @@ public record EngineConfig(
                 in.number("AGENTLOG_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
                 in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES),
                 in.integer("AGENTLOG_MAX_WORKSPACE_FILES", DEFAULT_MAX_WORKSPACE_FILES),
-                in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES));
+                in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES),
+                KafkaClientProperties.fromEnv(env));
+    }
+
+    /** The settings of a plain Kafka client of the engine (an admin): the bootstrap servers and the client properties. */
+    public Properties clientProperties() {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
     }
 
     public EngineConfig withApplicationId(String id) {
@@ -230,6 +246,7 @@ public record EngineConfig(
         private long maxWorkspaceBytes;
         private int maxWorkspaceFiles;
         private int inlineFileBytes;
+        private Map<String, String> kafkaProperties;
 
         private Builder(EngineConfig from) {
             bootstrapServers = from.bootstrapServers;
@@ -249,6 +266,7 @@ public record EngineConfig(
             maxWorkspaceBytes = from.maxWorkspaceBytes;
             maxWorkspaceFiles = from.maxWorkspaceFiles;
             inlineFileBytes = from.inlineFileBytes;
+            kafkaProperties = from.kafkaProperties;
         }
 
         public Builder applicationId(String value) {
@@ -311,6 +329,11 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder kafkaProperties(Map<String, String> value) {
+            kafkaProperties = value;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(
                     bootstrapServers,
@@ -329,7 +352,8 @@ public record EngineConfig(
                     maxFileBytes,
                     maxWorkspaceBytes,
                     maxWorkspaceFiles,
-                    inlineFileBytes);
+                    inlineFileBytes,
+                    kafkaProperties);
         }
     }
 }

@@ -2,12 +2,10 @@ package io.agentlog.engine;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
@@ -23,9 +21,7 @@ final class StreamsGroupConfig {
     private StreamsGroupConfig() {}
 
     static void setStandbyReplicas(EngineConfig config) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(config.clientProperties())) {
             var group = new ConfigResource(ConfigResource.Type.GROUP, config.applicationId());
             var op = new AlterConfigOp(
                     new ConfigEntry(STANDBY_REPLICAS, String.valueOf(config.standbyReplicas())),

@@ -25,6 +25,8 @@ final class StreamsSettings {
 
     static Properties of(EngineConfig config, ProductionFailures failures) {
         Properties props = new Properties();
+        // connection and security settings for every client first: the engine's own settings below come after
+        props.putAll(config.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());

@@ -24,6 +24,10 @@ import java.util.Objects;
  * @param jmxPort        {@link #NO_JMX} (the default): no JMX connector; 0: a JMX connector on a free port of 127.0.0.1
  *                       ({@link KafkaBroker#jmxPort()} says which); else that port. Loopback only, no authentication:
  *                       for benchmarks that read the broker's request metrics ({@link Jmx})
+ * @param formatArgs     more arguments of {@code kafka-storage format}, e.g. {@code --add-scram} for the SCRAM
+ *                       users a SASL listener needs before the broker runs
+ * @param clientConfigs  Kafka client configs for reaching the client listener (its security protocol and
+ *                       credentials), used by the readiness probe
  */
 public record BrokerOptions(
         Path dataDir,
@@ -35,7 +39,9 @@ public record BrokerOptions(
         boolean detached,
         long startTimeoutMs,
         boolean closeOnJvmExit,
-        int jmxPort) {
+        int jmxPort,
+        java.util.List<String> formatArgs,
+        Map<String, String> clientConfigs) {
 
     public static final String DEFAULT_HEAP = "512m";
     public static final int NO_JMX = -1;
@@ -59,6 +65,8 @@ public record BrokerOptions(
         if (jmxPort != NO_JMX) {
             checkPort("jmxPort", jmxPort);
         }
+        formatArgs = java.util.List.copyOf(formatArgs == null ? java.util.List.of() : formatArgs);
+        clientConfigs = Map.copyOf(clientConfigs == null ? Map.of() : clientConfigs);
     }
 
     /** Free ports, 512 MB of heap, data kept after close, attached to this JVM. */
@@ -79,7 +87,9 @@ public record BrokerOptions(
                 .detached(detached)
                 .startTimeoutMs(startTimeoutMs)
                 .closeOnJvmExit(closeOnJvmExit)
-                .jmxPort(jmxPort);
+                .jmxPort(jmxPort)
+                .formatArgs(formatArgs)
+                .clientConfigs(clientConfigs);
         overrides.forEach(b::override);
         return b;
     }
@@ -101,9 +111,23 @@ public record BrokerOptions(
         private long startTimeoutMs = DEFAULT_START_TIMEOUT_MS;
         private boolean closeOnJvmExit = true;
         private int jmxPort = NO_JMX;
+        private java.util.List<String> formatArgs = java.util.List.of();
+        private Map<String, String> clientConfigs = Map.of();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
+        }
+
+        /** More arguments of {@code kafka-storage format} (e.g. {@code --add-scram ...}). */
+        public Builder formatArgs(java.util.List<String> formatArgs) {
+            this.formatArgs = formatArgs;
+            return this;
+        }
+
+        /** Client configs for reaching the client listener (security protocol, credentials). */
+        public Builder clientConfigs(Map<String, String> clientConfigs) {
+            this.clientConfigs = clientConfigs;
+            return this;
         }
 
         public Builder port(int port) {
@@ -169,7 +193,9 @@ public record BrokerOptions(
                     detached,
                     startTimeoutMs,
                     closeOnJvmExit,
-                    jmxPort);
+                    jmxPort,
+                    formatArgs,
+                    clientConfigs);
         }
     }
 }

@@ -55,6 +55,8 @@ public final class KafkaBroker implements AutoCloseable {
               <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
               <logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
               <logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
+              <!-- denied requests, on a broker with an authorizer: what an ACL is missing -->
+              <logger name="kafka.authorizer.logger" level="INFO"/>
               <root level="WARN"><appender-ref ref="OUT"/></root>
             </configuration>
             """;
@@ -69,6 +71,8 @@ public final class KafkaBroker implements AutoCloseable {
               <Loggers>
                 <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
                 <Logger name="org.apache.kafka.server.BrokerLifecycleManager" level="INFO"/>
+                <!-- denied requests, on a broker with an authorizer: what an ACL is missing -->
+                <Logger name="kafka.authorizer.logger" level="INFO"/>
                 <Root level="WARN"><AppenderRef ref="OUT"/></Root>
               </Loggers>
             </Configuration>
@@ -124,7 +128,7 @@ public final class KafkaBroker implements AutoCloseable {
             Files.writeString(dataDir.resolve("log4j2.xml"), LOG4J2_CONFIG);
             Path serverProperties = dataDir.resolve("server.properties");
             writeProperties(serverProperties, serverConfig(dataDir, port, controllerPort, options.overrides()));
-            formatIfNeeded(dataDir, serverProperties, format);
+            formatIfNeeded(dataDir, serverProperties, format, options.formatArgs());
 
             Process process = ChildJvm.builder("kafka.Kafka")
                     .args(serverProperties.toString())
@@ -317,7 +321,8 @@ public final class KafkaBroker implements AutoCloseable {
                 "-Dlog4j2.statusLoggerLevel=WARN");
     }
 
-    private static void formatIfNeeded(Path dataDir, Path serverProperties, StorageFormat storage) throws IOException {
+    private static void formatIfNeeded(
+            Path dataDir, Path serverProperties, StorageFormat storage, List<String> moreArgs) throws IOException {
         if (Files.exists(dataDir.resolve("kraft-logs").resolve("meta.properties"))) {
             return;
         }
@@ -327,6 +332,7 @@ public final class KafkaBroker implements AutoCloseable {
         Process format = ChildJvm.builder("kafka.tools.StorageTool")
                 .args("format", "--config", serverProperties.toString(), "--cluster-id", storage.clusterId())
                 .args(storage.quorumArgs())
+                .args(moreArgs)
                 .args("--ignore-formatted")
                 .jvmArgs(jvmArgs)
                 .logFile(formatLog)
@@ -353,6 +359,7 @@ public final class KafkaBroker implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         awaitListening(deadline, timeout);
         Properties props = new Properties();
+        props.putAll(options.clientConfigs());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");

@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
@@ -26,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -114,8 +112,7 @@ public final class Worker implements AutoCloseable {
      */
     public static Worker start(WorkerConfig config, ToolRegistry tools, ModelProviders models) {
         log.info("Starting worker: {}", config);
-        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        Admin admin = Admin.create(adminConfig);
+        Admin admin = Admin.create(config.clientProperties());
         try {
             ShareGroupSetup.configure(
                     admin, config.pools().stream().map(Topics::shareGroup).toList(), config.maxDeliveries());
@@ -133,7 +130,7 @@ public final class Worker implements AutoCloseable {
         Producer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         KafkaResultLookup lookup = new KafkaResultLookup(
-                config.bootstrapServers(), config.workerId() + "-result-lookup", producer, LOOKUP_TIMEOUT);
+                config.clientProperties(), config.workerId() + "-result-lookup", producer, LOOKUP_TIMEOUT);
         WorkExecutor executor = new WorkExecutor(
                 config.workerId(),
                 models,
@@ -145,7 +142,7 @@ public final class Worker implements AutoCloseable {
                 Thread::sleep);
         Cancellations cancellations = new Cancellations();
         CancellationWatcher watcher = new CancellationWatcher(
-                        config.bootstrapServers(), config.workerId() + "-cancels", cancellations)
+                        config.clientProperties(), config.workerId() + "-cancels", cancellations)
                 .start();
         try {
             if (!watcher.awaitCaughtUp(CANCELS_CATCH_UP)) {
@@ -220,7 +217,7 @@ public final class Worker implements AutoCloseable {
 
     static Properties consumerProperties(WorkerConfig config, String pool, int index) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.putAll(config.clientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.shareGroup(pool));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-" + pool + "-" + index);
         // every record is acknowledged on its own, after its result is durable (ACCEPT/RELEASE/REJECT/RENEW)
@@ -238,7 +235,7 @@ public final class Worker implements AutoCloseable {
 
     static Properties producerProperties(WorkerConfig config) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.putAll(config.clientProperties());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-results");
         // a result must not be lost or duplicated by producer retries: the item is acknowledged once it is durable
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -3,6 +3,7 @@ package io.agentlog.worker;
 import static java.util.stream.Collectors.toSet;
 
 import io.agentlog.schemas.Env;
+import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
@@ -61,6 +62,8 @@ import java.util.regex.Pattern;
  *     file {@value #MODEL_PRICES_FILE}, see {@link ModelPrices}); it wins over a definition's {@code model.price}
  * @param metrics whether and where the worker serves its Prometheus metrics ({@code AGENTLOG_WORKER_METRICS_*}, see
  *     {@link WorkerMetricsConfig}); they are counted either way
+ * @param kafkaProperties Kafka client properties for every client of the worker, e.g. SASL and TLS settings
+ *     ({@value KafkaClientProperties#ENV} names a properties file; see {@link KafkaClientProperties})
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -78,7 +81,8 @@ public record WorkerConfig(
         SandboxLimits sandboxLimits,
         int sandboxConcurrency,
         ModelPrices modelPrices,
-        WorkerMetricsConfig metrics) {
+        WorkerMetricsConfig metrics,
+        Map<String, String> kafkaProperties) {
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -159,6 +163,14 @@ public record WorkerConfig(
         Objects.requireNonNull(sandboxLimits, "sandboxLimits");
         Objects.requireNonNull(modelPrices, "modelPrices");
         Objects.requireNonNull(metrics, "metrics");
+        kafkaProperties = Map.copyOf(kafkaProperties);
+    }
+
+    /** The settings of a Kafka client of the worker: the client properties, then the bootstrap servers. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> props = new java.util.HashMap<>(kafkaProperties);
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
     }
 
     /** The defaults, for a broker at {@code bootstrapServers}. */
@@ -201,6 +213,7 @@ public record WorkerConfig(
                 .map(setting -> ModelPrices.parse(setting.text(), setting.where()))
                 .ifPresent(builder::modelPrices);
         builder.metrics(WorkerMetricsConfig.fromEnv(in));
+        builder.kafkaProperties(KafkaClientProperties.fromEnv(env));
         return builder.build();
     }
 
@@ -262,7 +275,8 @@ public record WorkerConfig(
                 .sandboxLimits(sandboxLimits)
                 .sandboxConcurrency(sandboxConcurrency)
                 .modelPrices(modelPrices)
-                .metrics(metrics);
+                .metrics(metrics)
+                .kafkaProperties(kafkaProperties);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -285,8 +299,14 @@ public record WorkerConfig(
         private ModelPrices modelPrices = ModelPrices.NONE;
         private Integer sandboxConcurrency;
         private WorkerMetricsConfig metrics = WorkerMetricsConfig.OFF;
+        private Map<String, String> kafkaProperties = KafkaClientProperties.none();
 
         private Builder() {}
+
+        public Builder kafkaProperties(Map<String, String> value) {
+            this.kafkaProperties = value;
+            return this;
+        }
 
         public Builder bootstrapServers(String value) {
             this.bootstrapServers = value;
@@ -391,7 +411,8 @@ public record WorkerConfig(
                             ? defaultSandboxConcurrency(sandboxLimits, maxConcurrency)
                             : sandboxConcurrency,
                     modelPrices,
-                    metrics);
+                    metrics,
+                    kafkaProperties);
         }
 
         /** Unset: twice the processors, at most what half the memory holds at the sandbox memory limit. */
@@ -469,7 +490,8 @@ public record WorkerConfig(
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", sandboxConcurrency="
                 + sandboxConcurrency + ", modelPrices="
-                + modelPrices.byModel().keySet() + ", metrics=" + metrics + "]";
+                + modelPrices.byModel().keySet() + ", metrics=" + metrics + ", kafkaProperties="
+                + kafkaProperties.keySet() + "]";
     }
 
     private static String defaultWorkerId() {

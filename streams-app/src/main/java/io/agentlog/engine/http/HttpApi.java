@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
@@ -134,11 +135,16 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * Starts the server, whose {@code /metrics} shows {@code metrics}; throws {@link IllegalStateException} with the
+     * Starts the server, whose {@code /metrics} shows {@code metrics} and whose client reaches Kafka with
+     * {@code kafkaProperties} besides the bootstrap servers; throws {@link IllegalStateException} with the
      * reason when it cannot listen.
      */
-    public static HttpApi start(HttpApiConfig config, String bootstrapServers, PrometheusMeterRegistry metrics) {
-        AgentlogClient client = new AgentlogClient(bootstrapServers);
+    public static HttpApi start(
+            HttpApiConfig config,
+            String bootstrapServers,
+            Map<String, String> kafkaProperties,
+            PrometheusMeterRegistry metrics) {
+        AgentlogClient client = new AgentlogClient(bootstrapServers, kafkaProperties);
         HttpApi api = new HttpApi(config, client, metrics);
         try {
             api.app.start();

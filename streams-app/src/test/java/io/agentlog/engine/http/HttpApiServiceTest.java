@@ -37,7 +37,7 @@ class HttpApiServiceTest {
     @BeforeAll
     static void start() {
         // a bootstrap address nobody listens on: these requests never reach Kafka
-        api = HttpApi.start(HttpApiConfig.loopback().withTokens(Set.of(TOKEN)), "127.0.0.1:1", METRICS);
+        api = HttpApi.start(HttpApiConfig.loopback().withTokens(Set.of(TOKEN)), "127.0.0.1:1", Map.of(), METRICS);
     }
 
     @AfterAll
@@ -122,7 +122,7 @@ class HttpApiServiceTest {
                 java.util.Optional.empty(),
                 Set.of(),
                 HttpApiConfig.DEFAULT_MAX_STREAM_TIME);
-        assertThatThrownBy(() -> HttpApi.start(taken, "127.0.0.1:1", METRICS))
+        assertThatThrownBy(() -> HttpApi.start(taken, "127.0.0.1:1", Map.of(), METRICS))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("the HTTP API cannot listen on 127.0.0.1:" + api.port());
     }

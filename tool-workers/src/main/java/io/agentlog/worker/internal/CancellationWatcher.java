@@ -40,9 +40,10 @@ public final class CancellationWatcher implements AutoCloseable {
     /** Counted down once the watcher has read up to where the topic ended when it started (or has no topic). */
     private final CountDownLatch caughtUp = new CountDownLatch(1);
 
-    public CancellationWatcher(String bootstrapServers, String clientId, Cancellations cancellations) {
+    /** @param client the bootstrap servers and client properties of the worker's Kafka clients */
+    public CancellationWatcher(Map<String, Object> client, String clientId, Cancellations cancellations) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(client);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -67,21 +67,18 @@ public final class KafkaResultLookup implements ResultLookup, AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * @param client the bootstrap servers and client properties of the worker's Kafka clients
      * @param producer writes the claim markers: the worker's results producer ({@code acks=all}, idempotent)
      * @param timeout the most one lookup or claim may take
      */
     public KafkaResultLookup(
-            String bootstrapServers, String clientId, Producer<byte[], byte[]> producer, Duration timeout) {
-        this.properties = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                clientId,
-                // workers write results outside transactions, but the engine moves misplaced ones in its transactions
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false);
+            Map<String, Object> client, String clientId, Producer<byte[], byte[]> producer, Duration timeout) {
+        Map<String, Object> props = new java.util.HashMap<>(client);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        // workers write results outside transactions, but the engine moves misplaced ones in its transactions
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.properties = Map.copyOf(props);
         this.producer = producer;
         this.timeout = timeout;
     }
