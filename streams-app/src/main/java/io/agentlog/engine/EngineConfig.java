@@ -212,6 +212,19 @@ public record EngineConfig(
         return props;
     }
 
+    /** Names the Kafka client properties but never shows their values: they hold credentials. */
+    @Override
+    public String toString() {
+        return "EngineConfig[bootstrapServers=" + bootstrapServers + ", applicationId=" + applicationId + ", stateDir="
+                + stateDir + ", commitInterval=" + commitInterval + ", pollTime=" + pollTime + ", streamThreads="
+                + streamThreads + ", standbyReplicas=" + standbyReplicas + ", replicationFactor=" + replicationFactor
+                + ", transactionTimeout=" + transactionTimeout + ", modelTimeout=" + modelTimeout + ", maxWorkDelay="
+                + maxWorkDelay + ", retention=" + retention + ", maxContentChars=" + maxContentChars
+                + ", maxFileBytes=" + maxFileBytes + ", maxWorkspaceBytes=" + maxWorkspaceBytes
+                + ", maxWorkspaceFiles=" + maxWorkspaceFiles + ", inlineFileBytes=" + inlineFileBytes
+                + ", kafkaProperties=" + kafkaProperties.keySet() + "]";
+    }
+
     public EngineConfig withApplicationId(String id) {
         return new Builder(this).applicationId(id).build();
     }
