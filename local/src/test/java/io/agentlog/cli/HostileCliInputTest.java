@@ -51,6 +51,39 @@ class HostileCliInputTest {
     }
 
     @Test
+    void shouldNameTheFileAndTheKeysWhenAKafkaConfigIsMissingOrChangesTheGuarantees(@TempDir Path dir)
+            throws Exception {
+        Path missing = dir.resolve("missing.properties");
+        Path unsafe = Files.writeString(dir.resolve("unsafe.properties"), "security.protocol=SSL\nacks=1\n");
+
+        CliRun noFile = CliRun.of("submit", "--agent", "a", "--input", "x", "--kafka-config", missing.toString());
+        CliRun badKey = CliRun.of("watch", "s-1", "--kafka-config", unsafe.toString(), "-b", NOBODY);
+
+        assertThat(noFile.exitCode()).isEqualTo(2);
+        assertThat(noFile.err())
+                .startsWith("agentlog: cannot read the Kafka client properties file " + missing + ": no such file")
+                .doesNotContain("\tat ");
+        assertThat(badKey.exitCode()).isEqualTo(2);
+        assertThat(badKey.err())
+                .contains(unsafe + " sets [acks], which agentlog sets itself")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldPrintTheLeastPrivilegeAclsAsKafkaAclsCommands() {
+        CliRun run = CliRun.of("acls", "--worker", "User:worker", "--pools", "model");
+        CliRun nobody = CliRun.of("acls");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out())
+                .contains("--allow-principal User:worker --operation read --operation describe --topic"
+                        + " agentlog.work.model")
+                .doesNotContain("agentlog.tasks");
+        assertThat(nobody.exitCode()).isEqualTo(2);
+        assertThat(nobody.err()).contains("name at least one principal");
+    }
+
+    @Test
     void shouldQuoteAnInvalidSessionIdBeforeSendingAnything() {
         for (String[] args : new String[][] {
             {"submit", "--agent", "a", "--input", "x", "--session-id", "bad id!", "-b", NOBODY},
