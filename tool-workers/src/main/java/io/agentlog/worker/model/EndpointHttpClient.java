@@ -1,5 +1,8 @@
 package io.agentlog.worker.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
@@ -17,7 +20,10 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -92,8 +98,8 @@ final class EndpointHttpClient implements HttpClient {
      * start, must end within the read timeout: past it the reading thread is interrupted and the listener gets a
      * {@link TimeoutException}. Exactly one of {@code onClose} and {@code onError} ends it: an answer refused with a
      * status that is not 2xx is an {@link EndpointHttpException} with the response's headers, like
-     * {@link #execute(HttpRequest)}'s, and a stream that ends before its {@code data: [DONE]} (the connection was
-     * cut) is an {@link IOException}.
+     * {@link #execute(HttpRequest)}'s, as is an error the endpoint reports in the stream, and a stream that ends
+     * before its {@code data: [DONE]} (the connection was cut) is an {@link IOException}.
      */
     @Override
     public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
@@ -176,10 +182,12 @@ final class EndpointHttpClient implements HttpClient {
     private static final class EventStream implements ServerSentEventListener {
 
         private static final String DONE = "[DONE]";
+        private static final ObjectMapper JSON = new ObjectMapper();
 
         private final ServerSentEventListener listener;
         private final Duration timeout;
         private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile Map<String, List<String>> headers = Map.of();
         private volatile boolean done;
         private volatile boolean timedOut;
 
@@ -190,6 +198,7 @@ final class EndpointHttpClient implements HttpClient {
 
         @Override
         public void onOpen(SuccessfulHttpResponse response) {
+            headers = response.headers();
             listener.onOpen(response);
         }
 
@@ -200,6 +209,11 @@ final class EndpointHttpClient implements HttpClient {
             }
             if (DONE.equals(event.data())) {
                 done = true;
+            }
+            Optional<EndpointHttpException> error = streamedError(event, headers);
+            if (error.isPresent()) {
+                onError(error.get());
+                return;
             }
             listener.onEvent(event, context);
         }
@@ -217,6 +231,38 @@ final class EndpointHttpClient implements HttpClient {
                                 ? new TimeoutException("no complete answer within " + timeout.toMillis() + " ms")
                                 : error);
             }
+        }
+
+        /**
+         * An error the endpoint reports in the stream, after its 200 ({@code event: error}, or data that is an object
+         * with an {@code error}, as OpenAI and vLLM send them), as the HTTP error it stands for: its {@code code} or
+         * {@code status} when that is an HTTP error status, else 500 (the server failed mid-answer).
+         */
+        static Optional<EndpointHttpException> streamedError(ServerSentEvent event, Map<String, List<String>> headers) {
+            String data = event.data() == null ? "" : event.data().strip();
+            boolean errorEvent = "error".equals(event.event());
+            if (!errorEvent && !(data.startsWith("{") && data.contains("\"error\""))) {
+                return Optional.empty();
+            }
+            JsonNode error;
+            try {
+                JsonNode json = JSON.readTree(data);
+                error = json == null ? null : json.get("error");
+            } catch (JsonProcessingException e) {
+                error = null;
+            }
+            if (!errorEvent && (error == null || error.isNull())) {
+                return Optional.empty();
+            }
+            int status = 500;
+            for (JsonNode code :
+                    error == null ? List.<JsonNode>of() : List.of(error.path("code"), error.path("status"))) {
+                if (code.canConvertToInt() && code.asInt() >= 400 && code.asInt() <= 599) {
+                    status = code.asInt();
+                    break;
+                }
+            }
+            return Optional.of(new EndpointHttpException(status, data, headers));
         }
 
         /** The body ended: complete after {@code [DONE]}, else cut short. */

@@ -497,23 +497,80 @@ class OpenAiModelProviderTest {
         }
     }
 
+    @Test
+    void shouldClassifyAnErrorTheEndpointReportsMidStreamByItsCodeElseAsTransient() throws Exception {
+        String hello = "data: "
+                + ChatCompletionsServer.chunks(ChatCompletionsServer.textReply("Hello world"), false)
+                        .get(1);
+        try (ServerSocket endpoint = new ServerSocket(0, 2, InetAddress.getLoopbackAddress())) {
+            var provider = new OpenAiModelProvider(
+                    ModelEndpoints.of(endpoint("", "http://127.0.0.1:" + endpoint.getLocalPort() + "/v1", null)),
+                    Duration.ofSeconds(10));
+
+            // Given a stream that reports a server error after a word, then ends
+            Thread.ofVirtual().start(() -> serveOnce(endpoint, List.of(hello, """
+                    data: {"error":{"message":"The server had an error while processing your request.",\
+                    "type":"server_error","code":null}}""", "data: [DONE]"), false));
+
+            // Then the call is tried again
+            assertThatThrownBy(() -> complete(provider, conversation("")))
+                    .isInstanceOf(RetryableWorkException.class)
+                    .hasMessageContaining("answered HTTP 500")
+                    .hasMessageContaining("The server had an error");
+
+            // Given one that reports a bad request (vLLM's way), as an error event
+            Thread.ofVirtual().start(() -> serveOnce(endpoint, List.of(hello, """
+                    event: error
+                    data: {"error":{"object":"error","message":"too many tokens","type":"BadRequestError","code":400}}                    """), false));
+
+            // Then the call fails
+            assertThatThrownBy(() -> complete(provider, conversation("")))
+                    .isInstanceOf(TerminalWorkException.class)
+                    .hasMessageContaining("answered HTTP 400")
+                    .hasMessageContaining("too many tokens");
+        }
+    }
+
     /** Accepts one connection, reads the request's head, streams one chunk and keeps the connection open. */
     private static void answerThenStall(ServerSocket server) {
+        String hello = "data: "
+                + ChatCompletionsServer.chunks(ChatCompletionsServer.textReply("Hello world"), false)
+                        .get(1);
+        serveOnce(server, List.of(hello), true);
+    }
+
+    /**
+     * Accepts one connection, reads the request, answers 200 with {@code events} (each with its blank line after it)
+     * and then ends the body, or, when {@code hold}, sends nothing more until the client goes away.
+     */
+    private static void serveOnce(ServerSocket server, List<String> events, boolean hold) {
         try (Socket socket = server.accept()) {
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), UTF_8));
+            int length = 0;
             for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                // the request's head; its body is not needed
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(
+                            line.substring("content-length:".length()).strip());
+                }
             }
-            String chunk = ChatCompletionsServer.chunks(ChatCompletionsServer.textReply("Hello world"), false)
-                    .get(1);
-            String event = "data: " + chunk + "\n\n";
+            in.skip(length);
             OutputStream out = socket.getOutputStream();
-            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + Integer.toHexString(event.getBytes(UTF_8).length) + "\r\n" + event + "\r\n")
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
                     .getBytes(UTF_8));
-            out.flush();
-            while (in.read() != -1) {
-                // the request's body, then nothing until the client goes away
+            for (String event : events) {
+                byte[] bytes = (event + "\n\n").getBytes(UTF_8);
+                out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(UTF_8));
+                out.write(bytes);
+                out.write("\r\n".getBytes(UTF_8));
+                out.flush();
+            }
+            if (hold) {
+                while (in.read() != -1) {
+                    // nothing more until the client goes away
+                }
+            } else {
+                out.write("0\r\n\r\n".getBytes(UTF_8));
+                out.flush();
             }
         } catch (IOException e) {
             // the client went away
