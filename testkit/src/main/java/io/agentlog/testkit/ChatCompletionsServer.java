@@ -37,8 +37,14 @@ public final class ChatCompletionsServer implements AutoCloseable {
     /** A word and the white space after it: the pieces a streamed text comes in. */
     private static final Pattern PIECES = Pattern.compile("\\S+\\s*|\\s+");
 
-    /** How many characters of a tool call's arguments each chunk carries. */
+    /** How many characters of a tool call's arguments each chunk carries, at least. */
     static final int ARGUMENT_PIECE_CHARS = 7;
+
+    /**
+     * Most chunks of a text, or of a tool call's arguments: a huge answer comes in bigger pieces, so a test of huge
+     * answers does not spend its time on a hundred thousand chunks.
+     */
+    static final int MAX_PIECES = 64;
 
     /** One request as the server saw it. */
     public record Request(Optional<String> authorization, String body) {
@@ -152,7 +158,7 @@ public final class ChatCompletionsServer implements AutoCloseable {
      * A {@code chat.completion} as the {@code chat.completion.chunk}s the API streams it in (without the final
      * {@code [DONE]}): the role; the content in {@linkplain #contentPieces pieces}; each tool call as a chunk with its
      * {@code index}, {@code id}, {@code type} and name, then its arguments {@value #ARGUMENT_PIECE_CHARS} characters
-     * at a time; the finish reason; and, when {@code includeUsage}, a last chunk with no choices and the usage (the
+     * at a time (more when they are long: {@value #MAX_PIECES} pieces at most); the finish reason; and, when {@code includeUsage}, a last chunk with no choices and the usage (the
      * others then carry {@code "usage": null}).
      */
     public static List<String> chunks(String completionJson, boolean includeUsage) {
@@ -179,12 +185,11 @@ public final class ChatCompletionsServer implements AutoCloseable {
                     .put("arguments", "");
             deltas.add(wrap(first));
             String arguments = call.path("function").path("arguments").asText();
-            for (int at = 0; at < arguments.length(); at += ARGUMENT_PIECE_CHARS) {
+            int pieceChars = Math.max(ARGUMENT_PIECE_CHARS, Math.ceilDiv(arguments.length(), MAX_PIECES));
+            for (int at = 0; at < arguments.length(); at += pieceChars) {
                 ObjectNode piece = toolCallDelta(index);
                 piece.putObject("function")
-                        .put(
-                                "arguments",
-                                arguments.substring(at, Math.min(arguments.length(), at + ARGUMENT_PIECE_CHARS)));
+                        .put("arguments", arguments.substring(at, Math.min(arguments.length(), at + pieceChars)));
                 deltas.add(wrap(piece));
             }
         }
@@ -206,9 +211,21 @@ public final class ChatCompletionsServer implements AutoCloseable {
         return chunks;
     }
 
-    /** The pieces a streamed text comes in: each word with the white space after it. */
+    /**
+     * The pieces a streamed text comes in: each word with the white space after it; for a text of more than
+     * {@value #MAX_PIECES} words, {@value #MAX_PIECES} runs of words at most.
+     */
     public static List<String> contentPieces(String text) {
-        return PIECES.matcher(text).results().map(m -> m.group()).toList();
+        List<String> words = PIECES.matcher(text).results().map(m -> m.group()).toList();
+        if (words.size() <= MAX_PIECES) {
+            return words;
+        }
+        int perPiece = Math.ceilDiv(words.size(), MAX_PIECES);
+        List<String> pieces = new ArrayList<>();
+        for (int at = 0; at < words.size(); at += perPiece) {
+            pieces.add(String.join("", words.subList(at, Math.min(words.size(), at + perPiece))));
+        }
+        return pieces;
     }
 
     private static ObjectNode toolCallDelta(int index) {
