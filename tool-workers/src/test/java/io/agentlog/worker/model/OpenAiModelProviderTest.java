@@ -28,9 +28,11 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -493,6 +495,44 @@ class OpenAiModelProviderTest {
                     .isInstanceOf(RetryableWorkException.class)
                     .hasMessageContaining("no complete answer within 1000 ms");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+            assertThat(tokens).containsExactly("Hello ");
+        }
+    }
+
+    @Test
+    void shouldStopReadingAndStreamingWhenTheCallingThreadIsInterrupted() throws Exception {
+        // Given a call whose stream sent one word and then stalls, on a thread of its own
+        try (ServerSocket stalling = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CountDownLatch connectionClosed = new CountDownLatch(1);
+            Thread.ofVirtual().start(() -> {
+                answerThenStall(stalling);
+                connectionClosed.countDown();
+            });
+            var provider = new OpenAiModelProvider(
+                    ModelEndpoints.of(endpoint("", "http://127.0.0.1:" + stalling.getLocalPort() + "/v1", null)),
+                    Duration.ofSeconds(30));
+            List<String> tokens = new CopyOnWriteArrayList<>();
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread call = Thread.ofVirtual().start(() -> {
+                try {
+                    stream(provider, conversation(""), tokens);
+                    failure.complete(null);
+                } catch (RuntimeException e) {
+                    failure.complete(e);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> tokens.contains("Hello "));
+
+            // When the worker abandons the call (a cancel interrupts its thread)
+            call.interrupt();
+
+            // Then the call ends at once, as an interrupted non-streaming call does, and the connection is closed
+            assertThat(failure.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(TerminalWorkException.class)
+                    .hasMessageContaining("InterruptedException");
+            assertThat(connectionClosed.await(5, TimeUnit.SECONDS))
+                    .as("the stream was cancelled")
+                    .isTrue();
             assertThat(tokens).containsExactly("Hello ");
         }
     }
