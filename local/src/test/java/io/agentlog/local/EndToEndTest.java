@@ -8,8 +8,10 @@ import io.agentlog.client.AgentDefinitions;
 import io.agentlog.client.AgentlogClient;
 import io.agentlog.engine.Engine;
 import io.agentlog.schemas.DlqHeaders;
+import io.agentlog.schemas.StreamChunk;
 import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.AgentDefinition;
+import io.agentlog.schemas.avro.ModelResponded;
 import io.agentlog.schemas.avro.ResultStatus;
 import io.agentlog.schemas.avro.ScriptedTurn;
 import io.agentlog.schemas.avro.SessionEnded;
@@ -35,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,7 +46,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,9 @@ class EndToEndTest {
     private static AgentlogClient client;
     private static ChatCompletionsServer modelServer;
     private static final List<JsonNode> modelRequests = new CopyOnWriteArrayList<>();
+    private static final String STREAMED_ASK = "answer at length ";
+    private static final String STREAMED_ANSWER = "The quarterly report is written. "
+            + "It has sections on revenue, costs and plans, and a summary for the board. ".repeat(4);
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -232,6 +240,63 @@ class EndToEndTest {
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
         assertThat(toolMessage.path("tool_call_id").asText()).isEqualTo("call_abc");
         assertThat(toolMessage.path("content").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldStreamAnOpenAiAnswerToTheStreamTopicAndJournalItOnce() throws Exception {
+        // Given an agent on the OpenAI-compatible provider, whose endpoint streams a long answer word by word
+        String name = "e2e-openai-stream-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: openai, name: test-model, endpoint: %s}
+                systemPrompt: Answer at length.
+                """.formatted(name, InProcessStack.MODEL_ENDPOINT), "test"));
+
+        try (var stream = consumer(Topics.STREAM.name(), new StringDeserializer())) {
+            // When a task asks for the long answer
+            String session = client.submit(
+                    AgentlogClient.task(name, STREAMED_ASK + UUID.randomUUID()).build());
+            SessionResult result = client.awaitResult(session, DEADLINE);
+
+            // Then the answer went to agentlog.stream in numbered chunks of one attempt, which make the answer
+            assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
+            assertThat(result.getOutput()).isEqualTo(STREAMED_ANSWER);
+            List<StreamChunk> chunks = new ArrayList<>();
+            Awaitility.await("the streamed chunks of session " + session)
+                    .atMost(DEADLINE)
+                    .until(
+                            () -> {
+                                stream.poll(Duration.ofMillis(100)).forEach(record -> {
+                                    if (session.equals(record.key())) {
+                                        StreamChunk.fromJson(record.value()).ifPresent(chunks::add);
+                                    }
+                                });
+                                return chunks.stream().map(StreamChunk::text).collect(Collectors.joining());
+                            },
+                            STREAMED_ANSWER::equals);
+            assertThat(chunks).hasSizeGreaterThan(2);
+            assertThat(chunks)
+                    .extracting(StreamChunk::attempt)
+                    .containsOnly(chunks.getFirst().attempt());
+            assertThat(chunks)
+                    .extracting(StreamChunk::index)
+                    .containsExactlyElementsOf(
+                            IntStream.range(0, chunks.size()).boxed().toList());
+
+            // And the journal has the answer once, as one ModelResponded
+            List<SessionEvent> journal = new ArrayList<>();
+            client.watch(session, DEADLINE, journal::add);
+            assertThat(journal)
+                    .extracting(SessionEvent::getEvent)
+                    .filteredOn(ModelResponded.class::isInstance)
+                    .singleElement()
+                    .satisfies(event -> {
+                        assertThat(((ModelResponded) event).getText()).isEqualTo(STREAMED_ANSWER);
+                        assertThat(((ModelResponded) event).getWorkId())
+                                .isEqualTo(chunks.getFirst().workId());
+                    });
+        }
     }
 
     @Test
@@ -424,8 +489,11 @@ class EndToEndTest {
             JsonNode request = readJson(body);
             modelRequests.add(request);
             JsonNode messages = request.path("messages");
-            boolean toolAnswered =
-                    messages.get(messages.size() - 1).path("role").asText().equals("tool");
+            JsonNode last = messages.get(messages.size() - 1);
+            if (last.path("content").asText().startsWith(STREAMED_ASK)) {
+                return ChatCompletionsServer.textReply(STREAMED_ANSWER);
+            }
+            boolean toolAnswered = last.path("role").asText().equals("tool");
             return toolAnswered ? """
                     {"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"test-model",
                      "choices":[{"index":0,"message":{"role":"assistant","content":"The tool said ok."},

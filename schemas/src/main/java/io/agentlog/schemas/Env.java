@@ -42,6 +42,20 @@ public record Env(Map<String, String> values) {
         }
     }
 
+    /** {@code true} or {@code false} (any case); unset means {@code fallback}. */
+    public boolean bool(String name, boolean fallback) {
+        Optional<String> text = text(name);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        return switch (text.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default ->
+                throw new IllegalArgumentException(name + " must be true or false, but was '" + text.get() + "'");
+        };
+    }
+
     public Duration millis(String name, Duration fallback) {
         Optional<String> text = text(name);
         if (text.isEmpty()) {

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *     empty means none ({@value #HTTP_ALLOW})
  * @param modelEndpoints where model calls go and with which key: the default {@code openai} endpoint
  *     ({@value #OPENAI_BASE_URL}, default {@value ModelEndpoint#DEFAULT_OPENAI_BASE_URL}; key from
- *     {@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK}) and the named endpoints of
+ *     {@value #OPENAI_API_KEY}, else {@value #OPENAI_API_KEY_FALLBACK}; streaming unless {@value #OPENAI_STREAM} is
+ *     {@code false}) and the named endpoints of
  *     {@value #MODEL_ENDPOINTS} or the file {@value #MODEL_ENDPOINTS_FILE} (see {@link ModelEndpoints}); agent
  *     definitions choose one by name and never see a URL or a key
  * @param maxConcurrency work items run at once per pool ({@value #MAX_CONCURRENCY})
@@ -91,6 +92,7 @@ public record WorkerConfig(
     public static final String OPENAI_BASE_URL = "AGENTLOG_OPENAI_BASE_URL";
     public static final String OPENAI_API_KEY = "AGENTLOG_OPENAI_API_KEY";
     public static final String OPENAI_API_KEY_FALLBACK = "OPENAI_API_KEY";
+    public static final String OPENAI_STREAM = "AGENTLOG_OPENAI_STREAM";
     public static final String MODEL_ENDPOINTS = "AGENTLOG_MODEL_ENDPOINTS";
     public static final String MODEL_ENDPOINTS_FILE = "AGENTLOG_MODEL_ENDPOINTS_FILE";
     public static final String MODEL_PRICES = "AGENTLOG_MODEL_PRICES";
@@ -195,6 +197,7 @@ public record WorkerConfig(
                 .map(key -> Credential.of(key, "environment variable " + OPENAI_API_KEY))
                 .or(() -> in.text(OPENAI_API_KEY_FALLBACK)
                         .map(key -> Credential.of(key, "environment variable " + OPENAI_API_KEY_FALLBACK))));
+        builder.openAiStream(in.bool(OPENAI_STREAM, true));
         builder.modelEndpoints(namedEndpoints(in, env));
         builder.maxConcurrency(in.integer(MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY));
         if (in.text(CONSUMERS_PER_POOL).isPresent()) {
@@ -287,6 +290,7 @@ public record WorkerConfig(
         private Set<String> httpAllowList = Set.of();
         private Optional<String> openAiBaseUrl = Optional.empty();
         private Optional<Credential> openAiApiKey = Optional.empty();
+        private boolean openAiStream = true;
         private List<ModelEndpoint> namedEndpoints = List.of();
         private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
         private Integer consumersPerPool;
@@ -342,6 +346,12 @@ public record WorkerConfig(
         /** The default {@code openai} endpoint's key, with where it came from. */
         public Builder openAiCredential(Optional<Credential> value) {
             this.openAiApiKey = value;
+            return this;
+        }
+
+        /** Whether the default {@code openai} endpoint streams its answers (unset: it does). */
+        public Builder openAiStream(boolean value) {
+            this.openAiStream = value;
             return this;
         }
 
@@ -437,7 +447,8 @@ public record WorkerConfig(
             all.add(ModelEndpoint.defaultOf(
                     OpenAiModelProvider.NAME,
                     ModelEndpoint.baseUrl(openAiBaseUrl.orElse(ModelEndpoint.DEFAULT_OPENAI_BASE_URL), OPENAI_BASE_URL),
-                    openAiApiKey));
+                    openAiApiKey,
+                    openAiStream));
             all.addAll(namedEndpoints);
             return new ModelEndpoints(all);
         }

@@ -28,6 +28,7 @@ class WorkerConfigTest {
         assertThat(config.httpAllowList()).isEmpty();
         assertThat(config.defaultOpenAi().baseUrl()).hasToString("https://api.openai.com/v1");
         assertThat(config.defaultOpenAi().apiKey()).isEmpty();
+        assertThat(config.defaultOpenAi().stream()).isTrue();
         assertThat(config.modelEndpoints().names("openai")).isEmpty();
         assertThat(config.modelMaxRetryWait()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.maxConcurrency()).isEqualTo(512);
@@ -82,6 +83,7 @@ class WorkerConfigTest {
                 Map.entry("AGENTLOG_HTTP_ALLOW", "Example.org, 127.0.0.1:8080"),
                 Map.entry("AGENTLOG_OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"),
                 Map.entry("OPENAI_API_KEY", "sk-fallback"),
+                Map.entry("AGENTLOG_OPENAI_STREAM", "False"),
                 Map.entry("AGENTLOG_MAX_CONCURRENCY", "10"),
                 Map.entry("AGENTLOG_CONSUMERS_PER_POOL", "4"),
                 Map.entry("AGENTLOG_MAX_DELIVERIES", "3"),
@@ -100,6 +102,7 @@ class WorkerConfigTest {
         assertThat(config.httpAllowList()).isEqualTo(Set.of("example.org", "127.0.0.1:8080"));
         assertThat(config.defaultOpenAi().baseUrl()).hasToString("http://127.0.0.1:8000/v1");
         assertThat(config.defaultOpenAi().apiKey().orElseThrow().value()).isEqualTo("sk-fallback");
+        assertThat(config.defaultOpenAi().stream()).isFalse();
         assertThat(config.maxConcurrency()).isEqualTo(10);
         assertThat(config.consumersPerPool()).isEqualTo(4);
         assertThat(config.batchSize()).isEqualTo(3);
@@ -219,7 +222,7 @@ class WorkerConfigTest {
         String list = """
                 {"local": {"baseUrl": "http://127.0.0.1:8000/v1/", "apiKeyEnv": "LOCAL_LLM_KEY"},
                  "team": {"provider": "openai", "baseUrl": "https://llm.team.example/v1", "apiKeyFile": "%s"},
-                 "open": {"baseUrl": "http://10.0.0.7:8080/v1"}}""".formatted(keyFile);
+                 "open": {"baseUrl": "http://10.0.0.7:8080/v1", "stream": false}}""".formatted(keyFile);
         Path listFile = dir.resolve("endpoints.json");
         Files.writeString(listFile, list);
 
@@ -236,6 +239,9 @@ class WorkerConfigTest {
                     config.modelEndpoints().find("openai", "local").orElseThrow();
             assertThat(local.baseUrl()).hasToString("http://127.0.0.1:8000/v1");
             assertThat(local.apiKey().orElseThrow().value()).isEqualTo("k-local");
+            assertThat(local.stream()).as("streams unless told not to").isTrue();
+            assertThat(config.modelEndpoints().find("openai", "open").orElseThrow().stream())
+                    .isFalse();
             assertThat(config.modelEndpoints()
                             .find("openai", "team")
                             .orElseThrow()
@@ -269,6 +275,11 @@ class WorkerConfigTest {
                 .hasMessageNotContaining("pw@");
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_ENDPOINTS", "{\"x\": {}}")))
                 .hasMessage("AGENTLOG_MODEL_ENDPOINTS: endpoint 'x' needs a baseUrl, e.g. http://127.0.0.1:8000/v1");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of(
+                        "AGENTLOG_MODEL_ENDPOINTS", "{\"x\": {\"baseUrl\": \"http://h/v1\", \"stream\": \"no\"}}")))
+                .hasMessage("AGENTLOG_MODEL_ENDPOINTS: endpoint 'x': stream must be true or false, but was \"no\"");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_OPENAI_STREAM", "yes")))
+                .hasMessage("AGENTLOG_OPENAI_STREAM must be true or false, but was 'yes'");
         assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("AGENTLOG_MODEL_ENDPOINTS", "[1]")))
                 .hasMessageStartingWith("AGENTLOG_MODEL_ENDPOINTS must be a JSON object of endpoint name to endpoint");
         assertThatThrownBy(() -> WorkerConfig.fromEnv(

@@ -1,19 +1,30 @@
 package io.agentlog.worker.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.CancellationUnsupportedHandle;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The HTTP client of one model endpoint, on the JDK client (HTTP/1.1: many local OpenAI-compatible servers do not
@@ -27,7 +38,7 @@ import java.util.Objects;
  *       leaves the worker, so the endpoint's credential can only ever go where the worker's operator configured.
  * </ul>
  *
- * Streaming is not used by the worker and not supported.
+ * Streamed answers ({@code stream: true}) are read on a virtual thread of their own, within the same time limit.
  */
 final class EndpointHttpClient implements HttpClient {
 
@@ -58,6 +69,89 @@ final class EndpointHttpClient implements HttpClient {
 
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(toJdkRequest(request), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            throw new TimeoutException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeException(e);
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        if (!successful(response)) {
+            throw new EndpointHttpException(
+                    response.statusCode(), body, response.headers().map());
+        }
+        return SuccessfulHttpResponse.builder()
+                .statusCode(response.statusCode())
+                .headers(response.headers().map())
+                .body(body)
+                .build();
+    }
+
+    /**
+     * Streams the answer to {@code request} as server-sent events on a virtual thread of its own, and returns at once
+     * (a request outside the endpoint is refused here, before anything is sent). The whole stream, not only its
+     * start, must end within the read timeout: past it the reading thread is interrupted and the listener gets a
+     * {@link TimeoutException}. Exactly one of {@code onClose} and {@code onError} ends it: an answer refused with a
+     * status that is not 2xx is an {@link EndpointHttpException} with the response's headers, like
+     * {@link #execute(HttpRequest)}'s, as is an error the endpoint reports in the stream, and a stream that ends
+     * before its {@code data: [DONE]} (the connection was cut) is an {@link IOException}.
+     */
+    @Override
+    public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
+        java.net.http.HttpRequest jdkRequest = toJdkRequest(request);
+        EventStream stream = new EventStream(listener, readTimeout);
+        Thread reader = Thread.ofVirtual().name("model-stream").unstarted(() -> stream(jdkRequest, parser, stream));
+        reader.start();
+        if (readTimeout != null) {
+            Thread.ofVirtual().name("model-stream-deadline").start(() -> {
+                try {
+                    if (!reader.join(readTimeout)) {
+                        stream.timedOut = true;
+                        reader.interrupt();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    private void stream(java.net.http.HttpRequest jdkRequest, ServerSentEventParser parser, EventStream stream) {
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(jdkRequest, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpTimeoutException e) {
+            stream.onError(new TimeoutException(e));
+            return;
+        } catch (IOException | InterruptedException e) {
+            stream.onError(new RuntimeException(e));
+            return;
+        }
+        try (InputStream body = response.body()) {
+            if (!successful(response)) {
+                stream.onError(new EndpointHttpException(
+                        response.statusCode(),
+                        new String(body.readAllBytes(), StandardCharsets.UTF_8),
+                        response.headers().map()));
+                return;
+            }
+            stream.onOpen(SuccessfulHttpResponse.builder()
+                    .statusCode(response.statusCode())
+                    .headers(response.headers().map())
+                    .build());
+            parser.parse(body, stream);
+            stream.onEnd();
+        } catch (IOException | RuntimeException e) {
+            stream.onError(e);
+        }
+    }
+
+    private java.net.http.HttpRequest toJdkRequest(HttpRequest request) {
         URI uri = URI.create(request.url());
         if (!withSlash(uri.toString()).startsWith(allowedPrefix)) {
             throw new IllegalStateException("refusing to send a model request to " + uri.getScheme() + "://"
@@ -73,32 +167,112 @@ final class EndpointHttpClient implements HttpClient {
         if (readTimeout != null) {
             jdkRequest.timeout(readTimeout);
         }
-        HttpResponse<byte[]> response;
-        try {
-            response = client.send(jdkRequest.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw new TimeoutException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RuntimeException(e);
-        } catch (IOException e) {
-            throw new RuntimeException(e);
-        }
-        String body = new String(response.body(), StandardCharsets.UTF_8);
-        if (response.statusCode() < 200 || response.statusCode() >= 300) {
-            throw new EndpointHttpException(
-                    response.statusCode(), body, response.headers().map());
-        }
-        return SuccessfulHttpResponse.builder()
-                .statusCode(response.statusCode())
-                .headers(response.headers().map())
-                .body(body)
-                .build();
+        return jdkRequest.build();
     }
 
-    @Override
-    public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
-        throw new UnsupportedOperationException("the agentlog worker does not stream model responses");
+    private static boolean successful(HttpResponse<?> response) {
+        return response.statusCode() >= 200 && response.statusCode() < 300;
+    }
+
+    /**
+     * One streamed answer's listener, between the parser and LangChain4j's: it passes events on, notices
+     * {@code data: [DONE]}, and ends the stream exactly once, with {@code onClose} after {@code [DONE]} or with
+     * {@code onError} (a timeout when the deadline cut it).
+     */
+    private static final class EventStream implements ServerSentEventListener {
+
+        private static final String DONE = "[DONE]";
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        private final ServerSentEventListener listener;
+        private final Duration timeout;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile Map<String, List<String>> headers = Map.of();
+        private volatile boolean done;
+        private volatile boolean timedOut;
+
+        EventStream(ServerSentEventListener listener, Duration timeout) {
+            this.listener = listener;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void onOpen(SuccessfulHttpResponse response) {
+            headers = response.headers();
+            listener.onOpen(response);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+            if (ended.get()) {
+                return;
+            }
+            if (DONE.equals(event.data())) {
+                done = true;
+            }
+            Optional<EndpointHttpException> error = streamedError(event, headers);
+            if (error.isPresent()) {
+                onError(error.get());
+                return;
+            }
+            listener.onEvent(event, context);
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            onEvent(event, new ServerSentEventContext(new CancellationUnsupportedHandle()));
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            if (ended.compareAndSet(false, true)) {
+                listener.onError(
+                        timedOut
+                                ? new TimeoutException("no complete answer within " + timeout.toMillis() + " ms")
+                                : error);
+            }
+        }
+
+        /**
+         * An error the endpoint reports in the stream, after its 200 ({@code event: error}, or data that is an object
+         * with an {@code error}, as OpenAI and vLLM send them), as the HTTP error it stands for: its {@code code} or
+         * {@code status} when that is an HTTP error status, else 500 (the server failed mid-answer).
+         */
+        static Optional<EndpointHttpException> streamedError(ServerSentEvent event, Map<String, List<String>> headers) {
+            String data = event.data() == null ? "" : event.data().strip();
+            boolean errorEvent = "error".equals(event.event());
+            if (!errorEvent && !(data.startsWith("{") && data.contains("\"error\""))) {
+                return Optional.empty();
+            }
+            JsonNode error;
+            try {
+                JsonNode json = JSON.readTree(data);
+                error = json == null ? null : json.get("error");
+            } catch (JsonProcessingException e) {
+                error = null;
+            }
+            if (!errorEvent && (error == null || error.isNull())) {
+                return Optional.empty();
+            }
+            int status = 500;
+            for (JsonNode code :
+                    error == null ? List.<JsonNode>of() : List.of(error.path("code"), error.path("status"))) {
+                if (code.canConvertToInt() && code.asInt() >= 400 && code.asInt() <= 599) {
+                    status = code.asInt();
+                    break;
+                }
+            }
+            return Optional.of(new EndpointHttpException(status, data, headers));
+        }
+
+        /** The body ended: complete after {@code [DONE]}, else cut short. */
+        void onEnd() {
+            if (!done) {
+                onError(new IOException("the endpoint's stream ended before data: " + DONE));
+            } else if (ended.compareAndSet(false, true)) {
+                listener.onClose();
+            }
+        }
     }
 
     static final class Builder implements HttpClientBuilder {

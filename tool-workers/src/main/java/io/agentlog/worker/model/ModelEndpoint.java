@@ -16,8 +16,10 @@ import java.util.Set;
  * @param provider the provider that serves it ({@value OpenAiModelProvider#NAME})
  * @param baseUrl the URL requests go to, including e.g. {@code /v1}; http or https, no user information
  * @param apiKey sent as {@code Authorization: Bearer}; none for servers that need no key
+ * @param stream whether answers are streamed ({@code stream: true}, the default), so watchers see them as they are
+ *     written; off for a server that cannot stream
  */
-public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<Credential> apiKey) {
+public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<Credential> apiKey, boolean stream) {
 
     /** The providers that have endpoints. */
     public static final Set<String> PROVIDERS = Set.of(OpenAiModelProvider.NAME);
@@ -40,9 +42,19 @@ public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<
         }
     }
 
+    /** An endpoint that streams its answers. */
+    public ModelEndpoint(String name, String provider, URI baseUrl, Optional<Credential> apiKey) {
+        this(name, provider, baseUrl, apiKey, true);
+    }
+
     /** The default endpoint of {@code provider}. */
-    public static ModelEndpoint defaultOf(String provider, URI baseUrl, Optional<Credential> apiKey) {
-        return new ModelEndpoint("", provider, baseUrl, apiKey);
+    public static ModelEndpoint defaultOf(String provider, URI baseUrl, Optional<Credential> apiKey, boolean stream) {
+        return new ModelEndpoint("", provider, baseUrl, apiKey, stream);
+    }
+
+    /** This endpoint, streaming its answers or not. */
+    public ModelEndpoint withStream(boolean value) {
+        return new ModelEndpoint(name, provider, baseUrl, apiKey, value);
     }
 
     /**
@@ -88,6 +100,6 @@ public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<
     @Override
     public String toString() {
         return (name.isEmpty() ? "(default)" : name) + "=" + provider + " " + baseUrl
-                + apiKey.map(key -> " " + key).orElse(" (no key)");
+                + apiKey.map(key -> " " + key).orElse(" (no key)") + (stream ? "" : " (not streaming)");
     }
 }

@@ -24,8 +24,12 @@ import java.util.Set;
  * <pre>
  * {"local": {"baseUrl": "http://127.0.0.1:8000/v1"},
  *  "prod":  {"provider": "openai", "baseUrl": "https://models.example/v1", "apiKeyEnv": "PROD_LLM_KEY"},
- *  "team":  {"baseUrl": "https://llm.team.example/v1", "apiKeyFile": "/run/secrets/team-llm-key"}}
+ *  "team":  {"baseUrl": "https://llm.team.example/v1", "apiKeyFile": "/run/secrets/team-llm-key"},
+ *  "old":   {"baseUrl": "http://10.0.0.5:8080/v1", "stream": false}}
  * </pre>
+ *
+ * {@code stream} (default {@code true}) says whether answers are streamed; {@code false} for a server that does not
+ * support {@code stream: true} with {@code stream_options}.
  */
 public record ModelEndpoints(List<ModelEndpoint> all) {
 
@@ -33,7 +37,8 @@ public record ModelEndpoints(List<ModelEndpoint> all) {
     static final String BASE_URL = "baseUrl";
     static final String API_KEY_ENV = "apiKeyEnv";
     static final String API_KEY_FILE = "apiKeyFile";
-    private static final Set<String> FIELDS = Set.of(PROVIDER, BASE_URL, API_KEY_ENV, API_KEY_FILE);
+    static final String STREAM = "stream";
+    private static final Set<String> FIELDS = Set.of(PROVIDER, BASE_URL, API_KEY_ENV, API_KEY_FILE, STREAM);
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -126,8 +131,9 @@ public record ModelEndpoints(List<ModelEndpoint> all) {
         String forWhat = "model endpoint '" + name + "'";
         Optional<Credential> key = keyEnv.map(variable -> Credential.fromEnv(env, variable, forWhat))
                 .or(() -> keyFile.map(file -> Credential.fromFile(Path.of(file), forWhat)));
+        boolean stream = bool(node, STREAM, where).orElse(true);
         try {
-            return new ModelEndpoint(name, provider, ModelEndpoint.baseUrl(url, where + " baseUrl"), key);
+            return new ModelEndpoint(name, provider, ModelEndpoint.baseUrl(url, where + " baseUrl"), key, stream);
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage());
         }
@@ -142,6 +148,17 @@ public record ModelEndpoints(List<ModelEndpoint> all) {
             throw new IllegalArgumentException(where + ": " + field + " must be a non-empty text, but was " + value);
         }
         return Optional.of(value.asText().strip());
+    }
+
+    private static Optional<Boolean> bool(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isBoolean()) {
+            throw new IllegalArgumentException(where + ": " + field + " must be true or false, but was " + value);
+        }
+        return Optional.of(value.asBoolean());
     }
 
     /** Never prints a key. */

@@ -9,9 +9,11 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
@@ -45,6 +47,10 @@ import java.util.concurrent.ConcurrentMap;
  * {@code AGENTLOG_OPENAI_API_KEY}); an unknown name fails before any request is sent, and each endpoint's HTTP client
  * sends nothing outside its base URL ({@link EndpointHttpClient}). The model name comes from {@code ModelSpec.name}.
  *
+ * <p>Answers are streamed ({@code stream: true}, usage in the last chunk) and their text goes to the call's
+ * {@link TokenStream} as it arrives, unless the endpoint is configured with {@code stream: false} for a server that
+ * cannot stream; the result and the classification of failures are the same either way ({@link StreamedAnswer}).
+ *
  * <p>LangChain4j's own retries are off: a transient failure becomes a {@link RetryableWorkException} (with the
  * endpoint's {@code Retry-After} on a 429 or 503) and the worker's {@code WorkExecutor} decides when to try again, so
  * the retry policy lives in one place. Error texts never carry the endpoint's key.
@@ -55,11 +61,17 @@ public final class OpenAiModelProvider implements ModelProvider {
 
     private static final int MAX_ERROR_BODY_CHARS = 500;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The endpoint's HTTP client ends a stream that runs past the timeout itself; the caller waits this much longer
+     * before it gives up on its own.
+     */
+    private static final Duration STREAM_GRACE = Duration.ofSeconds(5);
 
     private final ModelEndpoints endpoints;
     private final Duration timeout;
     private final Clock clock;
     private final ConcurrentMap<ModelKey, ChatModel> models = new ConcurrentHashMap<>();
+    private final ConcurrentMap<ModelKey, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
 
     /** @param timeout the time limit of one attempt (connect, send, read the whole answer) */
     public OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout) {
@@ -81,6 +93,15 @@ public final class OpenAiModelProvider implements ModelProvider {
 
     @Override
     public ModelResult complete(ModelCall call, WorkContext context) {
+        return complete(call, context, TokenStream.NONE);
+    }
+
+    /**
+     * Streams the answer ({@code stream: true}) unless the endpoint says it cannot, sending its text to
+     * {@code tokens} as it arrives; either way the result is the whole answer, and failures are classified alike.
+     */
+    @Override
+    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
         ModelSpec spec = call.getModel();
         if (spec.getName().isBlank()) {
             throw new TerminalWorkException("the openai provider needs a model name: set model.name in the agent"
@@ -88,10 +109,13 @@ public final class OpenAiModelProvider implements ModelProvider {
         }
         ModelEndpoint endpoint = endpoint(spec.getEndpoint());
         ChatRequest request = OpenAiMapping.toChatRequest(call);
-        ChatModel model = models.computeIfAbsent(new ModelKey(endpoint, spec.getName()), this::build);
+        ModelKey key = new ModelKey(endpoint, spec.getName());
         ChatResponse response;
         try {
-            response = model.chat(request);
+            response = endpoint.stream()
+                    ? StreamedAnswer.of(streamingModels.computeIfAbsent(key, this::buildStreaming), request, tokens)
+                            .await(timeout.plus(STREAM_GRACE))
+                    : models.computeIfAbsent(key, this::build).chat(request);
         } catch (RuntimeException e) {
             throw classify(e, endpoint, spec.getName(), clock.instant());
         }
@@ -115,11 +139,27 @@ public final class OpenAiModelProvider implements ModelProvider {
                 .modelName(key.modelName())
                 .timeout(timeout)
                 .maxRetries(0)
-                .httpClientBuilder(EndpointHttpClient.builder(endpoint.baseUrl())
-                        .connectTimeout(CONNECT_TIMEOUT)
-                        .readTimeout(timeout));
+                .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
+    }
+
+    /** Like {@link #build}; LangChain4j's streaming model never retries and asks for usage in the last chunk. */
+    private StreamingChatModel buildStreaming(ModelKey key) {
+        ModelEndpoint endpoint = key.endpoint();
+        var builder = OpenAiStreamingChatModel.builder()
+                .baseUrl(endpoint.baseUrl().toString())
+                .modelName(key.modelName())
+                .timeout(timeout)
+                .httpClientBuilder(httpClient(endpoint));
+        endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
+        return builder.build();
+    }
+
+    private EndpointHttpClient.Builder httpClient(ModelEndpoint endpoint) {
+        return EndpointHttpClient.builder(endpoint.baseUrl())
+                .connectTimeout(CONNECT_TIMEOUT)
+                .readTimeout(timeout);
     }
 
     /**
