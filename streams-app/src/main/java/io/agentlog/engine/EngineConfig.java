@@ -2,6 +2,7 @@ package io.agentlog.engine;
 
 import io.agentlog.schemas.Env;
 import io.agentlog.schemas.Topics;
+import io.agentlog.telemetry.TracingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -34,6 +35,8 @@ import java.util.Map;
  * @param maxWorkspaceFiles files in one session workspace ({@code AGENTLOG_MAX_WORKSPACE_FILES})
  * @param inlineFileBytes largest file content a {@code FileWritten} event carries inline; larger ones go to
  *     {@code agentlog.blobs} ({@code AGENTLOG_INLINE_FILE_BYTES})
+ * @param tracing whether and where the engine exports its OpenTelemetry traces (the standard {@code OTEL_*}
+ *     variables, see {@link TracingConfig}; off unless an OTLP endpoint is set)
  */
 public record EngineConfig(
         String bootstrapServers,
@@ -52,7 +55,11 @@ public record EngineConfig(
         long maxFileBytes,
         long maxWorkspaceBytes,
         int maxWorkspaceFiles,
-        int inlineFileBytes) {
+        int inlineFileBytes,
+        TracingConfig tracing) {
+
+    /** The {@code service.name} of the engine's spans unless {@code OTEL_SERVICE_NAME} says otherwise. */
+    public static final String SERVICE_NAME = "agentlog-engine";
 
     /**
      * The longest a busy engine gathers steps into one exactly-once transaction. A nearly idle engine commits every
@@ -147,6 +154,7 @@ public record EngineConfig(
                 inlineFileBytes >= 0 && inlineFileBytes <= maxFileBytes,
                 "inline file bytes must be between 0 and max file bytes (" + maxFileBytes + "), but was "
                         + inlineFileBytes);
+        require(tracing != null, "tracing must be set (TracingConfig.off for none)");
     }
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
@@ -167,7 +175,8 @@ public record EngineConfig(
                 DEFAULT_MAX_FILE_BYTES,
                 DEFAULT_MAX_WORKSPACE_BYTES,
                 DEFAULT_MAX_WORKSPACE_FILES,
-                DEFAULT_INLINE_FILE_BYTES);
+                DEFAULT_INLINE_FILE_BYTES,
+                TracingConfig.off(SERVICE_NAME));
     }
 
     /** The configuration from {@code AGENTLOG_*} variables; a malformed one fails with a message that quotes it. */
@@ -193,7 +202,8 @@ public record EngineConfig(
                 in.number("AGENTLOG_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
                 in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES),
                 in.integer("AGENTLOG_MAX_WORKSPACE_FILES", DEFAULT_MAX_WORKSPACE_FILES),
-                in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES));
+                in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES),
+                TracingConfig.fromEnv(env, SERVICE_NAME));
     }
 
     public EngineConfig withApplicationId(String id) {
@@ -230,6 +240,7 @@ public record EngineConfig(
         private long maxWorkspaceBytes;
         private int maxWorkspaceFiles;
         private int inlineFileBytes;
+        private TracingConfig tracing;
 
         private Builder(EngineConfig from) {
             bootstrapServers = from.bootstrapServers;
@@ -249,6 +260,7 @@ public record EngineConfig(
             maxWorkspaceBytes = from.maxWorkspaceBytes;
             maxWorkspaceFiles = from.maxWorkspaceFiles;
             inlineFileBytes = from.inlineFileBytes;
+            tracing = from.tracing;
         }
 
         public Builder applicationId(String value) {
@@ -311,6 +323,12 @@ public record EngineConfig(
             return this;
         }
 
+        /** Where the engine exports its traces; {@link TracingConfig#off} for nowhere. */
+        public Builder tracing(TracingConfig value) {
+            tracing = value;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(
                     bootstrapServers,
@@ -329,7 +347,8 @@ public record EngineConfig(
                     maxFileBytes,
                     maxWorkspaceBytes,
                     maxWorkspaceFiles,
-                    inlineFileBytes);
+                    inlineFileBytes,
+                    tracing);
         }
     }
 }

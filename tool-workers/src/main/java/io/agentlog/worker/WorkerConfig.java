@@ -4,6 +4,7 @@ import static java.util.stream.Collectors.toSet;
 
 import io.agentlog.schemas.Env;
 import io.agentlog.schemas.Topics;
+import io.agentlog.telemetry.TracingConfig;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
 import io.agentlog.worker.model.ModelEndpoints;
@@ -61,6 +62,8 @@ import java.util.regex.Pattern;
  *     file {@value #MODEL_PRICES_FILE}, see {@link ModelPrices}); it wins over a definition's {@code model.price}
  * @param metrics whether and where the worker serves its Prometheus metrics ({@code AGENTLOG_WORKER_METRICS_*}, see
  *     {@link WorkerMetricsConfig}); they are counted either way
+ * @param tracing whether and where the worker exports its OpenTelemetry traces (the standard {@code OTEL_*}
+ *     variables, see {@link TracingConfig}; off unless an OTLP endpoint is set)
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -78,7 +81,11 @@ public record WorkerConfig(
         SandboxLimits sandboxLimits,
         int sandboxConcurrency,
         ModelPrices modelPrices,
-        WorkerMetricsConfig metrics) {
+        WorkerMetricsConfig metrics,
+        TracingConfig tracing) {
+
+    /** The {@code service.name} of the worker's spans unless {@code OTEL_SERVICE_NAME} says otherwise. */
+    public static final String SERVICE_NAME = "agentlog-worker";
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -159,6 +166,7 @@ public record WorkerConfig(
         Objects.requireNonNull(sandboxLimits, "sandboxLimits");
         Objects.requireNonNull(modelPrices, "modelPrices");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /** The defaults, for a broker at {@code bootstrapServers}. */
@@ -201,6 +209,7 @@ public record WorkerConfig(
                 .map(setting -> ModelPrices.parse(setting.text(), setting.where()))
                 .ifPresent(builder::modelPrices);
         builder.metrics(WorkerMetricsConfig.fromEnv(in));
+        builder.tracing(TracingConfig.fromEnv(env, SERVICE_NAME));
         return builder.build();
     }
 
@@ -262,7 +271,8 @@ public record WorkerConfig(
                 .sandboxLimits(sandboxLimits)
                 .sandboxConcurrency(sandboxConcurrency)
                 .modelPrices(modelPrices)
-                .metrics(metrics);
+                .metrics(metrics)
+                .tracing(tracing);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -285,6 +295,7 @@ public record WorkerConfig(
         private ModelPrices modelPrices = ModelPrices.NONE;
         private Integer sandboxConcurrency;
         private WorkerMetricsConfig metrics = WorkerMetricsConfig.OFF;
+        private TracingConfig tracing = TracingConfig.off(SERVICE_NAME);
 
         private Builder() {}
 
@@ -391,7 +402,8 @@ public record WorkerConfig(
                             ? defaultSandboxConcurrency(sandboxLimits, maxConcurrency)
                             : sandboxConcurrency,
                     modelPrices,
-                    metrics);
+                    metrics,
+                    tracing);
         }
 
         /** Unset: twice the processors, at most what half the memory holds at the sandbox memory limit. */
@@ -402,6 +414,12 @@ public record WorkerConfig(
 
         public Builder modelPrices(ModelPrices value) {
             this.modelPrices = value;
+            return this;
+        }
+
+        /** Where the worker exports its traces; unset: off. */
+        public Builder tracing(TracingConfig value) {
+            this.tracing = value;
             return this;
         }
 
@@ -469,7 +487,7 @@ public record WorkerConfig(
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", sandboxConcurrency="
                 + sandboxConcurrency + ", modelPrices="
-                + modelPrices.byModel().keySet() + ", metrics=" + metrics + "]";
+                + modelPrices.byModel().keySet() + ", metrics=" + metrics + ", tracing=" + tracing + "]";
     }
 
     private static String defaultWorkerId() {
