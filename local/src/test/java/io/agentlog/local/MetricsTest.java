@@ -70,31 +70,15 @@ class MetricsTest {
         // endpoints' metrics before. The shared test broker's earlier tasks run again on this stack's new engine, so
         // counters without a model label may grow by more than this session; those labelled with its model may not.
         String model = "metrics-" + UUID.randomUUID();
-        String agent = stack.putAgent("metrics", """
-                model: {provider: scripted, name: %s}
-                tools: [noop]
-                script:
-                  - toolCalls: [{id: n1, name: noop, arguments: {}}]
-                  - text: done
-                """.formatted(model));
+        String agent = putToolThenAnswerAgent("metrics", model);
         PrometheusText engineBefore = scrape(engine);
         PrometheusText workerBefore = scrape(worker);
 
         // When a session of it runs to its end
-        String session = engine.post("/sessions", """
-                        {"agent": "%s", "input": "go"}""".formatted(agent))
-                .json()
-                .path("sessionId")
-                .asText();
+        String session = start(agent);
         // (other sessions replayed on this engine complete too: wait for this one, then for its final model turn's
         // tokens, counted when its last step is applied, a moment after the state shows it)
-        Awaitility.await("the session completed")
-                .atMost(DEADLINE)
-                .until(() -> "COMPLETED"
-                        .equals(engine.get("/sessions/" + session)
-                                .json()
-                                .path("status")
-                                .asText()));
+        awaitCompleted(session);
         JsonNode usage = engine.get("/sessions/" + session).json().path("usage");
         String outputTokens = tokens("agentlog_model_tokens_total", model, "output");
         Awaitility.await("the engine counted the session's output tokens")
@@ -160,27 +144,11 @@ class MetricsTest {
     void shouldTraceASessionAcrossTheEngineAndTheWorkerInOneTraceWhenAnOtlpEndpointIsSet() {
         // Given an agent whose scripted model (a model name of its own) calls a worker tool, then answers
         String model = "traced-" + UUID.randomUUID();
-        String agent = stack.putAgent("traced", """
-                model: {provider: scripted, name: %s}
-                tools: [noop]
-                script:
-                  - toolCalls: [{id: n1, name: noop, arguments: {}}]
-                  - text: done
-                """.formatted(model));
+        String agent = putToolThenAnswerAgent("traced", model);
 
         // When a session of it runs to its end
-        String session = engine.post("/sessions", """
-                        {"agent": "%s", "input": "go"}""".formatted(agent))
-                .json()
-                .path("sessionId")
-                .asText();
-        Awaitility.await("the session completed")
-                .atMost(DEADLINE)
-                .until(() -> "COMPLETED"
-                        .equals(engine.get("/sessions/" + session)
-                                .json()
-                                .path("status")
-                                .asText()));
+        String session = start(agent);
+        awaitCompleted(session);
         JsonNode usage = engine.get("/sessions/" + session).json().path("usage");
 
         // Then the receiver gets, in the one trace derived from the session id, the session's root span, the engine's
@@ -248,6 +216,36 @@ class MetricsTest {
                         .attribute("agentlog.step.events")
                         .orElseThrow())
                 .contains("ToolRequested");
+    }
+
+    /** Registers an agent whose scripted model {@code model} calls the worker tool {@code noop} (id n1), then answers. */
+    private static String putToolThenAnswerAgent(String prefix, String model) {
+        return stack.putAgent(prefix, """
+                model: {provider: scripted, name: %s}
+                tools: [noop]
+                script:
+                  - toolCalls: [{id: n1, name: noop, arguments: {}}]
+                  - text: done
+                """.formatted(model));
+    }
+
+    /** Starts a session of {@code agent} through the HTTP API; returns its id. */
+    private static String start(String agent) {
+        return engine.post("/sessions", """
+                        {"agent": "%s", "input": "go"}""".formatted(agent))
+                .json()
+                .path("sessionId")
+                .asText();
+    }
+
+    private static void awaitCompleted(String session) {
+        Awaitility.await("the session completed")
+                .atMost(DEADLINE)
+                .until(() -> "COMPLETED"
+                        .equals(engine.get("/sessions/" + session)
+                                .json()
+                                .path("status")
+                                .asText()));
     }
 
     private static long count(List<OtlpReceiver.ReceivedSpan> spans, String name) {

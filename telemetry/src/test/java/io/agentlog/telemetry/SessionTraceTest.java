@@ -40,10 +40,7 @@ class SessionTraceTest {
             SessionTrace trace = SessionTrace.of("session-root");
 
             // When a step span (under the derived root) and then the root itself are started and ended
-            Span step = tracing.tracer()
-                    .spanBuilder("step")
-                    .setParent(trace.rootContext())
-                    .startSpan();
+            Span step = startStep(tracing, trace);
             step.end();
             tracing.startSessionRoot(trace, tracing.tracer().spanBuilder("invoke_agent a"))
                     .end();
@@ -69,10 +66,7 @@ class SessionTraceTest {
         try (Tracing tracing = Tracing.with(exported, "test")) {
             // Given a step span of a session
             SessionTrace trace = SessionTrace.of("session-headers");
-            Span step = tracing.tracer()
-                    .spanBuilder("step")
-                    .setParent(trace.rootContext())
-                    .startSpan();
+            Span step = startStep(tracing, trace);
 
             // When its context is written into a record's headers and read back
             Headers headers = new RecordHeaders();
@@ -100,6 +94,14 @@ class SessionTraceTest {
                 .isEqualTo(SessionTrace.of("session-headers").traceId());
         assertThat(fallback.getSpanId())
                 .isEqualTo(SessionTrace.of("session-headers").rootSpanId());
+    }
+
+    /** A step span of the session: a child of its derived root. */
+    private static Span startStep(Tracing tracing, SessionTrace trace) {
+        return tracing.tracer()
+                .spanBuilder("step")
+                .setParent(trace.rootContext())
+                .startSpan();
     }
 
     private static SpanData span(InMemorySpanExporter exported, String name) {
