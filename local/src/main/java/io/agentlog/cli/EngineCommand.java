@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs the session engine in the foreground until SIGTERM or Ctrl-C.",
             "Start more engines for more throughput.",
-            "Configured by AGENTLOG_* environment variables (AGENTLOG_BOOTSTRAP_SERVERS, AGENTLOG_STATE_DIR, ...);",
-            "the options below override them."
+            "Configured by AGENTLOG_* environment variables (AGENTLOG_BOOTSTRAP_SERVERS, AGENTLOG_STATE_DIR, ...)",
+            "and, for traces, the standard OTEL_* ones; the options below override them."
         })
 final class EngineCommand implements Callable<Integer> {
 
@@ -39,9 +39,13 @@ final class EngineCommand implements Callable<Integer> {
                     + " 8088; see docs/api.md).")
     String httpPort;
 
+    @Mixin
+    OtlpOption otlp;
+
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(otlp.env());
         bootstrap.exportTo(env);
         if (stateDir != null) {
             env.put("AGENTLOG_STATE_DIR", stateDir.toString());

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
             "A Kafka broker on 127.0.0.1:9092, the topics, the engine (its HTTP API on 127.0.0.1:8088) and a worker",
             "(its Prometheus metrics on 127.0.0.1:9464), as background processes.",
             "Pid files and logs go to $AGENTLOG_HOME (default ~/.agentlog).",
+            "With --otlp-endpoint (or OTEL_* variables) the engine and the worker export OpenTelemetry traces.",
             "Registers the demo agent too, so `agentlog submit --agent demo --input hi --wait` works at once.",
             "Stop it with `agentlog down`."
         })
@@ -63,6 +64,9 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     PoolsOption pools;
 
+    @Mixin
+    OtlpOption otlp;
+
     @Option(names = "--no-demo-agent", negatable = false, description = "Do not register the demo agent.")
     boolean noDemoAgent;
 
@@ -73,7 +77,7 @@ final class UpCommand implements Callable<Integer> {
         LocalStack stack = new LocalStack(StackLayout.fromEnv(System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
         boolean started = stack.up(
-                new LocalStack.UpOptions(port, controllerPort, pools.value(), httpPort, workerMetricsPort),
+                new LocalStack.UpOptions(port, controllerPort, pools.value(), httpPort, workerMetricsPort, otlp.env()),
                 noDemoAgent ? Optional.empty() : Optional.of(Demo.demoAgentText()),
                 out);
         LocalStack.Status status = stack.status();

@@ -16,7 +16,8 @@ import picocli.CommandLine.Mixin;
             "Runs a worker in the foreground until SIGTERM or Ctrl-C.",
             "It serves the given pools (model calls and worker-side tools) through share groups.",
             "Start more workers for more throughput.",
-            "Configured by AGENTLOG_* environment variables; the options below override them."
+            "Configured by AGENTLOG_* environment variables and, for traces, the standard OTEL_* ones; the options",
+            "below override them."
         })
 final class WorkerCommand implements Callable<Integer> {
 
@@ -26,9 +27,13 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     PoolsOption pools;
 
+    @Mixin
+    OtlpOption otlp;
+
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(otlp.env());
         bootstrap.exportTo(env);
         env.put(WorkerConfig.POOLS, String.join(",", pools.value()));
         return Worker.start(WorkerConfig.fromEnv(env)).serveUntilShutdown();

@@ -111,7 +111,7 @@ public final class LocalStack {
                     layout.engineStateDir(),
                     layout.logFile(Component.ENGINE),
                     true,
-                    Map.of(HttpApiConfig.PORT_ENV, String.valueOf(options.httpPort())));
+                    with(options.tracingEnv(), HttpApiConfig.PORT_ENV, String.valueOf(options.httpPort())));
             started.add(new Started(Component.ENGINE, engine));
         }
         if (status.processes().get(Component.WORKER).isEmpty()) {
@@ -120,7 +120,7 @@ public final class LocalStack {
                     options.pools(),
                     layout.logFile(Component.WORKER),
                     true,
-                    Map.of(WorkerMetricsConfig.PORT_ENV, options.workerMetricsPort()));
+                    with(options.tracingEnv(), WorkerMetricsConfig.PORT_ENV, options.workerMetricsPort()));
             started.add(new Started(Component.WORKER, worker));
         }
         for (Started s : started) {
@@ -141,8 +141,26 @@ public final class LocalStack {
      * @param pools the worker's pools
      * @param httpPort the engine's HTTP API port
      * @param workerMetricsPort the port of the worker's Prometheus metrics, or {@code off}
+     * @param tracingEnv {@code OTEL_*} settings for the engine and the worker (their own environment's apply too)
      */
-    public record UpOptions(int port, int controllerPort, List<String> pools, int httpPort, String workerMetricsPort) {}
+    public record UpOptions(
+            int port,
+            int controllerPort,
+            List<String> pools,
+            int httpPort,
+            String workerMetricsPort,
+            Map<String, String> tracingEnv) {
+
+        public UpOptions {
+            tracingEnv = Map.copyOf(tracingEnv);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String name, String value) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put(name, value);
+        return all;
+    }
 
     private record Started(Component component, Process process) {}
 

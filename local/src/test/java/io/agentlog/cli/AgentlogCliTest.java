@@ -117,6 +117,16 @@ class AgentlogCliTest {
     }
 
     @Test
+    void shouldQuoteTheEndpointWithoutStackTraceWhenTheOtlpEndpointIsNoUrl() {
+        for (String command : new String[] {"up", "engine", "worker"}) {
+            CliRun run = CliRun.of(command, "--otlp-endpoint", "collector:4318");
+
+            assertThat(run.exitCode()).as("exit code of %s", command).isEqualTo(2);
+            assertThat(run.err()).contains("'collector:4318'").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void shouldSayWhichFileIsMissingWhenPuttingAgent(@TempDir Path dir) {
         Path missing = dir.resolve("nope.yaml");
 

@@ -43,6 +43,7 @@ final class InProcessStack implements AutoCloseable {
     private final String name;
     private final String applicationId;
     private final HttpApiConfig http;
+    private final UnaryOperator<EngineConfig.Builder> engineSettings;
     private volatile Engine engine;
     private volatile Path stateDir;
     final Worker worker;
@@ -52,6 +53,7 @@ final class InProcessStack implements AutoCloseable {
             String name,
             String applicationId,
             HttpApiConfig http,
+            UnaryOperator<EngineConfig.Builder> engineSettings,
             Engine engine,
             Path stateDir,
             Worker worker,
@@ -59,6 +61,7 @@ final class InProcessStack implements AutoCloseable {
         this.name = name;
         this.applicationId = applicationId;
         this.http = http;
+        this.engineSettings = engineSettings;
         this.engine = engine;
         this.stateDir = stateDir;
         this.worker = worker;
@@ -93,7 +96,7 @@ final class InProcessStack implements AutoCloseable {
     static InProcessStack start(
             String name, Duration deadline, UnaryOperator<WorkerConfig.Builder> worker, List<Tool> tools)
             throws Exception {
-        return start(name, deadline, worker, tools, HttpApiConfig.disabled());
+        return start(name, deadline, worker, tools, HttpApiConfig.disabled(), UnaryOperator.identity());
     }
 
     /** A stack whose engine serves its HTTP API ({@link #httpBase()}). */
@@ -105,7 +108,18 @@ final class InProcessStack implements AutoCloseable {
     static InProcessStack startWithHttp(
             String name, Duration deadline, HttpApiConfig http, UnaryOperator<WorkerConfig.Builder> worker)
             throws Exception {
-        return start(name, deadline, worker, List.of(), http);
+        return start(name, deadline, worker, List.of(), http, UnaryOperator.identity());
+    }
+
+    /** A stack whose engine serves its HTTP API, with the worker and the engine configured by the operators. */
+    static InProcessStack startWithHttp(
+            String name,
+            Duration deadline,
+            HttpApiConfig http,
+            UnaryOperator<WorkerConfig.Builder> worker,
+            UnaryOperator<EngineConfig.Builder> engine)
+            throws Exception {
+        return start(name, deadline, worker, List.of(), http, engine);
     }
 
     private static InProcessStack start(
@@ -113,7 +127,8 @@ final class InProcessStack implements AutoCloseable {
             Duration deadline,
             UnaryOperator<WorkerConfig.Builder> worker,
             List<Tool> tools,
-            HttpApiConfig http)
+            HttpApiConfig http,
+            UnaryOperator<EngineConfig.Builder> engineSettings)
             throws Exception {
         String bootstrap = SharedBroker.bootstrapServers();
         WorkerConfig workerConfig = worker.apply(
@@ -124,13 +139,13 @@ final class InProcessStack implements AutoCloseable {
         TopicSetup.createAll(bootstrap, List.copyOf(pools), (short) 1, Duration.ofSeconds(30));
         String applicationId = name + "-" + UUID.randomUUID();
         Path stateDir = Files.createTempDirectory(name + "-engine");
-        Engine engine = Engine.start(engineConfig(bootstrap, stateDir, applicationId), http);
+        Engine engine = Engine.start(engineConfig(bootstrap, stateDir, applicationId, engineSettings), http);
         Worker running = Worker.start(
                 workerConfig,
                 ToolRegistry.builtins(workerConfig).with(tools.toArray(Tool[]::new)),
                 ModelProviders.defaults(workerConfig));
-        InProcessStack stack =
-                new InProcessStack(name, applicationId, http, engine, stateDir, running, new AgentlogClient(bootstrap));
+        InProcessStack stack = new InProcessStack(
+                name, applicationId, http, engineSettings, engine, stateDir, running, new AgentlogClient(bootstrap));
         if (!engine.awaitRunning(deadline)) {
             stack.close();
             throw new AssertionError("the engine did not reach RUNNING within " + deadline);
@@ -138,8 +153,11 @@ final class InProcessStack implements AutoCloseable {
         return stack;
     }
 
-    private static EngineConfig engineConfig(String bootstrap, Path stateDir, String applicationId) {
-        return EngineConfig.defaults(bootstrap, stateDir).withApplicationId(applicationId);
+    private static EngineConfig engineConfig(
+            String bootstrap, Path stateDir, String applicationId, UnaryOperator<EngineConfig.Builder> settings) {
+        return settings.apply(EngineConfig.defaults(bootstrap, stateDir).toBuilder())
+                .applicationId(applicationId)
+                .build();
     }
 
     /** The running engine; another one after {@link #restartEngine}. */
@@ -158,7 +176,8 @@ final class InProcessStack implements AutoCloseable {
      */
     Engine startSecondEngine(Duration deadline) throws Exception {
         Path dir = Files.createTempDirectory(name + "-engine-2");
-        Engine second = Engine.start(engineConfig(SharedBroker.bootstrapServers(), dir, applicationId), http);
+        Engine second =
+                Engine.start(engineConfig(SharedBroker.bootstrapServers(), dir, applicationId, engineSettings), http);
         if (!second.awaitRunning(deadline)) {
             second.close();
             throw new AssertionError("the second engine did not reach RUNNING within " + deadline);
@@ -183,7 +202,8 @@ final class InProcessStack implements AutoCloseable {
         Instant stopped = Instant.now();
         deleteRecursively(stateDir);
         stateDir = Files.createTempDirectory(name + "-engine");
-        engine = Engine.start(engineConfig(SharedBroker.bootstrapServers(), stateDir, applicationId), http);
+        engine = Engine.start(
+                engineConfig(SharedBroker.bootstrapServers(), stateDir, applicationId, engineSettings), http);
         if (!engine.awaitRunning(deadline)) {
             throw new AssertionError("the restarted engine did not reach RUNNING within " + deadline);
         }

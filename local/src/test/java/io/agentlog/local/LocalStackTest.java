@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +40,7 @@ class LocalStackTest {
         // Given
         stack = new LocalStack(new StackLayout(home));
         LocalStack.UpOptions options = new LocalStack.UpOptions(
-                freePort(), freePort(), Topics.DEFAULT_POOLS, freePort(), String.valueOf(freePort()));
+                freePort(), freePort(), Topics.DEFAULT_POOLS, freePort(), String.valueOf(freePort()), Map.of());
         StringWriter out = new StringWriter();
 
         // When

@@ -8,9 +8,11 @@ import io.agentlog.engine.internal.EngineMeters;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.OutputTopics;
 import io.agentlog.engine.internal.ProductionFailures;
+import io.agentlog.engine.internal.StepTracing;
 import io.agentlog.engine.internal.ThreadFailures;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
+import io.agentlog.telemetry.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
@@ -47,6 +49,7 @@ public final class Engine implements AutoCloseable {
     private final DeadInstanceFencer fencer;
     private final Optional<HttpApi> http;
     private final EngineMeters meters;
+    private final Tracing tracing;
     private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW);
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch failed = new CountDownLatch(1);
@@ -58,16 +61,18 @@ public final class Engine implements AutoCloseable {
             InputPartitions partitions,
             StepFaults faults,
             Optional<HttpApi> http,
-            EngineMeters meters) {
+            EngineMeters meters,
+            Tracing tracing) {
         this.admin = admin;
+        this.tracing = tracing;
         this.pools = pools;
         this.http = http;
         this.meters = meters;
         this.fencer = new DeadInstanceFencer(admin, config.applicationId());
         ProductionFailures failures = new ProductionFailures();
         AgentsCatchUp agentsCatchUp = AgentsCatchUp.of(admin);
-        Topology topology =
-                EngineTopology.build(config, pools, partitions, failures, faults, agentsCatchUp, meters.steps());
+        Topology topology = EngineTopology.build(
+                config, pools, partitions, failures, faults, agentsCatchUp, meters.steps(), new StepTracing(tracing));
         Properties settings = StreamsSettings.of(config, failures);
         // interactive queries: other instances forward requests for this instance's sessions here
         http.ifPresent(api -> settings.put(
@@ -115,6 +120,7 @@ public final class Engine implements AutoCloseable {
         WorkPools pools = null;
         Optional<HttpApi> http = Optional.empty();
         EngineMeters meters = new EngineMeters();
+        Tracing tracing = Tracing.start(config.tracing());
         try {
             InputPartitions partitions = InputPartitions.lookup(admin, START_TIMEOUT);
             OutputTopics.require(admin, OutputTopics.NAMES, START_TIMEOUT);
@@ -123,7 +129,7 @@ public final class Engine implements AutoCloseable {
                 http = Optional.of(HttpApi.start(
                         httpConfig, config.bootstrapServers(), config.kafkaProperties(), meters.registry()));
             }
-            Engine engine = new Engine(config, admin, pools, partitions, faults, http, meters);
+            Engine engine = new Engine(config, admin, pools, partitions, faults, http, meters, tracing);
             engine.streams.start();
             log.info("Engine {} starting against {}", config.applicationId(), config.bootstrapServers());
             return engine;
@@ -133,11 +139,13 @@ public final class Engine implements AutoCloseable {
             }
             http.ifPresent(HttpApi::close);
             meters.close();
+            tracing.close();
             admin.close(Duration.ofSeconds(5));
             throw new IllegalStateException("the engine cannot start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             meters.close();
+            tracing.close();
             admin.close(Duration.ofSeconds(5));
             throw new IllegalStateException("interrupted while the engine started", e);
         }
@@ -184,6 +192,7 @@ public final class Engine implements AutoCloseable {
         fencer.close();
         pools.close();
         meters.close();
+        tracing.close(); // after the streams: exports the last steps' spans
         admin.close(Duration.ofSeconds(5));
     }
 }

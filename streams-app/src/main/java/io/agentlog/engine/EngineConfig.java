@@ -3,6 +3,7 @@ package io.agentlog.engine;
 import io.agentlog.schemas.Env;
 import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.Topics;
+import io.agentlog.telemetry.TracingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -38,6 +39,8 @@ import java.util.Properties;
  *     {@code agentlog.blobs} ({@code AGENTLOG_INLINE_FILE_BYTES})
  * @param kafkaProperties Kafka client properties for every client of the engine, e.g. SASL and TLS settings
  *     ({@code AGENTLOG_KAFKA_CONFIG} names a properties file; see {@link KafkaClientProperties})
+ * @param tracing whether and where the engine exports its OpenTelemetry traces (the standard {@code OTEL_*}
+ *     variables, see {@link TracingConfig}; off unless an OTLP endpoint is set)
  */
 public record EngineConfig(
         String bootstrapServers,
@@ -57,7 +60,11 @@ public record EngineConfig(
         long maxWorkspaceBytes,
         int maxWorkspaceFiles,
         int inlineFileBytes,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        TracingConfig tracing) {
+
+    /** The {@code service.name} of the engine's spans unless {@code OTEL_SERVICE_NAME} says otherwise. */
+    public static final String SERVICE_NAME = "agentlog-engine";
 
     /**
      * The longest a busy engine gathers steps into one exactly-once transaction. A nearly idle engine commits every
@@ -153,6 +160,7 @@ public record EngineConfig(
                 "inline file bytes must be between 0 and max file bytes (" + maxFileBytes + "), but was "
                         + inlineFileBytes);
         kafkaProperties = Map.copyOf(kafkaProperties);
+        require(tracing != null, "tracing must be set (TracingConfig.off for none)");
     }
 
     public static EngineConfig defaults(String bootstrapServers, Path stateDir) {
@@ -174,7 +182,8 @@ public record EngineConfig(
                 DEFAULT_MAX_WORKSPACE_BYTES,
                 DEFAULT_MAX_WORKSPACE_FILES,
                 DEFAULT_INLINE_FILE_BYTES,
-                KafkaClientProperties.none());
+                KafkaClientProperties.none(),
+                TracingConfig.off(SERVICE_NAME));
     }
 
     /** The configuration from {@code AGENTLOG_*} variables; a malformed one fails with a message that quotes it. */
@@ -201,7 +210,8 @@ public record EngineConfig(
                 in.number("AGENTLOG_MAX_WORKSPACE_BYTES", DEFAULT_MAX_WORKSPACE_BYTES),
                 in.integer("AGENTLOG_MAX_WORKSPACE_FILES", DEFAULT_MAX_WORKSPACE_FILES),
                 in.integer("AGENTLOG_INLINE_FILE_BYTES", DEFAULT_INLINE_FILE_BYTES),
-                KafkaClientProperties.fromEnv(env));
+                KafkaClientProperties.fromEnv(env),
+                TracingConfig.fromEnv(env, SERVICE_NAME));
     }
 
     /** The settings of a plain Kafka client of the engine (an admin): the bootstrap servers and the client properties. */
@@ -222,7 +232,7 @@ public record EngineConfig(
                 + maxWorkDelay + ", retention=" + retention + ", maxContentChars=" + maxContentChars
                 + ", maxFileBytes=" + maxFileBytes + ", maxWorkspaceBytes=" + maxWorkspaceBytes
                 + ", maxWorkspaceFiles=" + maxWorkspaceFiles + ", inlineFileBytes=" + inlineFileBytes
-                + ", kafkaProperties=" + kafkaProperties.keySet() + "]";
+                + ", kafkaProperties=" + kafkaProperties.keySet() + ", tracing=" + tracing + "]";
     }
 
     public EngineConfig withApplicationId(String id) {
@@ -260,6 +270,7 @@ public record EngineConfig(
         private int maxWorkspaceFiles;
         private int inlineFileBytes;
         private Map<String, String> kafkaProperties;
+        private TracingConfig tracing;
 
         private Builder(EngineConfig from) {
             bootstrapServers = from.bootstrapServers;
@@ -280,6 +291,7 @@ public record EngineConfig(
             maxWorkspaceFiles = from.maxWorkspaceFiles;
             inlineFileBytes = from.inlineFileBytes;
             kafkaProperties = from.kafkaProperties;
+            tracing = from.tracing;
         }
 
         public Builder applicationId(String value) {
@@ -347,6 +359,12 @@ public record EngineConfig(
             return this;
         }
 
+        /** Where the engine exports its traces; {@link TracingConfig#off} for nowhere. */
+        public Builder tracing(TracingConfig value) {
+            tracing = value;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(
                     bootstrapServers,
@@ -366,7 +384,8 @@ public record EngineConfig(
                     maxWorkspaceBytes,
                     maxWorkspaceFiles,
                     inlineFileBytes,
-                    kafkaProperties);
+                    kafkaProperties,
+                    tracing);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.agentlog.engine.internal.OutputRecord;
 import io.agentlog.engine.internal.ProductionFailures;
 import io.agentlog.engine.internal.SessionProcessor;
 import io.agentlog.engine.internal.SpendUpdater;
+import io.agentlog.engine.internal.StepTracing;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
 import io.agentlog.schemas.AvroSerde;
@@ -81,7 +82,8 @@ public final class EngineTopology {
                 new ProductionFailures(),
                 StepFaults.NONE,
                 AgentsCatchUp.inline(),
-                new EngineMetrics(new SimpleMeterRegistry()));
+                new EngineMetrics(new SimpleMeterRegistry()),
+                StepTracing.OFF);
     }
 
     public static Topology build(
@@ -91,7 +93,8 @@ public final class EngineTopology {
             ProductionFailures failures,
             StepFaults faults,
             AgentsCatchUp catchUp,
-            EngineMetrics metrics) {
+            EngineMetrics metrics,
+            StepTracing tracing) {
         var keys = Serdes.String();
         Topology topology = new Topology();
         HistoryCache history = new HistoryCache(HistoryCache.DEFAULT_MAX_BYTES);
@@ -108,7 +111,8 @@ public final class EngineTopology {
 
         topology.addProcessor(
                 SESSION_PROCESSOR,
-                () -> new SessionProcessor(config, pools, partitions, failures, faults, history, catchUp, metrics),
+                () -> new SessionProcessor(
+                        config, pools, partitions, failures, faults, history, catchUp, metrics, tracing),
                 TASKS_SOURCE,
                 CONTROL_SOURCE,
                 WORK_RESULTS_SOURCE);

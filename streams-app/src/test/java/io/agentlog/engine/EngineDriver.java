@@ -4,6 +4,7 @@ import io.agentlog.engine.internal.AgentsCatchUp;
 import io.agentlog.engine.internal.EngineMetrics;
 import io.agentlog.engine.internal.InputPartitions;
 import io.agentlog.engine.internal.ProductionFailures;
+import io.agentlog.engine.internal.StepTracing;
 import io.agentlog.engine.internal.WorkPools;
 import io.agentlog.engine.session.StepFaults;
 import io.agentlog.schemas.AvroSerde;
@@ -77,6 +78,11 @@ final class EngineDriver implements AutoCloseable {
     }
 
     EngineDriver(EngineConfig config, WorkPools pools, StepFaults faults) {
+        this(config, pools, faults, StepTracing.OFF);
+    }
+
+    /** A driver whose steps are traced by {@code tracing}. */
+    EngineDriver(EngineConfig config, WorkPools pools, StepFaults faults, StepTracing tracing) {
         this.config = config;
         Properties props = StreamsSettings.of(config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
@@ -88,7 +94,8 @@ final class EngineDriver implements AutoCloseable {
                         new ProductionFailures(),
                         faults,
                         AgentsCatchUp.inline(),
-                        new EngineMetrics(meters)),
+                        new EngineMetrics(meters),
+                        tracing),
                 props,
                 START);
         var keys = Serdes.String();

@@ -1,6 +1,7 @@
 package io.agentlog.worker;
 
 import io.agentlog.schemas.Topics;
+import io.agentlog.telemetry.Tracing;
 import io.agentlog.worker.internal.AdminLeaderEpochs;
 import io.agentlog.worker.internal.CancellationWatcher;
 import io.agentlog.worker.internal.Cancellations;
@@ -11,6 +12,7 @@ import io.agentlog.worker.internal.RetryPolicy;
 import io.agentlog.worker.internal.ShareGroupLag;
 import io.agentlog.worker.internal.ShareGroupSetup;
 import io.agentlog.worker.internal.WorkExecutor;
+import io.agentlog.worker.internal.WorkSpans;
 import io.agentlog.worker.internal.WorkerMetrics;
 import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.tool.ToolRegistry;
@@ -71,6 +73,7 @@ public final class Worker implements AutoCloseable {
     private final CancellationWatcher watcher;
     private final WorkerMetrics metrics;
     private final Optional<MetricsServer> metricsServer;
+    private final Tracing tracing;
     private final List<Lane> lanes;
     private final CountDownLatch anyStopped;
     private volatile boolean closing;
@@ -84,6 +87,7 @@ public final class Worker implements AutoCloseable {
             CancellationWatcher watcher,
             WorkerMetrics metrics,
             Optional<MetricsServer> metricsServer,
+            Tracing tracing,
             List<Lane> lanes,
             CountDownLatch anyStopped) {
         this.config = config;
@@ -94,6 +98,7 @@ public final class Worker implements AutoCloseable {
         this.watcher = watcher;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
+        this.tracing = tracing;
         this.lanes = lanes;
         this.anyStopped = anyStopped;
     }
@@ -155,7 +160,10 @@ public final class Worker implements AutoCloseable {
         CountDownLatch anyStopped = new CountDownLatch(1);
         WorkerMetrics metrics = new WorkerMetrics();
         Optional<MetricsServer> metricsServer = Optional.empty();
+        Tracing tracing = Tracing.OFF;
         try {
+            tracing = Tracing.start(config.tracing());
+            WorkSpans spans = new WorkSpans(tracing);
             metrics.watch(producer);
             if (config.metrics().enabled()) {
                 metricsServer = Optional.of(MetricsServer.start(config.metrics(), metrics.registry()));
@@ -171,8 +179,8 @@ public final class Worker implements AutoCloseable {
                             consumerProperties(config, pool, i),
                             new ByteArrayDeserializer(),
                             new ByteArrayDeserializer());
-                    Lane lane =
-                            new Lane(pool, i, config.workerId(), consumer, producer, executor, cancellations, metrics);
+                    Lane lane = new Lane(
+                            pool, i, config.workerId(), consumer, producer, executor, cancellations, metrics, spans);
                     lanes.add(lane);
                     poolLanes.add(lane);
                     Thread.ofPlatform().name("agentlog-worker-" + lane.name()).start(() -> {
@@ -196,6 +204,7 @@ public final class Worker implements AutoCloseable {
             lanes.forEach(l -> l.stop(Duration.ZERO));
             metricsServer.ifPresent(MetricsServer::close);
             metrics.close();
+            tracing.close();
             watcher.close();
             lookup.close();
             admin.close(Duration.ofSeconds(5));
@@ -211,6 +220,7 @@ public final class Worker implements AutoCloseable {
                 watcher,
                 metrics,
                 metricsServer,
+                tracing,
                 List.copyOf(lanes),
                 anyStopped);
     }
@@ -351,6 +361,7 @@ public final class Worker implements AutoCloseable {
         tools.close();
         metricsServer.ifPresent(MetricsServer::close);
         metrics.close();
+        tracing.close(); // exports the last items' spans
         log.info("Worker {} stopped", config.workerId());
     }
 }

@@ -5,6 +5,7 @@ import static java.util.stream.Collectors.toSet;
 import io.agentlog.schemas.Env;
 import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.Topics;
+import io.agentlog.telemetry.TracingConfig;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
 import io.agentlog.worker.model.ModelEndpoints;
@@ -65,6 +66,8 @@ import java.util.regex.Pattern;
  *     {@link WorkerMetricsConfig}); they are counted either way
  * @param kafkaProperties Kafka client properties for every client of the worker, e.g. SASL and TLS settings
  *     ({@value KafkaClientProperties#ENV} names a properties file; see {@link KafkaClientProperties})
+ * @param tracing whether and where the worker exports its OpenTelemetry traces (the standard {@code OTEL_*}
+ *     variables, see {@link TracingConfig}; off unless an OTLP endpoint is set)
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -83,7 +86,11 @@ public record WorkerConfig(
         int sandboxConcurrency,
         ModelPrices modelPrices,
         WorkerMetricsConfig metrics,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        TracingConfig tracing) {
+
+    /** The {@code service.name} of the worker's spans unless {@code OTEL_SERVICE_NAME} says otherwise. */
+    public static final String SERVICE_NAME = "agentlog-worker";
 
     public static final String BOOTSTRAP_SERVERS = "AGENTLOG_BOOTSTRAP_SERVERS";
     public static final String POOLS = "AGENTLOG_POOLS";
@@ -166,6 +173,7 @@ public record WorkerConfig(
         Objects.requireNonNull(modelPrices, "modelPrices");
         Objects.requireNonNull(metrics, "metrics");
         kafkaProperties = Map.copyOf(kafkaProperties);
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /** The settings of a Kafka client of the worker: the client properties, then the bootstrap servers. */
@@ -217,6 +225,7 @@ public record WorkerConfig(
                 .ifPresent(builder::modelPrices);
         builder.metrics(WorkerMetricsConfig.fromEnv(in));
         builder.kafkaProperties(KafkaClientProperties.fromEnv(env));
+        builder.tracing(TracingConfig.fromEnv(env, SERVICE_NAME));
         return builder.build();
     }
 
@@ -279,7 +288,8 @@ public record WorkerConfig(
                 .sandboxConcurrency(sandboxConcurrency)
                 .modelPrices(modelPrices)
                 .metrics(metrics)
-                .kafkaProperties(kafkaProperties);
+                .kafkaProperties(kafkaProperties)
+                .tracing(tracing);
     }
 
     /** Builds a config from the defaults; {@link #build()} validates like {@link #fromEnv(Map)}. */
@@ -304,6 +314,7 @@ public record WorkerConfig(
         private Integer sandboxConcurrency;
         private WorkerMetricsConfig metrics = WorkerMetricsConfig.OFF;
         private Map<String, String> kafkaProperties = KafkaClientProperties.none();
+        private TracingConfig tracing = TracingConfig.off(SERVICE_NAME);
 
         private Builder() {}
 
@@ -422,7 +433,8 @@ public record WorkerConfig(
                             : sandboxConcurrency,
                     modelPrices,
                     metrics,
-                    kafkaProperties);
+                    kafkaProperties,
+                    tracing);
         }
 
         /** Unset: twice the processors, at most what half the memory holds at the sandbox memory limit. */
@@ -433,6 +445,12 @@ public record WorkerConfig(
 
         public Builder modelPrices(ModelPrices value) {
             this.modelPrices = value;
+            return this;
+        }
+
+        /** Where the worker exports its traces; unset: off. */
+        public Builder tracing(TracingConfig value) {
+            this.tracing = value;
             return this;
         }
 
@@ -501,8 +519,8 @@ public record WorkerConfig(
                 + ", modelMaxRetryWait=" + modelMaxRetryWait
                 + ", shutdownGrace=" + shutdownGrace + ", sandboxLimits=" + sandboxLimits + ", sandboxConcurrency="
                 + sandboxConcurrency + ", modelPrices="
-                + modelPrices.byModel().keySet() + ", metrics=" + metrics + ", kafkaProperties="
-                + kafkaProperties.keySet() + "]";
+                + modelPrices.byModel().keySet() + ", metrics=" + metrics + ", tracing=" + tracing
+                + ", kafkaProperties=" + kafkaProperties.keySet() + "]";
     }
 
     private static String defaultWorkerId() {

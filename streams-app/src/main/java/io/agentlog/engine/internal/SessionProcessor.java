@@ -54,6 +54,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final HistoryCache history;
     private final AgentsCatchUp catchUp;
     private final EngineMetrics metrics;
+    private final StepTracing tracing;
 
     private ProcessorContext<String, OutputRecord> context;
     private SessionStores stores;
@@ -75,9 +76,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             StepFaults faults,
             HistoryCache history,
             AgentsCatchUp catchUp,
-            EngineMetrics metrics) {
+            EngineMetrics metrics,
+            StepTracing tracing) {
         this.config = config;
         this.metrics = metrics;
+        this.tracing = tracing;
         this.catchUp = catchUp;
         this.history = history;
         this.pools = pools;
@@ -188,24 +191,29 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     /** One step of one session: decided and applied, or (when that fails) the session failed cleanly. */
     private void run(String sessionId, Origin origin, Consumer<Step> decision) {
         MDC.put("sessionId", sessionId);
+        StepTracing.StepSpan span = tracing.start(sessionId, origin);
         try {
             var unwritable = failures.take(sessionId);
             if (unwritable.isPresent()) {
-                fail(sessionId, origin, unwritable.get());
+                span.failed(unwritable.get());
+                fail(sessionId, origin, unwritable.get(), span);
                 return;
             }
             StoreSessionModel model = StoreSessionModel.load(stores, history, sessionId);
             Step step = new Step(model, context.currentSystemTimeMs(), faults);
             try {
                 decision.accept(step);
-                writer.apply(step, model, origin);
+                writer.apply(step, model, origin, span.context());
+                span.applied(step);
             } catch (StreamsException e) {
                 throw e;
             } catch (RuntimeException e) {
                 log.error("Session {}: a step failed and was not applied; ending the session", sessionId, e);
-                fail(sessionId, origin, "internal engine error: " + e);
+                span.failed(e.toString());
+                fail(sessionId, origin, "internal engine error: " + e, span);
             }
         } finally {
+            span.end();
             MDC.remove("sessionId");
         }
     }
@@ -215,7 +223,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
      * its own on the session as it was. If even that cannot be written, the input still goes to the DLQ (and a
      * timer is dropped), so nothing is retried forever.
      */
-    private void fail(String sessionId, Origin origin, String reason) {
+    private void fail(String sessionId, Origin origin, String reason, StepTracing.StepSpan span) {
         try {
             StoreSessionModel model = StoreSessionModel.load(stores, history, sessionId);
             Step step = new Step(model, context.currentSystemTimeMs(), StepFaults.NONE);
@@ -225,7 +233,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 decider.fail(step, reason);
             }
             step.reject(reason);
-            writer.apply(step, model, origin);
+            writer.apply(step, model, origin, span.context());
+            span.applied(step);
         } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -10,6 +10,8 @@ import io.agentlog.schemas.Topics;
 import io.agentlog.schemas.avro.SessionEvent;
 import io.agentlog.schemas.avro.SessionResult;
 import io.agentlog.schemas.avro.SessionState;
+import io.agentlog.telemetry.TraceHeaders;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,11 +86,15 @@ final class StepWriter {
         }
     }
 
-    void apply(Step step, StoreSessionModel model, Origin origin) {
+    /**
+     * Applies {@code step}; its work records carry {@code trace} (the step's span, as a {@code traceparent} header;
+     * nothing when tracing is off).
+     */
+    void apply(Step step, StoreSessionModel model, Origin origin, Context trace) {
         step.beforeApply();
         String sessionId = model.sessionId();
         List<String> purgedBlobs = model.purged() ? blobKeys(sessionId) : List.of();
-        List<Outgoing> out = encode(step, origin, purgedBlobs);
+        List<Outgoing> out = encode(step, origin, purgedBlobs, trace);
         if (step.events().isEmpty() && !model.purged()) {
             // only the fold changes a session, and it ran on no event: nothing to write but a fired timer's end
             if (origin instanceof Origin.Timer timer) {
@@ -129,7 +135,7 @@ final class StepWriter {
                 EngineTopology.OUTPUT_SINK);
     }
 
-    private List<Outgoing> encode(Step step, Origin origin, List<String> purgedBlobs) {
+    private List<Outgoing> encode(Step step, Origin origin, List<String> purgedBlobs, Context trace) {
         List<Outgoing> out = new ArrayList<>();
         String sessionId = step.sessionId();
         for (SessionEvent event : step.events()) {
@@ -147,7 +153,7 @@ final class StepWriter {
                                     Topics.workTopicName(work.request().getPool()),
                                     sessionId,
                                     work.encoded(),
-                                    new RecordHeaders());
+                                    traced(trace));
                         case StepOutput.Result result ->
                             new Outgoing(
                                     Topics.RESULTS.name(),
@@ -175,6 +181,12 @@ final class StepWriter {
             }
         }
         return out;
+    }
+
+    private static Headers traced(Context trace) {
+        Headers headers = new RecordHeaders();
+        TraceHeaders.inject(trace, headers);
+        return headers;
     }
 
     private Outgoing deadLetterRecord(Origin origin, String reason) {

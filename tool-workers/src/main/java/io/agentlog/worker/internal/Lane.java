@@ -87,6 +87,7 @@ public final class Lane implements Runnable {
     private final WorkExecutor executor;
     private final Cancellations cancellations;
     private final WorkerMetrics metrics;
+    private final WorkSpans spans;
     private final ThreadFactory workThreads;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -116,8 +117,10 @@ public final class Lane implements Runnable {
             Producer<byte[], byte[]> producer,
             WorkExecutor executor,
             Cancellations cancellations,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics,
+            WorkSpans spans) {
         this.pool = pool;
+        this.spans = spans;
         this.name = pool + "-" + index;
         this.topic = Topics.workTopicName(pool);
         this.workerId = workerId;
@@ -523,7 +526,12 @@ public final class Lane implements Runnable {
         }
         Cancellations.Running item = running.get();
         try {
-            Execution execution = executor.execute(request, pool, delivery, progress);
+            Execution execution = spans.traced(
+                    request,
+                    pool,
+                    record.headers(),
+                    delivery,
+                    () -> executor.execute(request, pool, delivery, progress));
             metrics.executed(pool, request, execution, System.nanoTime() - deliveredAt);
             if (item.cancelled()) {
                 log.info("Work {} was stopped: its session no longer waits for it", request.getWorkId());
