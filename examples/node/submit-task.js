@@ -2,8 +2,8 @@
 // Submits a task to agentlog and prints its result as JSON.
 //
 // The task goes to agentlog.tasks as a JSON object keyed by a new session id, produced with kafkajs's default
-// partitioner (in kafkajs 2 a murmur2 one, like the Java client's; kafkajs 1's default is now
-// Partitioners.LegacyPartitioner — any partitioner will do, the engine moves a record to its key's partition). The
+// partitioner (in kafkajs 2 the Java client's murmur2; kafkajs 1's default is now Partitioners.LegacyPartitioner —
+// any partitioner will do, the engine moves a record to its key's partition). The
 // result is read from agentlog.results (read_committed) and decoded from Avro single-object encoding with avsc and
 // the schemas in the repository's schemas/src/main/avro.
 //
