@@ -75,61 +75,59 @@ class OtherLanguageClientsTest {
         // Given Python's confluent-kafka and avro, and a session id that librdkafka's default partitioner (CRC32)
         // puts on another partition than the Java client's (murmur2)
         Prerequisites.require(
-                "the Python example's clients (Debian's python3-confluent-kafka and python3-avro)",
+                "the Python example (Debian's python3-confluent-kafka and python3-avro)",
                 missing(List.of(PYTHON, "-c", "import confluent_kafka, avro.schema"), EXAMPLES));
         String session = sessionIdPartitionedElsewhereByCrc32();
 
         // When the example submits a task for it and waits for the result
         Run run = run(
-                List.of(
-                        PYTHON,
-                        EXAMPLES.resolve(Path.of("python", "submit_task.py")).toString(),
-                        "--bootstrap-servers",
-                        SharedBroker.bootstrapServers(),
-                        "--agent",
-                        agent,
-                        "--timeout",
-                        "60",
-                        "--session-id",
-                        session,
-                        "hello from Python"),
+                example(
+                        List.of(
+                                PYTHON,
+                                EXAMPLES.resolve(Path.of("python", "submit_task.py"))
+                                        .toString()),
+                        session),
                 EXAMPLES);
 
-        // Then it printed the session's result, decoded, and its task went to librdkafka's partition, not murmur2's
+        // Then it printed the session's result, decoded; its task went to librdkafka's partition and the engine
+        // wrote it back to murmur2's
         assertPrintedTheResult(run, session);
         try (KafkaConsumer<String, byte[]> tasks = TopicRecords.readCommitted(
                 SharedBroker.bootstrapServers(), Topics.TASKS.name(), new ByteArrayDeserializer())) {
-            List<Integer> partitions = TopicRecords.await(tasks, session, 1, DEADLINE).stream()
+            List<Integer> partitions = TopicRecords.await(tasks, session, 2, DEADLINE).stream()
                     .map(ConsumerRecord::partition)
                     .toList();
-            assertThat(partitions).contains(crc32Partition(session));
+            assertThat(partitions).containsExactlyInAnyOrder(crc32Partition(session), murmur2Partition(session));
         }
     }
 
     @Test
     void shouldPrintTheDecodedResultWhenNodeSubmitsWithKafkajsDefaultPartitioner() throws Exception {
         // Given kafkajs and avsc, installed from the example's lockfile
-        Prerequisites.require("the Node.js example's clients (node, and kafkajs and avsc by npm ci)", nodeMissing());
+        Prerequisites.require("the Node.js example (node, and kafkajs and avsc from npm ci)", nodeMissing());
         String session = "node-" + UUID.randomUUID();
 
         // When the example submits a task and waits for the result
-        Run run = run(
-                List.of(
-                        "node",
-                        "submit-task.js",
-                        "--bootstrap-servers",
-                        SharedBroker.bootstrapServers(),
-                        "--agent",
-                        agent,
-                        "--timeout",
-                        "60",
-                        "--session-id",
-                        session,
-                        "hello from Node.js"),
-                NODE_EXAMPLE);
+        Run run = run(example(List.of("node", "submit-task.js"), session), NODE_EXAMPLE);
 
         // Then it printed the session's result, decoded
         assertPrintedTheResult(run, session);
+    }
+
+    /** The example's command line: both take the same options. */
+    private static List<String> example(List<String> program, String session) {
+        List<String> command = new ArrayList<>(program);
+        command.addAll(List.of(
+                "--bootstrap-servers",
+                SharedBroker.bootstrapServers(),
+                "--agent",
+                agent,
+                "--timeout",
+                "60",
+                "--session-id",
+                session,
+                "say hello"));
+        return command;
     }
 
     private static void assertPrintedTheResult(Run run, String session) throws IOException {
@@ -151,11 +149,15 @@ class OtherLanguageClientsTest {
     private static String sessionIdPartitionedElsewhereByCrc32() {
         while (true) {
             String session = "py-" + UUID.randomUUID();
-            byte[] key = session.getBytes(StandardCharsets.UTF_8);
-            if (crc32Partition(session) != Utils.toPositive(Utils.murmur2(key)) % Topics.SESSION_PARTITIONS) {
+            if (crc32Partition(session) != murmur2Partition(session)) {
                 return session;
             }
         }
+    }
+
+    /** The Java client's default for keyed records. */
+    private static int murmur2Partition(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % Topics.SESSION_PARTITIONS;
     }
 
     /** librdkafka's default for keyed records ({@code consistent_random}): CRC32 of the key bytes. */
@@ -184,11 +186,17 @@ class OtherLanguageClientsTest {
             Run run = run(command, dir);
             return run.exitCode() == 0
                     ? Optional.empty()
-                    : Optional.of(String.join(" ", command) + " exited " + run.exitCode() + ": "
-                            + run.stderr().strip());
+                    : Optional.of(
+                            String.join(" ", command) + " exited " + run.exitCode() + ": " + lastLine(run.stderr()));
         } catch (IOException e) {
             return Optional.of(String.join(" ", command) + " cannot run: " + e.getMessage());
         }
+    }
+
+    /** A Python traceback's or npm's last line says what is missing. */
+    private static String lastLine(String text) {
+        List<String> lines = text.strip().lines().toList();
+        return lines.isEmpty() ? "(nothing on stderr)" : lines.get(lines.size() - 1);
     }
 
     private record Run(int exitCode, String stdout, String stderr) {}
