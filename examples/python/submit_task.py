@@ -17,6 +17,7 @@ broker not reachable, no result within the timeout, a result that cannot be deco
 """
 
 import argparse
+import base64
 import datetime
 import enum
 import io
@@ -156,13 +157,13 @@ class SingleObjectDecoder:
 
 
 def plain_json(value):
-    """Timestamps as ISO-8601 text, enums by name, as the agentlog CLI prints them."""
+    """Timestamps as ISO-8601 text, enums by name, bytes as base64, as the agentlog CLI prints them."""
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, bytes):
-        return value.hex()
+        return base64.b64encode(value).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
