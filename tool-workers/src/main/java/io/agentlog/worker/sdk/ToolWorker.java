@@ -143,9 +143,21 @@ public final class ToolWorker implements AutoCloseable {
             return this;
         }
 
-        /** The pool served, as agent definitions name it ({@code pool: orders}); its work topic must exist. */
+        /**
+         * The pool served, as agent definitions name it ({@code pool: orders}); its work topic must exist. Not one of
+         * agentlog's own pools ({@code model}, {@code tools}, {@code sandbox}): their workers would get this
+         * service's calls, and it theirs, and answer them "unknown tool".
+         *
+         * @throws IllegalArgumentException for a name that is not a valid pool name, or names one of those pools
+         */
         public Builder pool(String name) {
-            this.pool = Topics.validPool(name);
+            Topics.validPool(name);
+            if (Topics.DEFAULT_POOLS.contains(name)) {
+                throw new IllegalArgumentException("pool '" + name + "' is served by agentlog's own workers, which"
+                        + " would get this service's calls and answer them 'unknown tool'; give the tool service a"
+                        + " pool of its own (e.g. 'orders'), and its tools 'pool: <that name>' in the definitions");
+            }
+            this.pool = name;
             return this;
         }
 

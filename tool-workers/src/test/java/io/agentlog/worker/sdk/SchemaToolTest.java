@@ -156,6 +156,8 @@ class SchemaToolTest {
     @Test
     void shouldRefuseABadToolOrPoolWhenBuildingAToolWorker() {
         assertThatThrownBy(() -> ToolWorker.builder().pool("Orders!")).hasMessageContaining("but was 'Orders!'");
+        assertThatThrownBy(() -> ToolWorker.builder().pool("tools"))
+                .hasMessageStartingWith("pool 'tools' is served by agentlog's own workers");
         assertThatThrownBy(() -> ToolWorker.builder().tool("t", "{\"type\": \"nope\"}", call -> ToolResult.ok("")))
                 .hasMessageStartingWith("the JSON Schema of tool 't' is not a valid");
         assertThatThrownBy(() -> ToolWorker.builder()
