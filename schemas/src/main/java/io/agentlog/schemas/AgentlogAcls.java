@@ -118,47 +118,35 @@ public final class AgentlogAcls {
                 PatternType.LITERAL,
                 AclOperation.READ,
                 AclOperation.DESCRIBE);
-        for (String written : List.of(Topics.STREAM.name(), Topics.DLQ.name())) {
-            allow(
-                    acls,
-                    principal,
-                    ResourceType.TOPIC,
-                    written,
-                    PatternType.LITERAL,
-                    AclOperation.WRITE,
-                    AclOperation.DESCRIBE);
-        }
+        topics(
+                acls,
+                principal,
+                List.of(Topics.STREAM.name(), Topics.DLQ.name()),
+                AclOperation.WRITE,
+                AclOperation.DESCRIBE);
         return acls;
     }
 
     /** A client (the Java client, the CLI, the HTTP API's own client is the engine's) that submits and watches. */
     public static List<AclBinding> client(String principal) {
         List<AclBinding> acls = new ArrayList<>();
-        for (String written : List.of(Topics.TASKS.name(), Topics.CONTROL.name())) {
-            allow(
-                    acls,
-                    principal,
-                    ResourceType.TOPIC,
-                    written,
-                    PatternType.LITERAL,
-                    AclOperation.WRITE,
-                    AclOperation.DESCRIBE);
-        }
-        for (String read : List.of(
-                Topics.RESULTS.name(),
-                Topics.EVENTS.name(),
-                Topics.STREAM.name(),
-                Topics.BLOBS.name(),
-                Topics.AGENTS.name())) {
-            allow(
-                    acls,
-                    principal,
-                    ResourceType.TOPIC,
-                    read,
-                    PatternType.LITERAL,
-                    AclOperation.READ,
-                    AclOperation.DESCRIBE);
-        }
+        topics(
+                acls,
+                principal,
+                List.of(Topics.TASKS.name(), Topics.CONTROL.name()),
+                AclOperation.WRITE,
+                AclOperation.DESCRIBE);
+        topics(
+                acls,
+                principal,
+                List.of(
+                        Topics.RESULTS.name(),
+                        Topics.EVENTS.name(),
+                        Topics.STREAM.name(),
+                        Topics.BLOBS.name(),
+                        Topics.AGENTS.name()),
+                AclOperation.READ,
+                AclOperation.DESCRIBE);
         return acls;
     }
 
@@ -175,6 +163,14 @@ public final class AgentlogAcls {
                 AclOperation.READ,
                 AclOperation.DESCRIBE);
         return acls;
+    }
+
+    /** {@code operations} on each of these topics (literal names). */
+    private static void topics(
+            List<AclBinding> acls, String principal, List<String> names, AclOperation... operations) {
+        for (String name : names) {
+            allow(acls, principal, ResourceType.TOPIC, name, PatternType.LITERAL, operations);
+        }
     }
 
     private static void allow(
