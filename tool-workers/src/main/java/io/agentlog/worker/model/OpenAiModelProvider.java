@@ -65,7 +65,7 @@ public final class OpenAiModelProvider implements ModelProvider {
      * The endpoint's HTTP client ends a stream that runs past the timeout itself; the caller waits this much longer
      * before it gives up on its own.
      */
-    private static final Duration STREAM_GRACE = Duration.ofSeconds(5);
+    static final Duration STREAM_GRACE = Duration.ofSeconds(5);
 
     private final ModelEndpoints endpoints;
     private final Duration timeout;
@@ -123,12 +123,17 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     private ModelEndpoint endpoint(String name) {
-        return endpoints.find(NAME, name).orElseThrow(() -> {
-            List<String> names = endpoints.names(NAME);
+        return endpoint(endpoints, NAME, name, "leave model.endpoint empty for the default endpoint");
+    }
+
+    /** The endpoint of {@code provider} named {@code name}, or a terminal error that lists the ones there are. */
+    static ModelEndpoint endpoint(ModelEndpoints endpoints, String provider, String name, String advice) {
+        return endpoints.find(provider, name).orElseThrow(() -> {
+            List<String> names = endpoints.names(provider);
             return new TerminalWorkException("model endpoint '" + name + "' is not defined on this worker, so no"
                     + " request was sent; "
                     + (names.isEmpty() ? "it defines no named endpoints" : "it defines " + names)
-                    + " (AGENTLOG_MODEL_ENDPOINTS); leave model.endpoint empty for the default endpoint");
+                    + " (AGENTLOG_MODEL_ENDPOINTS); " + advice);
         });
     }
 
@@ -139,7 +144,7 @@ public final class OpenAiModelProvider implements ModelProvider {
                 .modelName(key.modelName())
                 .timeout(timeout)
                 .maxRetries(0)
-                .httpClientBuilder(httpClient(endpoint));
+                .httpClientBuilder(httpClient(endpoint, timeout));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }
@@ -151,12 +156,12 @@ public final class OpenAiModelProvider implements ModelProvider {
                 .baseUrl(endpoint.baseUrl().toString())
                 .modelName(key.modelName())
                 .timeout(timeout)
-                .httpClientBuilder(httpClient(endpoint));
+                .httpClientBuilder(httpClient(endpoint, timeout));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }
 
-    private EndpointHttpClient.Builder httpClient(ModelEndpoint endpoint) {
+    static EndpointHttpClient.Builder httpClient(ModelEndpoint endpoint, Duration timeout) {
         return EndpointHttpClient.builder(endpoint.baseUrl())
                 .connectTimeout(CONNECT_TIMEOUT)
                 .readTimeout(timeout);
@@ -294,6 +299,30 @@ public final class OpenAiModelProvider implements ModelProvider {
         }
 
         static ModelResult toResult(ChatResponse response, int turn) {
+            TokenUsage tokens = response.tokenUsage();
+            return new ModelResult(
+                    toReply(response, turn),
+                    usage(
+                            count(tokens == null ? null : tokens.inputTokenCount()),
+                            count(tokens == null ? null : tokens.outputTokenCount()),
+                            cachedTokens(tokens)));
+        }
+
+        /**
+         * Usage in one convention for every provider: {@code inputTokens} counts all input tokens, those served
+         * from the prompt cache included, and {@code cachedInputTokens} those of them served from the cache; the cost
+         * is left to the price table.
+         */
+        static Usage usage(long inputTokens, long outputTokens, long cachedInputTokens) {
+            return Usage.newBuilder()
+                    .setInputTokens(inputTokens)
+                    .setOutputTokens(outputTokens)
+                    .setCostMicros(0) // the engine prices turns from the definition's prices
+                    .setCachedInputTokens(cachedInputTokens)
+                    .build();
+        }
+
+        static ModelReply toReply(ChatResponse response, int turn) {
             AiMessage ai = response.aiMessage();
             List<ToolCall> calls = new ArrayList<>();
             if (ai != null && ai.hasToolExecutionRequests()) {
@@ -313,19 +342,11 @@ public final class OpenAiModelProvider implements ModelProvider {
                 }
             }
             String text = ai == null || ai.text() == null ? "" : ai.text();
-            ModelReply reply = ModelReply.newBuilder()
+            return ModelReply.newBuilder()
                     .setText(text)
                     .setToolCalls(calls)
                     .setFinishReason(finishReason(response.finishReason(), !calls.isEmpty()))
                     .build();
-            TokenUsage tokens = response.tokenUsage();
-            Usage usage = Usage.newBuilder()
-                    .setInputTokens(count(tokens == null ? null : tokens.inputTokenCount()))
-                    .setOutputTokens(count(tokens == null ? null : tokens.outputTokenCount()))
-                    .setCostMicros(0) // the engine prices turns from the definition's prices
-                    .setCachedInputTokens(cachedTokens(tokens))
-                    .build();
-            return new ModelResult(reply, usage);
         }
 
         /** Input tokens served from the provider's prompt cache ({@code usage.prompt_tokens_details.cached_tokens}). */
@@ -336,7 +357,7 @@ public final class OpenAiModelProvider implements ModelProvider {
             return 0;
         }
 
-        private static long count(Integer tokens) {
+        static long count(Integer tokens) {
             return tokens == null ? 0 : tokens;
         }
 
