@@ -7,23 +7,15 @@ import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.anthropic.AnthropicTokenUsage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
-import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelReply;
-import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
-import io.agentlog.worker.TerminalWorkException;
-import io.agentlog.worker.WorkContext;
 import io.agentlog.worker.model.OpenAiModelProvider.OpenAiMapping;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Anthropic's Messages API ({@code POST /v1/messages}) through LangChain4j's Anthropic client on the endpoint's own
@@ -42,7 +34,7 @@ import java.util.concurrent.ConcurrentMap;
  * {@code cache_read_input_tokens}. Failures are classified like the OpenAI provider's: 429, 408 and 5xx (Anthropic's
  * 529 "overloaded" included) are retryable with the endpoint's {@code Retry-After}, other 4xx terminal.
  */
-public final class AnthropicModelProvider implements ModelProvider {
+public final class AnthropicModelProvider extends EndpointModelProvider {
 
     public static final String NAME = "anthropic";
 
@@ -51,24 +43,14 @@ public final class AnthropicModelProvider implements ModelProvider {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ModelEndpoints endpoints;
-    private final Duration timeout;
-    private final Clock clock;
-    private final ConcurrentMap<ModelKey, ChatModel> models = new ConcurrentHashMap<>();
-    private final ConcurrentMap<ModelKey, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
-
     /** @param timeout the time limit of one attempt (connect, send, read the whole answer) */
     public AnthropicModelProvider(ModelEndpoints endpoints, Duration timeout) {
         this(endpoints, timeout, Clock.systemUTC());
     }
 
     AnthropicModelProvider(ModelEndpoints endpoints, Duration timeout, Clock clock) {
-        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        super(endpoints, timeout, clock);
     }
-
-    private record ModelKey(ModelEndpoint endpoint, String modelName) {}
 
     @Override
     public String name() {
@@ -76,38 +58,20 @@ public final class AnthropicModelProvider implements ModelProvider {
     }
 
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context) {
-        return complete(call, context, TokenStream.NONE);
+    String modelNameExample() {
+        return "claude-sonnet-4-5";
     }
 
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
-        ModelSpec spec = call.getModel();
-        if (spec.getName().isBlank()) {
-            throw new TerminalWorkException("the anthropic provider needs a model name: set model.name in the agent"
-                    + " definition (e.g. claude-sonnet-4-5)");
-        }
-        ModelEndpoint endpoint = OpenAiModelProvider.endpoint(
-                endpoints,
-                NAME,
-                spec.getEndpoint(),
-                "the anthropic provider has no default endpoint: set model.endpoint to an endpoint with"
-                        + " \"provider\": \"anthropic\"");
-        ChatRequest request = OpenAiMapping.toChatRequest(call);
-        ModelKey key = new ModelKey(endpoint, spec.getName());
-        ChatResponse response;
-        try {
-            response = endpoint.stream()
-                    ? StreamedAnswer.of(streamingModels.computeIfAbsent(key, this::buildStreaming), request, tokens)
-                            .await(timeout.plus(OpenAiModelProvider.STREAM_GRACE))
-                    : models.computeIfAbsent(key, this::build).chat(request);
-        } catch (RuntimeException e) {
-            throw OpenAiModelProvider.classify(e, endpoint, spec.getName(), clock.instant());
-        }
-        return new ModelResult(
-                compactArguments(OpenAiMapping.toReply(response, call.getTurn())), usage(response.tokenUsage()));
+    String unknownEndpointAdvice() {
+        return "the anthropic provider has no default endpoint: set model.endpoint to an endpoint with"
+                + " \"provider\": \"anthropic\"";
     }
 
+    @Override
+    ModelResult toResult(ChatResponse response, int turn) {
+        return new ModelResult(compactArguments(OpenAiMapping.toReply(response, turn)), usage(response.tokenUsage()));
+    }
     /**
      * The reply with its tool calls' arguments as compact JSON: LangChain4j pretty-prints the {@code input} of a
      * whole (not streamed) answer, and the same call should read the same either way.
@@ -144,7 +108,8 @@ public final class AnthropicModelProvider implements ModelProvider {
         return OpenAiMapping.usage(input, output, 0);
     }
 
-    private ChatModel build(ModelKey key) {
+    @Override
+    ChatModel build(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = AnthropicChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
@@ -152,20 +117,21 @@ public final class AnthropicModelProvider implements ModelProvider {
                 .maxTokens(DEFAULT_MAX_TOKENS)
                 .timeout(timeout)
                 .maxRetries(0)
-                .httpClientBuilder(OpenAiModelProvider.httpClient(endpoint, timeout));
+                .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }
 
     /** Like {@link #build}; LangChain4j's streaming model never retries. */
-    private StreamingChatModel buildStreaming(ModelKey key) {
+    @Override
+    StreamingChatModel buildStreaming(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = AnthropicStreamingChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
                 .modelName(key.modelName())
                 .maxTokens(DEFAULT_MAX_TOKENS)
                 .timeout(timeout)
-                .httpClientBuilder(OpenAiModelProvider.httpClient(endpoint, timeout));
+                .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }

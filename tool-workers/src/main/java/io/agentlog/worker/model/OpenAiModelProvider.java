@@ -26,17 +26,13 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
-import io.agentlog.worker.WorkContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Any OpenAI-compatible chat-completions endpoint (OpenAI itself, vLLM, llama.cpp, Ollama's {@code /v1}, LM Studio,
@@ -55,23 +51,11 @@ import java.util.concurrent.ConcurrentMap;
  * endpoint's {@code Retry-After} on a 429 or 503) and the worker's {@code WorkExecutor} decides when to try again, so
  * the retry policy lives in one place. Error texts never carry the endpoint's key.
  */
-public final class OpenAiModelProvider implements ModelProvider {
+public final class OpenAiModelProvider extends EndpointModelProvider {
 
     public static final String NAME = "openai";
 
     private static final int MAX_ERROR_BODY_CHARS = 500;
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * The endpoint's HTTP client ends a stream that runs past the timeout itself; the caller waits this much longer
-     * before it gives up on its own.
-     */
-    static final Duration STREAM_GRACE = Duration.ofSeconds(5);
-
-    private final ModelEndpoints endpoints;
-    private final Duration timeout;
-    private final Clock clock;
-    private final ConcurrentMap<ModelKey, ChatModel> models = new ConcurrentHashMap<>();
-    private final ConcurrentMap<ModelKey, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
 
     /** @param timeout the time limit of one attempt (connect, send, read the whole answer) */
     public OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout) {
@@ -79,12 +63,8 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout, Clock clock) {
-        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        super(endpoints, timeout, clock);
     }
-
-    private record ModelKey(ModelEndpoint endpoint, String modelName) {}
 
     @Override
     public String name() {
@@ -92,79 +72,44 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context) {
-        return complete(call, context, TokenStream.NONE);
+    String modelNameExample() {
+        return "the name the endpoint serves";
     }
 
-    /**
-     * Streams the answer ({@code stream: true}) unless the endpoint says it cannot, sending its text to
-     * {@code tokens} as it arrives; either way the result is the whole answer, and failures are classified alike.
-     */
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
-        ModelSpec spec = call.getModel();
-        if (spec.getName().isBlank()) {
-            throw new TerminalWorkException("the openai provider needs a model name: set model.name in the agent"
-                    + " definition (e.g. the name the endpoint serves)");
-        }
-        ModelEndpoint endpoint = endpoint(spec.getEndpoint());
-        ChatRequest request = OpenAiMapping.toChatRequest(call);
-        ModelKey key = new ModelKey(endpoint, spec.getName());
-        ChatResponse response;
-        try {
-            response = endpoint.stream()
-                    ? StreamedAnswer.of(streamingModels.computeIfAbsent(key, this::buildStreaming), request, tokens)
-                            .await(timeout.plus(STREAM_GRACE))
-                    : models.computeIfAbsent(key, this::build).chat(request);
-        } catch (RuntimeException e) {
-            throw classify(e, endpoint, spec.getName(), clock.instant());
-        }
-        return OpenAiMapping.toResult(response, call.getTurn());
+    String unknownEndpointAdvice() {
+        return "leave model.endpoint empty for the default endpoint";
     }
 
-    private ModelEndpoint endpoint(String name) {
-        return endpoint(endpoints, NAME, name, "leave model.endpoint empty for the default endpoint");
+    @Override
+    ModelResult toResult(ChatResponse response, int turn) {
+        return OpenAiMapping.toResult(response, turn);
     }
 
-    /** The endpoint of {@code provider} named {@code name}, or a terminal error that lists the ones there are. */
-    static ModelEndpoint endpoint(ModelEndpoints endpoints, String provider, String name, String advice) {
-        return endpoints.find(provider, name).orElseThrow(() -> {
-            List<String> names = endpoints.names(provider);
-            return new TerminalWorkException("model endpoint '" + name + "' is not defined on this worker, so no"
-                    + " request was sent; "
-                    + (names.isEmpty() ? "it defines no named endpoints" : "it defines " + names)
-                    + " (AGENTLOG_MODEL_ENDPOINTS); " + advice);
-        });
-    }
-
-    private ChatModel build(ModelKey key) {
+    @Override
+    ChatModel build(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = OpenAiChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
                 .modelName(key.modelName())
                 .timeout(timeout)
                 .maxRetries(0)
-                .httpClientBuilder(httpClient(endpoint, timeout));
+                .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
     }
 
     /** Like {@link #build}; LangChain4j's streaming model never retries and asks for usage in the last chunk. */
-    private StreamingChatModel buildStreaming(ModelKey key) {
+    @Override
+    StreamingChatModel buildStreaming(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = OpenAiStreamingChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
                 .modelName(key.modelName())
                 .timeout(timeout)
-                .httpClientBuilder(httpClient(endpoint, timeout));
+                .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
-    }
-
-    static EndpointHttpClient.Builder httpClient(ModelEndpoint endpoint, Duration timeout) {
-        return EndpointHttpClient.builder(endpoint.baseUrl())
-                .connectTimeout(CONNECT_TIMEOUT)
-                .readTimeout(timeout);
     }
 
     /**
