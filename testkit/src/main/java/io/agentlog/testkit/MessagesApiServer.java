@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.agentlog.testkit.ChatCompletionsServer.Cut;
 import io.agentlog.testkit.ChatCompletionsServer.Response;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -75,32 +74,19 @@ public final class MessagesApiServer implements AutoCloseable {
                 stream(exchange, events(response.body()), response.cut());
                 return;
             }
-            try (exchange) {
-                byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(response.status(), body.length);
-                exchange.getResponseBody().write(body);
-            }
+            ChatCompletionsServer.sendWhole(exchange, response);
         });
         server.start();
         return new MessagesApiServer(server, requests);
     }
 
     private static void stream(HttpExchange exchange, List<Event> events, Optional<Cut> cut) throws IOException {
-        exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
-        exchange.getResponseHeaders().add("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, 0);
-        OutputStream out = exchange.getResponseBody();
-        for (int i = 0; i < events.size(); i++) {
-            if (cut.isPresent() && i == cut.get().afterChunks()) {
-                cut.get().beforeCut().run();
-                // thrown without closing the exchange: the server drops the connection mid-body
-                throw new IOException("the test cuts this stream after " + i + " event(s)");
-            }
-            Event event = events.get(i);
-            out.write(("event: " + event.name() + "\ndata: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
+        ChatCompletionsServer.sendEvents(
+                exchange,
+                events.stream()
+                        .map(event -> "event: " + event.name() + "\ndata: " + event.data() + "\n\n")
+                        .toList(),
+                cut);
         exchange.close();
     }
 
