@@ -80,7 +80,8 @@ public final class AgentDefinitions {
 
     public static final String SCRIPTED = "scripted";
     public static final String OPENAI = "openai";
-    public static final Set<String> PROVIDERS = Set.of(SCRIPTED, OPENAI);
+    public static final String ANTHROPIC = "anthropic";
+    public static final Set<String> PROVIDERS = Set.of(SCRIPTED, OPENAI, ANTHROPIC);
 
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -212,9 +213,12 @@ public final class AgentDefinitions {
             } else if (SCRIPTED.equals(model.getProvider()) && scriptNode.isArray() && scriptNode.isEmpty()) {
                 problems.add("model.provider is 'scripted' but the script is empty: add at least one turn");
             }
-            if (OPENAI.equals(model.getProvider()) && !scriptNode.isMissingNode() && !scriptNode.isNull()) {
-                problems.add("script is only read by the 'scripted' provider, but model.provider is 'openai': "
-                        + "remove the script or use provider 'scripted'");
+            if (PROVIDERS.contains(model.getProvider())
+                    && !SCRIPTED.equals(model.getProvider())
+                    && !scriptNode.isMissingNode()
+                    && !scriptNode.isNull()) {
+                problems.add("script is only read by the 'scripted' provider, but model.provider is '"
+                        + model.getProvider() + "': remove the script or use provider 'scripted'");
             }
             return AgentDefinition.newBuilder()
                     .setName(name)
@@ -245,18 +249,28 @@ public final class AgentDefinitions {
             unknownFields(node, MODEL_FIELDS, "model");
             String provider = requiredText(node, "provider", "model").orElse("");
             if (!provider.isEmpty() && !PROVIDERS.contains(provider)) {
-                problems.add("model.provider '" + provider + "' is not supported: use 'scripted' or 'openai'");
+                problems.add(
+                        "model.provider '" + provider + "' is not supported: use 'scripted', 'openai' or 'anthropic'");
             }
             model.setProvider(provider);
             Optional<String> modelName = optionalText(node, "name", "model");
             if (OPENAI.equals(provider) && modelName.filter(n -> !n.isBlank()).isEmpty()) {
                 problems.add("model.name is missing: the 'openai' provider needs the model's name (e.g. gpt-4o-mini)");
             }
+            if (ANTHROPIC.equals(provider)
+                    && modelName.filter(n -> !n.isBlank()).isEmpty()) {
+                problems.add("model.name is missing: the 'anthropic' provider needs the model's name"
+                        + " (e.g. claude-sonnet-4-5)");
+            }
             model.setName(modelName.orElse(""));
             String endpoint = optionalText(node, "endpoint", "model").orElse("");
             if (SCRIPTED.equals(provider) && !endpoint.isEmpty()) {
-                problems.add("model.endpoint is only read by the 'openai' provider, but model.provider is 'scripted':"
-                        + " remove it");
+                problems.add("model.endpoint is only read by the 'openai' and 'anthropic' providers, but"
+                        + " model.provider is 'scripted': remove it");
+            }
+            if (ANTHROPIC.equals(provider) && endpoint.isBlank()) {
+                problems.add("model.endpoint is missing: the 'anthropic' provider has no default endpoint; name one of"
+                        + " the worker's endpoints with \"provider\": \"anthropic\" (AGENTLOG_MODEL_ENDPOINTS)");
             }
             model.setEndpoint(endpoint);
             JsonNode temperature = node.get("temperature");

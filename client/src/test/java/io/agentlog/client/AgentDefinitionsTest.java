@@ -202,7 +202,8 @@ class AgentDefinitionsTest {
         String text = MINIMAL.replace("provider: scripted", "provider: anthropicx");
 
         assertThatThrownBy(() -> AgentDefinitions.parse(text, "agent.yaml"))
-                .hasMessageContaining("model.provider 'anthropicx' is not supported: use 'scripted' or 'openai'");
+                .hasMessageContaining(
+                        "model.provider 'anthropicx' is not supported: use 'scripted', 'openai' or 'anthropic'");
     }
 
     @Test
@@ -271,6 +272,20 @@ class AgentDefinitionsTest {
 
         assertThatThrownBy(() -> AgentDefinitions.parse(text, "agent.yaml"))
                 .hasMessageContaining("model.name is missing: the 'openai' provider needs the model's name");
+    }
+
+    @Test
+    void shouldAcceptAnthropicWithANamedEndpointAndRequireNameAndEndpoint() {
+        // Given
+        String good = "name: a\nversion: 1\nmodel: {provider: anthropic, name: claude-x, endpoint: claude}\n";
+        String bad = "name: a\nversion: 1\nmodel: {provider: anthropic}\n";
+
+        // Then
+        assertThat(AgentDefinitions.parse(good, "agent.yaml").getModel().getEndpoint())
+                .isEqualTo("claude");
+        assertThatThrownBy(() -> AgentDefinitions.parse(bad, "agent.yaml"))
+                .hasMessageContaining("model.name is missing: the 'anthropic' provider needs the model's name")
+                .hasMessageContaining("model.endpoint is missing: the 'anthropic' provider has no default endpoint");
     }
 
     @Test
@@ -364,6 +379,6 @@ class AgentDefinitionsTest {
         String text = MINIMAL.replace("model: {provider: scripted}", "model: {provider: scripted, endpoint: x}");
 
         assertThatThrownBy(() -> AgentDefinitions.parse(text, "a.yaml"))
-                .hasMessageContaining("model.endpoint is only read by the 'openai' provider");
+                .hasMessageContaining("model.endpoint is only read by the 'openai' and 'anthropic' providers");
     }
 }

@@ -23,6 +23,7 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.ToolCompleted;
 import io.agentlog.schemas.avro.ToolRequested;
 import io.agentlog.testkit.ChatCompletionsServer;
+import io.agentlog.testkit.MessagesApiServer;
 import io.agentlog.testkit.Prerequisites;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.testkit.TopicRecords;
@@ -66,6 +67,8 @@ class EndToEndTest {
     private static InProcessStack stack;
     private static AgentlogClient client;
     private static ChatCompletionsServer modelServer;
+    private static MessagesApiServer messagesServer;
+    private static final List<JsonNode> messagesRequests = new CopyOnWriteArrayList<>();
     private static final List<JsonNode> modelRequests = new CopyOnWriteArrayList<>();
     private static final String STREAMED_ASK = "answer at length ";
     private static final String STREAMED_ANSWER = "The quarterly report is written. "
@@ -74,7 +77,9 @@ class EndToEndTest {
     @BeforeAll
     static void startStack() throws Exception {
         startModelServer();
-        stack = InProcessStack.start("e2e", DEADLINE, InProcessStack.withModelEndpoint(modelServer, "test-key"));
+        startMessagesServer();
+        stack = InProcessStack.start(
+                "e2e", DEADLINE, InProcessStack.withModelEndpoints(modelServer, messagesServer, "test-key"));
         engine = stack.engine();
         client = stack.client;
     }
@@ -83,6 +88,9 @@ class EndToEndTest {
     static void stopStack() {
         if (modelServer != null) {
             modelServer.close();
+        }
+        if (messagesServer != null) {
+            messagesServer.close();
         }
         if (stack != null) {
             stack.close();
@@ -240,6 +248,42 @@ class EndToEndTest {
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
         assertThat(toolMessage.path("tool_call_id").asText()).isEqualTo("call_abc");
         assertThat(toolMessage.path("content").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldRoundTripThroughAMessagesApiServerWithAToolCall() {
+        // Given an agent on the anthropic provider, on the worker's endpoint for a local Messages API server
+        String name = "e2e-anthropic-" + UUID.randomUUID();
+        client.putAgent(AgentDefinitions.parse("""
+                name: %s
+                version: 1
+                model: {provider: anthropic, name: test-model, endpoint: %s}
+                systemPrompt: Use the tools.
+                tools: [noop]
+                """.formatted(name, InProcessStack.ANTHROPIC_ENDPOINT), "test"));
+        String input = "call the tool " + UUID.randomUUID();
+
+        // When a task runs
+        SessionResult result =
+                client.submitAndWait(AgentlogClient.task(name, input).build(), DEADLINE);
+
+        // Then the model was asked twice (streamed), the second time with the tool's result, and answered; the usage
+        // counts the cache reads as input, as the openai provider does
+        assertThat(result.getStatus()).as("result %s", result).isEqualTo(ResultStatus.COMPLETED);
+        assertThat(result.getOutput()).isEqualTo("Claude says the tool said ok.");
+        assertThat(result.getUsage().getInputTokens()).isEqualTo(24);
+        assertThat(result.getUsage().getCachedInputTokens()).isEqualTo(10);
+        List<JsonNode> ofThisSession = messagesRequests.stream()
+                .filter(request -> request.path("messages").toString().contains(input))
+                .toList();
+        assertThat(ofThisSession).hasSize(2);
+        assertThat(ofThisSession.get(0).path("stream").asBoolean()).isTrue();
+        assertThat(ofThisSession.get(0).path("tools").get(0).path("name").asText())
+                .isEqualTo("noop");
+        JsonNode second = ofThisSession.get(1).path("messages");
+        JsonNode toolResult = second.get(second.size() - 1).path("content").get(0);
+        assertThat(toolResult.path("type").asText()).isEqualTo("tool_result");
+        assertThat(toolResult.path("tool_use_id").asText()).isEqualTo("toolu_abc");
     }
 
     @Test
@@ -483,6 +527,24 @@ class EndToEndTest {
     }
 
     // ---- the OpenAI-compatible server ----
+
+    private static void startMessagesServer() throws Exception {
+        messagesServer = MessagesApiServer.respondingWith(request -> {
+            JsonNode body = request.json();
+            messagesRequests.add(body);
+            JsonNode messages = body.path("messages");
+            boolean toolAnswered = messages.get(messages.size() - 1).toString().contains("\"tool_result\"");
+            return ChatCompletionsServer.Response.ok(toolAnswered ? """
+                    {"id":"msg_2","type":"message","role":"assistant","model":"test-model",
+                     "content":[{"type":"text","text":"Claude says the tool said ok."}],"stop_reason":"end_turn",
+                     "usage":{"input_tokens":4,"output_tokens":6,"cache_read_input_tokens":10,"cache_creation_input_tokens":0}}
+                    """ : """
+                    {"id":"msg_1","type":"message","role":"assistant","model":"test-model",
+                     "content":[{"type":"tool_use","id":"toolu_abc","name":"noop","input":{}}],"stop_reason":"tool_use",
+                     "usage":{"input_tokens":10,"output_tokens":3,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}
+                    """);
+        });
+    }
 
     private static void startModelServer() throws Exception {
         modelServer = ChatCompletionsServer.start(body -> {

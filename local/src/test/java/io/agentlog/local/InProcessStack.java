@@ -8,9 +8,11 @@ import io.agentlog.engine.http.HttpApiConfig;
 import io.agentlog.schemas.TopicSetup;
 import io.agentlog.schemas.Topics;
 import io.agentlog.testkit.ChatCompletionsServer;
+import io.agentlog.testkit.MessagesApiServer;
 import io.agentlog.testkit.SharedBroker;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
+import io.agentlog.worker.model.AnthropicModelProvider;
 import io.agentlog.worker.model.Credential;
 import io.agentlog.worker.model.ModelEndpoint;
 import io.agentlog.worker.model.ModelProviders;
@@ -75,13 +77,32 @@ final class InProcessStack implements AutoCloseable {
         return start(name, deadline, UnaryOperator.identity());
     }
 
+    /** The name agent definitions of the tests use for the local Messages API server's endpoint. */
+    static final String ANTHROPIC_ENDPOINT = "test-claude";
+
     /** Gives the worker the endpoint {@value #MODEL_ENDPOINT}: the server, with key {@code key}. */
     static UnaryOperator<WorkerConfig.Builder> withModelEndpoint(ChatCompletionsServer server, String key) {
-        return worker -> worker.modelEndpoints(List.of(new ModelEndpoint(
+        return worker -> worker.modelEndpoints(List.of(openAiEndpoint(server, key)));
+    }
+
+    /** Like {@link #withModelEndpoint}, and the anthropic endpoint {@value #ANTHROPIC_ENDPOINT} at {@code messages}. */
+    static UnaryOperator<WorkerConfig.Builder> withModelEndpoints(
+            ChatCompletionsServer server, MessagesApiServer messages, String key) {
+        return worker -> worker.modelEndpoints(List.of(
+                openAiEndpoint(server, key),
+                new ModelEndpoint(
+                        ANTHROPIC_ENDPOINT,
+                        AnthropicModelProvider.NAME,
+                        URI.create(messages.baseUrl()),
+                        Optional.of(Credential.of(key, "the test")))));
+    }
+
+    private static ModelEndpoint openAiEndpoint(ChatCompletionsServer server, String key) {
+        return new ModelEndpoint(
                 MODEL_ENDPOINT,
                 OpenAiModelProvider.NAME,
                 URI.create(server.baseUrl()),
-                Optional.of(Credential.of(key, "the test")))));
+                Optional.of(Credential.of(key, "the test")));
     }
 
     static InProcessStack start(String name, Duration deadline, UnaryOperator<WorkerConfig.Builder> worker)

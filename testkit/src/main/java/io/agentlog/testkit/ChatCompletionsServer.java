@@ -125,33 +125,49 @@ public final class ChatCompletionsServer implements AutoCloseable {
                 stream(exchange, chunks(response.body(), request.includeUsage()), response.cut());
                 return;
             }
-            try (exchange) {
-                byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(response.status(), body.length);
-                exchange.getResponseBody().write(body);
-            }
+            sendWhole(exchange, response);
         });
         server.start();
         return new ChatCompletionsServer(server, requests);
     }
 
     private static void stream(HttpExchange exchange, List<String> chunks, Optional<Cut> cut) throws IOException {
+        List<String> events = new ArrayList<>();
+        chunks.forEach(chunk -> events.add("data: " + chunk + "\n\n"));
+        sendEvents(exchange, events, cut);
+        exchange.getResponseBody().write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        exchange.close();
+    }
+
+    /** Answers with the response's status and its body as JSON. */
+    static void sendWhole(HttpExchange exchange, Response response) throws IOException {
+        try (exchange) {
+            byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(response.status(), body.length);
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    /**
+     * Starts a 200 event stream and writes the events (whole {@code event:}/{@code data:} frames) one by one; with a
+     * cut, drops the connection before event {@code afterChunks} once {@code beforeCut} has returned. Leaves the
+     * exchange open for the caller's last words.
+     */
+    static void sendEvents(HttpExchange exchange, List<String> events, Optional<Cut> cut) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
         exchange.getResponseHeaders().add("Cache-Control", "no-cache");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        for (int i = 0; i < chunks.size(); i++) {
+        for (int i = 0; i < events.size(); i++) {
             if (cut.isPresent() && i == cut.get().afterChunks()) {
                 cut.get().beforeCut().run();
                 // thrown without closing the exchange: the server drops the connection mid-body
-                throw new IOException("the test cuts this stream after " + i + " chunk(s)");
+                throw new IOException("the test cuts this stream after " + i + " event(s)");
             }
-            out.write(("data: " + chunks.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.write(events.get(i).getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
-        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        exchange.close();
     }
 
     /**

@@ -99,7 +99,8 @@ final class EndpointHttpClient implements HttpClient {
      * {@link TimeoutException}. Exactly one of {@code onClose} and {@code onError} ends it: an answer refused with a
      * status that is not 2xx is an {@link EndpointHttpException} with the response's headers, like
      * {@link #execute(HttpRequest)}'s, as is an error the endpoint reports in the stream, and a stream that ends
-     * before its {@code data: [DONE]} (the connection was cut) is an {@link IOException}.
+     * before its {@code data: [DONE]} or {@code event: message_stop} (the connection was cut) is an
+     * {@link IOException}.
      */
     @Override
     public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
@@ -182,6 +183,19 @@ final class EndpointHttpClient implements HttpClient {
     private static final class EventStream implements ServerSentEventListener {
 
         private static final String DONE = "[DONE]";
+        /** The last event of an Anthropic Messages API stream, which sends no {@code [DONE]}. */
+        private static final String MESSAGE_STOP = "message_stop";
+        /** The HTTP status each of Anthropic's error types stands for, for errors reported in a stream. */
+        private static final Map<String, Integer> ANTHROPIC_ERROR_STATUS = Map.of(
+                "invalid_request_error", 400,
+                "authentication_error", 401,
+                "permission_error", 403,
+                "not_found_error", 404,
+                "request_too_large", 413,
+                "rate_limit_error", 429,
+                "api_error", 500,
+                "overloaded_error", 529);
+
         private static final ObjectMapper JSON = new ObjectMapper();
 
         private final ServerSentEventListener listener;
@@ -207,7 +221,7 @@ final class EndpointHttpClient implements HttpClient {
             if (ended.get()) {
                 return;
             }
-            if (DONE.equals(event.data())) {
+            if (DONE.equals(event.data()) || MESSAGE_STOP.equals(event.event())) {
                 done = true;
             }
             Optional<EndpointHttpException> error = streamedError(event, headers);
@@ -236,7 +250,8 @@ final class EndpointHttpClient implements HttpClient {
         /**
          * An error the endpoint reports in the stream, after its 200 ({@code event: error}, or data that is an object
          * with an {@code error}, as OpenAI and vLLM send them), as the HTTP error it stands for: its {@code code} or
-         * {@code status} when that is an HTTP error status, else 500 (the server failed mid-answer).
+         * {@code status} when that is an HTTP error status, else the status of its Anthropic error {@code type}
+         * (e.g. {@code overloaded_error}: 529), else 500 (the server failed mid-answer).
          */
         static Optional<EndpointHttpException> streamedError(ServerSentEvent event, Map<String, List<String>> headers) {
             String data = event.data() == null ? "" : event.data().strip();
@@ -262,10 +277,13 @@ final class EndpointHttpClient implements HttpClient {
                     break;
                 }
             }
+            if (status == 500 && error != null) {
+                status = ANTHROPIC_ERROR_STATUS.getOrDefault(error.path("type").asText(), 500);
+            }
             return Optional.of(new EndpointHttpException(status, data, headers));
         }
 
-        /** The body ended: complete after {@code [DONE]}, else cut short. */
+        /** The body ended: complete after {@code [DONE]} (or Anthropic's {@code message_stop}), else cut short. */
         void onEnd() {
             if (!done) {
                 onError(new IOException("the endpoint's stream ended before data: " + DONE));

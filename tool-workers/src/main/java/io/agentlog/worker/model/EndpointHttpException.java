@@ -33,9 +33,12 @@ final class EndpointHttpException extends HttpException {
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
     }
 
-    /** The endpoint's {@code Retry-After} on a 429 or 503 (the statuses it is defined for), if it sent a usable one. */
+    /**
+     * The endpoint's {@code Retry-After} on a 429 or 503 (the statuses it is defined for) or Anthropic's 529
+     * (overloaded, which Anthropic sends it with), if it sent a usable one.
+     */
     Optional<Duration> retryAfter(Instant now) {
-        if (statusCode() != 429 && statusCode() != 503) {
+        if (statusCode() != 429 && statusCode() != 503 && statusCode() != 529) {
             return Optional.empty();
         }
         return header("Retry-After").flatMap(value -> RetryAfter.parse(value, now));

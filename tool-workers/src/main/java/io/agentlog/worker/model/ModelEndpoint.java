@@ -13,16 +13,18 @@ import java.util.Set;
  * ({@code model.endpoint}) and never see its URL or key.
  *
  * @param name the name definitions use; empty for the provider's default endpoint
- * @param provider the provider that serves it ({@value OpenAiModelProvider#NAME})
+ * @param provider the provider that serves it ({@value OpenAiModelProvider#NAME} or
+ *     {@value AnthropicModelProvider#NAME}, which has no default endpoint)
  * @param baseUrl the URL requests go to, including e.g. {@code /v1}; http or https, no user information
- * @param apiKey sent as {@code Authorization: Bearer}; none for servers that need no key
+ * @param apiKey sent as {@code Authorization: Bearer} ({@code x-api-key} to an anthropic endpoint); none for servers
+ *     that need no key
  * @param stream whether answers are streamed ({@code stream: true}, the default), so watchers see them as they are
  *     written; off for a server that cannot stream
  */
 public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<Credential> apiKey, boolean stream) {
 
     /** The providers that have endpoints. */
-    public static final Set<String> PROVIDERS = Set.of(OpenAiModelProvider.NAME);
+    public static final Set<String> PROVIDERS = Set.of(OpenAiModelProvider.NAME, AnthropicModelProvider.NAME);
 
     /** Where the default {@code openai} endpoint goes unless {@code AGENTLOG_OPENAI_BASE_URL} says otherwise. */
     public static final String DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -39,6 +41,10 @@ public record ModelEndpoint(String name, String provider, URI baseUrl, Optional<
         if (!PROVIDERS.contains(provider)) {
             throw new IllegalArgumentException(describe(name, provider) + ": provider '" + provider
                     + "' has no endpoints; use one of " + PROVIDERS);
+        }
+        if (provider.equals(AnthropicModelProvider.NAME) && apiKey.isEmpty()) {
+            throw new IllegalArgumentException(describe(name, provider) + " has no API key, which an anthropic"
+                    + " endpoint needs (x-api-key): give it apiKeyEnv or apiKeyFile");
         }
     }
 

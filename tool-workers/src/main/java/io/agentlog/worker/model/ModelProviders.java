@@ -30,11 +30,14 @@ public final class ModelProviders {
     }
 
     /**
-     * The built-in providers: {@code scripted} and {@code openai}, configured from the worker's settings, their
+     * The built-in providers: {@code scripted}, {@code openai} and {@code anthropic}, configured from the worker's settings, their
      * results priced by the worker's price table.
      */
     public static ModelProviders defaults(WorkerConfig config) {
-        return of(new ScriptedModelProvider(), new OpenAiModelProvider(config.modelEndpoints(), config.modelTimeout()))
+        return of(
+                        new ScriptedModelProvider(),
+                        new OpenAiModelProvider(config.modelEndpoints(), config.modelTimeout()),
+                        new AnthropicModelProvider(config.modelEndpoints(), config.modelTimeout()))
                 .pricedBy(config.modelPrices());
     }
 

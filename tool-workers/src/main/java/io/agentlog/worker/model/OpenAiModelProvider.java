@@ -26,17 +26,13 @@ import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
 import io.agentlog.worker.RetryableWorkException;
 import io.agentlog.worker.TerminalWorkException;
-import io.agentlog.worker.WorkContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Any OpenAI-compatible chat-completions endpoint (OpenAI itself, vLLM, llama.cpp, Ollama's {@code /v1}, LM Studio,
@@ -55,23 +51,11 @@ import java.util.concurrent.ConcurrentMap;
  * endpoint's {@code Retry-After} on a 429 or 503) and the worker's {@code WorkExecutor} decides when to try again, so
  * the retry policy lives in one place. Error texts never carry the endpoint's key.
  */
-public final class OpenAiModelProvider implements ModelProvider {
+public final class OpenAiModelProvider extends EndpointModelProvider {
 
     public static final String NAME = "openai";
 
     private static final int MAX_ERROR_BODY_CHARS = 500;
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * The endpoint's HTTP client ends a stream that runs past the timeout itself; the caller waits this much longer
-     * before it gives up on its own.
-     */
-    private static final Duration STREAM_GRACE = Duration.ofSeconds(5);
-
-    private final ModelEndpoints endpoints;
-    private final Duration timeout;
-    private final Clock clock;
-    private final ConcurrentMap<ModelKey, ChatModel> models = new ConcurrentHashMap<>();
-    private final ConcurrentMap<ModelKey, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
 
     /** @param timeout the time limit of one attempt (connect, send, read the whole answer) */
     public OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout) {
@@ -79,12 +63,8 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     OpenAiModelProvider(ModelEndpoints endpoints, Duration timeout, Clock clock) {
-        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        super(endpoints, timeout, clock);
     }
-
-    private record ModelKey(ModelEndpoint endpoint, String modelName) {}
 
     @Override
     public String name() {
@@ -92,47 +72,22 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context) {
-        return complete(call, context, TokenStream.NONE);
+    String modelNameExample() {
+        return "the name the endpoint serves";
     }
 
-    /**
-     * Streams the answer ({@code stream: true}) unless the endpoint says it cannot, sending its text to
-     * {@code tokens} as it arrives; either way the result is the whole answer, and failures are classified alike.
-     */
     @Override
-    public ModelResult complete(ModelCall call, WorkContext context, TokenStream tokens) {
-        ModelSpec spec = call.getModel();
-        if (spec.getName().isBlank()) {
-            throw new TerminalWorkException("the openai provider needs a model name: set model.name in the agent"
-                    + " definition (e.g. the name the endpoint serves)");
-        }
-        ModelEndpoint endpoint = endpoint(spec.getEndpoint());
-        ChatRequest request = OpenAiMapping.toChatRequest(call);
-        ModelKey key = new ModelKey(endpoint, spec.getName());
-        ChatResponse response;
-        try {
-            response = endpoint.stream()
-                    ? StreamedAnswer.of(streamingModels.computeIfAbsent(key, this::buildStreaming), request, tokens)
-                            .await(timeout.plus(STREAM_GRACE))
-                    : models.computeIfAbsent(key, this::build).chat(request);
-        } catch (RuntimeException e) {
-            throw classify(e, endpoint, spec.getName(), clock.instant());
-        }
-        return OpenAiMapping.toResult(response, call.getTurn());
+    String unknownEndpointAdvice() {
+        return "leave model.endpoint empty for the default endpoint";
     }
 
-    private ModelEndpoint endpoint(String name) {
-        return endpoints.find(NAME, name).orElseThrow(() -> {
-            List<String> names = endpoints.names(NAME);
-            return new TerminalWorkException("model endpoint '" + name + "' is not defined on this worker, so no"
-                    + " request was sent; "
-                    + (names.isEmpty() ? "it defines no named endpoints" : "it defines " + names)
-                    + " (AGENTLOG_MODEL_ENDPOINTS); leave model.endpoint empty for the default endpoint");
-        });
+    @Override
+    ModelResult toResult(ChatResponse response, int turn) {
+        return OpenAiMapping.toResult(response, turn);
     }
 
-    private ChatModel build(ModelKey key) {
+    @Override
+    ChatModel build(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = OpenAiChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
@@ -145,7 +100,8 @@ public final class OpenAiModelProvider implements ModelProvider {
     }
 
     /** Like {@link #build}; LangChain4j's streaming model never retries and asks for usage in the last chunk. */
-    private StreamingChatModel buildStreaming(ModelKey key) {
+    @Override
+    StreamingChatModel buildStreaming(ModelKey key) {
         ModelEndpoint endpoint = key.endpoint();
         var builder = OpenAiStreamingChatModel.builder()
                 .baseUrl(endpoint.baseUrl().toString())
@@ -154,12 +110,6 @@ public final class OpenAiModelProvider implements ModelProvider {
                 .httpClientBuilder(httpClient(endpoint));
         endpoint.apiKey().map(Credential::value).ifPresent(builder::apiKey);
         return builder.build();
-    }
-
-    private EndpointHttpClient.Builder httpClient(ModelEndpoint endpoint) {
-        return EndpointHttpClient.builder(endpoint.baseUrl())
-                .connectTimeout(CONNECT_TIMEOUT)
-                .readTimeout(timeout);
     }
 
     /**
@@ -294,6 +244,30 @@ public final class OpenAiModelProvider implements ModelProvider {
         }
 
         static ModelResult toResult(ChatResponse response, int turn) {
+            TokenUsage tokens = response.tokenUsage();
+            return new ModelResult(
+                    toReply(response, turn),
+                    usage(
+                            count(tokens == null ? null : tokens.inputTokenCount()),
+                            count(tokens == null ? null : tokens.outputTokenCount()),
+                            cachedTokens(tokens)));
+        }
+
+        /**
+         * Usage in one convention for every provider: {@code inputTokens} counts all input tokens, those served
+         * from the prompt cache included, and {@code cachedInputTokens} those of them served from the cache; the cost
+         * is left to the price table.
+         */
+        static Usage usage(long inputTokens, long outputTokens, long cachedInputTokens) {
+            return Usage.newBuilder()
+                    .setInputTokens(inputTokens)
+                    .setOutputTokens(outputTokens)
+                    .setCostMicros(0) // the engine prices turns from the definition's prices
+                    .setCachedInputTokens(cachedInputTokens)
+                    .build();
+        }
+
+        static ModelReply toReply(ChatResponse response, int turn) {
             AiMessage ai = response.aiMessage();
             List<ToolCall> calls = new ArrayList<>();
             if (ai != null && ai.hasToolExecutionRequests()) {
@@ -313,19 +287,11 @@ public final class OpenAiModelProvider implements ModelProvider {
                 }
             }
             String text = ai == null || ai.text() == null ? "" : ai.text();
-            ModelReply reply = ModelReply.newBuilder()
+            return ModelReply.newBuilder()
                     .setText(text)
                     .setToolCalls(calls)
                     .setFinishReason(finishReason(response.finishReason(), !calls.isEmpty()))
                     .build();
-            TokenUsage tokens = response.tokenUsage();
-            Usage usage = Usage.newBuilder()
-                    .setInputTokens(count(tokens == null ? null : tokens.inputTokenCount()))
-                    .setOutputTokens(count(tokens == null ? null : tokens.outputTokenCount()))
-                    .setCostMicros(0) // the engine prices turns from the definition's prices
-                    .setCachedInputTokens(cachedTokens(tokens))
-                    .build();
-            return new ModelResult(reply, usage);
         }
 
         /** Input tokens served from the provider's prompt cache ({@code usage.prompt_tokens_details.cached_tokens}). */
@@ -336,7 +302,7 @@ public final class OpenAiModelProvider implements ModelProvider {
             return 0;
         }
 
-        private static long count(Integer tokens) {
+        static long count(Integer tokens) {
             return tokens == null ? 0 : tokens;
         }
 
