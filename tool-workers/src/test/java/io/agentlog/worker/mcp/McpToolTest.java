@@ -1,0 +1,116 @@
+package io.agentlog.worker.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.agentlog.schemas.avro.ToolInvocation;
+import io.agentlog.schemas.avro.ToolOutput;
+import io.agentlog.schemas.avro.ToolSemantics;
+import io.agentlog.worker.RetryableWorkException;
+import io.agentlog.worker.WorkContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** MCP-backed tools against a real stdio MCP server process (the SDK's server in a child JVM, {@link TestMcpServer}). */
+class McpToolTest {
+
+    private static final Duration START = Duration.ofSeconds(60);
+    private static McpStdioServer server;
+    private static Map<String, McpTool> tools;
+
+    @BeforeAll
+    static void startServer() {
+        server = McpStdioServer.start(TestMcpServer.spec(), START);
+        tools = McpTool.allOf(server).stream().collect(java.util.stream.Collectors.toMap(McpTool::name, t -> t));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldOfferEveryToolOfTheServerWithItsSchemaWhenStarted() {
+        // Given a started server (in @BeforeAll)
+        // When its tools were listed
+        // Then each is a tool with the server's description and input schema
+        assertThat(tools).containsOnlyKeys("add", "echo", "fail", "crash");
+        assertThat(tools.get("add").description()).isEqualTo("Adds two numbers");
+        assertThat(tools.get("add").inputSchema())
+                .containsEntry("type", "object")
+                .containsEntry("required", List.of("a", "b"));
+    }
+
+    @Test
+    void shouldAnswerWithTheServersResultWhenCalled() {
+        // Given the server's add and echo tools
+        // When they are called with the model's arguments
+        ToolOutput sum = tools.get("add").run(invocation("add", "{\"a\": 2, \"b\": 40}"), context());
+        ToolOutput echo = tools.get("echo").run(invocation("echo", "{\"text\": \"héllo\"}"), context());
+
+        // Then their text content is the output
+        assertThat(sum.getIsError()).isFalse();
+        assertThat(sum.getContent()).isEqualTo("42");
+        assertThat(echo.getContent()).isEqualTo("héllo");
+    }
+
+    @Test
+    void shouldAnswerAnErrorTheModelSeesWhenTheServerSaysIsError() {
+        // Given the server's fail tool, which answers with isError
+        // When it is called
+        ToolOutput output = tools.get("fail").run(invocation("fail", "{}"), context());
+
+        // Then the output is an error with the server's text
+        assertThat(output.getIsError()).isTrue();
+        assertThat(output.getContent()).isEqualTo("it failed on purpose");
+    }
+
+    @Test
+    void shouldAnswerAnErrorWithoutCallingTheServerWhenArgumentsAreNotAnObject() {
+        // When the model's arguments are not a JSON object
+        ToolOutput output = tools.get("echo").run(invocation("echo", "[1, 2"), context());
+
+        // Then the model is told so
+        assertThat(output.getIsError()).isTrue();
+        assertThat(output.getContent()).contains("must be a JSON object");
+    }
+
+    @Test
+    void shouldFailRetryablyAndStartTheServerAgainWhenItDiesMidCall() {
+        // Given a running server
+        int startsBefore = server.starts();
+
+        // When a call kills the server process
+        // Then the call fails retryably (its item is delivered again)
+        assertThatThrownBy(() -> tools.get("crash").run(invocation("crash", "{}"), context()))
+                .isInstanceOf(RetryableWorkException.class)
+                .hasMessageContaining("tool 'crash'");
+
+        // And the next call starts the server again and is answered
+        ToolOutput after = tools.get("add").run(invocation("add", "{\"a\": 1, \"b\": 2}"), context());
+        assertThat(after.getContent()).isEqualTo("3");
+        assertThat(server.starts()).isEqualTo(startsBefore + 1);
+    }
+
+    private static ToolInvocation invocation(String tool, String arguments) {
+        return ToolInvocation.newBuilder()
+                .setToolCallId("call-1")
+                .setTool(tool)
+                .setArguments(arguments)
+                .setSemantics(ToolSemantics.IDEMPOTENT)
+                .setIdempotencyKey("s-1/w-1")
+                .setTimeoutMs(60_000)
+                .build();
+    }
+
+    private static WorkContext context() {
+        return new WorkContext("s-1", "w-1", "s-1/w-1", Instant.now().plusSeconds(60), "worker-1", 1);
+    }
+}
