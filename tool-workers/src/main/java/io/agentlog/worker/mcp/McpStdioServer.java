@@ -7,10 +7,19 @@ import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +34,14 @@ public final class McpStdioServer implements AutoCloseable {
 
     private final McpServerSpec spec;
     private final Duration startTimeout;
+    /** Starts are serialized across servers, so the new child process of this JVM is the one just started. */
+    private static final Object START_LOCK = new Object();
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
     private McpAsyncClient client; // guarded by this
+    private ProcessHandle process; // guarded by this; the server's process while connected
     private int starts; // guarded by this
     private boolean closed; // guarded by this
 
@@ -60,6 +76,11 @@ public final class McpStdioServer implements AutoCloseable {
         return starts;
     }
 
+    /** The server process's id while it is connected. */
+    public synchronized OptionalLong pid() {
+        return process == null ? OptionalLong.empty() : OptionalLong.of(process.pid());
+    }
+
     /** The server's tools ({@code tools/list}, every page). */
     public List<McpSchema.Tool> listTools() {
         McpAsyncClient c = connection();
@@ -80,25 +101,56 @@ public final class McpStdioServer implements AutoCloseable {
      */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Duration timeout) {
         McpAsyncClient c;
-        try {
-            c = connection();
-        } catch (RuntimeException e) {
-            throw new RetryableWorkException(
-                    "the MCP server " + spec.command() + " could not be started: " + e.getMessage(), e);
-        }
-        try {
-            McpSchema.CallToolResult result =
-                    c.callTool(new McpSchema.CallToolRequest(tool, arguments)).block(timeout);
-            if (result == null) {
-                throw new IllegalStateException("no result");
+        ProcessHandle p;
+        synchronized (this) {
+            try {
+                c = connection();
+            } catch (RuntimeException e) {
+                throw new RetryableWorkException(
+                        "the MCP server " + spec.command() + " could not be started: " + e.getMessage(), e);
             }
-            return result;
-        } catch (RuntimeException e) {
+            p = process;
+        }
+        CompletableFuture<McpSchema.CallToolResult> pending =
+                c.callTool(new McpSchema.CallToolRequest(tool, arguments)).toFuture();
+        try {
+            return await(pending, p, timeout);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            pending.cancel(true);
             drop(c);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new RetryableWorkException(
-                    "the MCP server " + spec.command() + " failed on tool '" + tool + "': " + e.getMessage()
+                    "the MCP server " + spec.command() + " failed on tool '" + tool + "': " + cause.getMessage()
                             + " (it is started again for the next call)",
-                    e);
+                    cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pending.cancel(true);
+            throw new RetryableWorkException("interrupted while calling MCP tool '" + tool + "'", e);
+        }
+    }
+
+    /** Waits for a call's result, failing as soon as the server process is gone (the SDK would wait it out). */
+    private McpSchema.CallToolResult await(
+            CompletableFuture<McpSchema.CallToolResult> pending, ProcessHandle p, Duration timeout)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException("no answer within " + timeout.toMillis() + " ms");
+            }
+            try {
+                McpSchema.CallToolResult result = pending.get(Math.min(left, POLL.toNanos()), TimeUnit.NANOSECONDS);
+                if (result == null) {
+                    throw new IllegalStateException("no result");
+                }
+                return result;
+            } catch (TimeoutException e) {
+                if (p != null && !p.isAlive() && !pending.isDone()) {
+                    throw new IllegalStateException("the server process " + p.pid() + " exited");
+                }
+            }
         }
     }
 
@@ -120,11 +172,29 @@ public final class McpStdioServer implements AutoCloseable {
                     .requestTimeout(Duration.ofDays(1)) // each call blocks for at most its own deadline
                     .build();
             starts++;
-            try {
-                fresh.initialize().block(startTimeout);
-            } catch (RuntimeException e) {
-                fresh.close();
-                throw e;
+            synchronized (START_LOCK) {
+                Set<Long> before = childPids();
+                try {
+                    fresh.initialize().block(startTimeout);
+                } catch (RuntimeException e) {
+                    fresh.close();
+                    ProcessHandle.current()
+                            .children()
+                            .filter(h -> !before.contains(h.pid()))
+                            .forEach(McpStdioServer::stop);
+                    throw e;
+                }
+                String program =
+                        Path.of(spec.command().getFirst()).getFileName().toString();
+                List<ProcessHandle> started = ProcessHandle.current()
+                        .children()
+                        .filter(h -> !before.contains(h.pid()))
+                        .toList();
+                process = started.stream()
+                        .filter(h ->
+                                h.info().command().map(c -> c.endsWith(program)).orElse(false))
+                        .findFirst()
+                        .orElse(started.isEmpty() ? null : started.getFirst());
             }
             client = fresh;
         }
@@ -137,6 +207,7 @@ public final class McpStdioServer implements AutoCloseable {
             client = null;
             LOG.warn("MCP server {}: connection dropped; it is started again on the next call", spec.command());
             broken.close();
+            stopProcess();
         }
     }
 
@@ -147,5 +218,29 @@ public final class McpStdioServer implements AutoCloseable {
             client.close();
             client = null;
         }
+        stopProcess();
+    }
+
+    private void stopProcess() {
+        if (process != null) {
+            stop(process);
+            process = null;
+        }
+    }
+
+    /** SIGTERM, then SIGKILL if it has not exited within the grace (an SDK client's close leaves it running). */
+    private static void stop(ProcessHandle p) {
+        p.destroy();
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(POLL.toNanos());
+        }
+        if (p.isAlive()) {
+            p.destroyForcibly();
+        }
+    }
+
+    private static Set<Long> childPids() {
+        return ProcessHandle.current().children().map(ProcessHandle::pid).collect(Collectors.toSet());
     }
 }

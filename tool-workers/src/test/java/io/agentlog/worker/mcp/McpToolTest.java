@@ -88,15 +88,35 @@ class McpToolTest {
         int startsBefore = server.starts();
 
         // When a call kills the server process
-        // Then the call fails retryably (its item is delivered again)
+        // Then the call fails retryably (its item is delivered again), as soon as the process is gone rather than
+        // at the call's 60 s deadline
+        long began = System.nanoTime();
         assertThatThrownBy(() -> tools.get("crash").run(invocation("crash", "{}"), context()))
                 .isInstanceOf(RetryableWorkException.class)
                 .hasMessageContaining("tool 'crash'");
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(20));
 
         // And the next call starts the server again and is answered
         ToolOutput after = tools.get("add").run(invocation("add", "{\"a\": 1, \"b\": 2}"), context());
         assertThat(after.getContent()).isEqualTo("3");
         assertThat(server.starts()).isEqualTo(startsBefore + 1);
+    }
+
+    @Test
+    void shouldStopTheServerProcessWhenClosed() {
+        // Given a second server, started
+        McpStdioServer other = McpStdioServer.start(TestMcpServer.spec(), START);
+        ProcessHandle process;
+        try {
+            process = ProcessHandle.of(other.pid().orElseThrow()).orElseThrow();
+            assertThat(process.info().commandLine().orElse("")).contains("mcp-server-logback.xml");
+        } finally {
+            // When it is closed
+            other.close();
+        }
+
+        // Then its process is gone
+        assertThat(process.isAlive()).isFalse();
     }
 
     private static ToolInvocation invocation(String tool, String arguments) {
