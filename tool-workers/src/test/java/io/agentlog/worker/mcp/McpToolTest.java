@@ -119,6 +119,26 @@ class McpToolTest {
         assertThat(process.isAlive()).isFalse();
     }
 
+    @Test
+    void shouldPrintDefinitionEntriesWithTheServersSchemasWhenAskedForThem() throws Exception {
+        // When the definition entries of the server's tools are printed for pool mcp-test
+        String yaml = McpToolService.definitionEntries(List.of(tools.get("echo")), "mcp-test");
+
+        // Then each entry names the tool, its pool and the server's schema as parameters
+        assertThat(yaml).startsWith("tools:\n  - {");
+        var entry = new com.fasterxml.jackson.databind.ObjectMapper().readTree(yaml.substring(yaml.indexOf('{')));
+        assertThat(entry.get("name").asText()).isEqualTo("echo");
+        assertThat(entry.get("pool").asText()).isEqualTo("mcp-test");
+        assertThat(entry.get("parameters").get("required").get(0).asText()).isEqualTo("text");
+    }
+
+    @Test
+    void shouldRejectACommandThatIsNotAJsonArrayQuotingIt() {
+        assertThatThrownBy(() -> McpToolService.spec(Map.of(McpToolService.COMMAND, "node server.js")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'node server.js'");
+    }
+
     private static ToolInvocation invocation(String tool, String arguments) {
         return ToolInvocation.newBuilder()
                 .setToolCallId("call-1")
