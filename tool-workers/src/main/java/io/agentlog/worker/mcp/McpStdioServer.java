@@ -100,6 +100,12 @@ public final class McpStdioServer implements AutoCloseable {
      *     connection is dropped and the next call starts the server again)
      */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Duration timeout) {
+        return call(tool, arguments, Map.of(), timeout);
+    }
+
+    /** {@link #call(String, Map, Duration)} with the request's {@code _meta}. */
+    public McpSchema.CallToolResult call(
+            String tool, Map<String, Object> arguments, Map<String, Object> meta, Duration timeout) {
         McpAsyncClient c;
         ProcessHandle p;
         synchronized (this) {
@@ -111,8 +117,9 @@ public final class McpStdioServer implements AutoCloseable {
             }
             p = process;
         }
-        CompletableFuture<McpSchema.CallToolResult> pending =
-                c.callTool(new McpSchema.CallToolRequest(tool, arguments)).toFuture();
+        CompletableFuture<McpSchema.CallToolResult> pending = c.callTool(
+                        new McpSchema.CallToolRequest(tool, arguments, meta.isEmpty() ? null : meta))
+                .toFuture();
         try {
             return await(pending, p, timeout);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {

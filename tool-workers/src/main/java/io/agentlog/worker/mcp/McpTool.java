@@ -20,9 +20,16 @@ import java.util.Objects;
  * One tool of an MCP server, served on a worker pool: a call runs {@code tools/call} on the server with the model's
  * arguments and answers with the result's text content; the MCP result's {@code isError} becomes the output's. A server
  * that dies or does not answer in time makes the call retryable (see {@link McpStdioServer#call}). The worker's
- * at-most-once claims and idempotency keys apply as for any tool.
+ * at-most-once claims apply as for any tool; the call's idempotency key and delivery count go to the server in the
+ * request's {@code _meta} ({@value #IDEMPOTENCY_KEY}, {@value #DELIVERY_COUNT}).
  */
 public final class McpTool implements Tool {
+
+    /** The {@code _meta} key of a call's idempotency key ({@code sessionId/workId}), the same on every delivery. */
+    public static final String IDEMPOTENCY_KEY = "io.agentlog/idempotencyKey";
+
+    /** The {@code _meta} key of a call's delivery count (1 on the first delivery). */
+    public static final String DELIVERY_COUNT = "io.agentlog/deliveryCount";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -41,7 +41,7 @@ class McpToolTest {
         // Given a started server (in @BeforeAll)
         // When its tools were listed
         // Then each is a tool with the server's description and input schema
-        assertThat(tools).containsOnlyKeys("add", "echo", "fail", "crash");
+        assertThat(tools).containsOnlyKeys("add", "echo", "meta", "fail", "crash");
         assertThat(tools.get("add").description()).isEqualTo("Adds two numbers");
         assertThat(tools.get("add").inputSchema())
                 .containsEntry("type", "object")
@@ -59,6 +59,20 @@ class McpToolTest {
         assertThat(sum.getIsError()).isFalse();
         assertThat(sum.getContent()).isEqualTo("42");
         assertThat(echo.getContent()).isEqualTo("héllo");
+    }
+
+    @Test
+    void shouldSendTheIdempotencyKeyAndDeliveryCountInTheRequestsMetaWhenCalled() {
+        // When a call on its third delivery runs
+        ToolOutput output = tools.get("meta")
+                .run(
+                        invocation("meta", "{}"),
+                        new WorkContext("s-9", "w-4", "s-9/w-4", Instant.now().plusSeconds(60), "worker-1", 3));
+
+        // Then the server got the call's idempotency key and delivery count in _meta
+        assertThat(output.getContent())
+                .contains("\"io.agentlog/idempotencyKey\":\"s-9/w-4\"")
+                .contains("\"io.agentlog/deliveryCount\":3");
     }
 
     @Test

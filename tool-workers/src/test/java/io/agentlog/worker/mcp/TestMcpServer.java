@@ -12,7 +12,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A real stdio MCP server written with the MCP Java SDK, run in a child JVM by the tests: {@code add} (two numbers),
- * {@code echo} (its text), {@code fail} (a result with {@code isError}) and {@code crash} (the process exits mid-call).
+ * {@code echo} (its text), {@code meta} (the request's {@code _meta}),
+ * {@code fail} (a result with {@code isError}) and {@code crash} (the process exits mid-call).
  */
 public final class TestMcpServer {
 
@@ -30,7 +31,7 @@ public final class TestMcpServer {
                 Map.of());
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         var mapper = McpJsonDefaults.getMapper();
         McpSyncServer server = McpServer.sync(new StdioServerTransportProvider(mapper))
                 .serverInfo("agentlog-test-mcp", "1.0")
@@ -49,6 +50,9 @@ public final class TestMcpServer {
                         (exchange, request) ->
                                 text(String.valueOf(request.arguments().get("text")), false))
                 .toolCall(
+                        tool("meta", "Returns the request's _meta", "{\"type\":\"object\",\"properties\":{}}"),
+                        (exchange, request) -> text(json(request.meta() == null ? Map.of() : request.meta()), false))
+                .toolCall(
                         tool("fail", "Always fails", "{\"type\":\"object\",\"properties\":{}}"),
                         (exchange, request) -> text("it failed on purpose", true))
                 .toolCall(
@@ -60,6 +64,14 @@ public final class TestMcpServer {
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         new CountDownLatch(1).await(); // serves until stdin closes or it is killed
+    }
+
+    private static String json(Object value) {
+        try {
+            return McpJsonDefaults.getMapper().writeValueAsString(value);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static McpSchema.Tool tool(String name, String description, String schema) {
