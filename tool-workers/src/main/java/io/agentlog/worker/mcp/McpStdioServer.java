@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stdio MCP server run as this worker's child process, through the MCP Java SDK's client. It is started (and
- * initialized) on {@link #start}; a call that fails because the connection broke (the server died, or did not answer
- * in time) closes it, and the next call starts the server again. Thread-safe: calls share one connection.
+ * initialized) on {@link #start}; a call that fails because the connection broke (the server died) closes it, and the
+ * next call starts the server again. Thread-safe: calls share one connection.
  */
 public final class McpStdioServer implements AutoCloseable {
 
@@ -96,7 +96,7 @@ public final class McpStdioServer implements AutoCloseable {
     /**
      * Calls a tool ({@code tools/call}) and waits at most {@code timeout} for its result.
      *
-     * @throws RetryableWorkException if the server could not be reached, died or did not answer in time (the
+     * @throws RetryableWorkException if the server did not answer in time, or could not be reached or died (then the
      *     connection is dropped and the next call starts the server again)
      */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Duration timeout) {
@@ -122,7 +122,13 @@ public final class McpStdioServer implements AutoCloseable {
                 .toFuture();
         try {
             return await(pending, p, timeout);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (TimeoutException e) {
+            pending.cancel(true); // a slow tool: the server still runs, and keeps its connection for other calls
+            throw new RetryableWorkException(
+                    "the MCP server " + spec.command() + " did not answer tool '" + tool + "' within "
+                            + timeout.toMillis() + " ms",
+                    e);
+        } catch (ExecutionException | RuntimeException e) {
             pending.cancel(true);
             drop(c);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;

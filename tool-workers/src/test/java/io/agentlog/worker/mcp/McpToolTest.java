@@ -41,7 +41,7 @@ class McpToolTest {
         // Given a started server (in @BeforeAll)
         // When its tools were listed
         // Then each is a tool with the server's description and input schema
-        assertThat(tools).containsOnlyKeys("add", "echo", "meta", "fail", "crash");
+        assertThat(tools).containsOnlyKeys("add", "echo", "meta", "slow", "fail", "crash");
         assertThat(tools.get("add").description()).isEqualTo("Adds two numbers");
         assertThat(tools.get("add").inputSchema())
                 .containsEntry("type", "object")
@@ -114,6 +114,26 @@ class McpToolTest {
         ToolOutput after = tools.get("add").run(invocation("add", "{\"a\": 1, \"b\": 2}"), context());
         assertThat(after.getContent()).isEqualTo("3");
         assertThat(server.starts()).isEqualTo(startsBefore + 1);
+    }
+
+    @Test
+    void shouldFailRetryablyAndKeepTheServerWhenAToolOutlastsTheCallsDeadline() {
+        // Given a running server
+        int startsBefore = server.starts();
+
+        // When a call's deadline passes before the slow tool answers
+        WorkContext shortDeadline =
+                new WorkContext("s-1", "w-2", "s-1/w-2", Instant.now().plusMillis(500), "worker-1", 1);
+        assertThatThrownBy(() -> tools.get("slow").run(invocation("slow", "{}"), shortDeadline))
+                .isInstanceOf(RetryableWorkException.class)
+                .hasMessageContaining("did not answer tool 'slow'");
+
+        // Then the server was not restarted and answers the next call
+        assertThat(tools.get("echo")
+                        .run(invocation("echo", "{\"text\": \"still here\"}"), context())
+                        .getContent())
+                .isEqualTo("still here");
+        assertThat(server.starts()).isEqualTo(startsBefore);
     }
 
     @Test

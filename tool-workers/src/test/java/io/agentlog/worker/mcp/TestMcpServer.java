@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A real stdio MCP server written with the MCP Java SDK, run in a child JVM by the tests: {@code add} (two numbers),
- * {@code echo} (its text), {@code meta} (the request's {@code _meta}),
+ * {@code echo} (its text), {@code meta} (the request's {@code _meta}), {@code slow},
  * {@code fail} (a result with {@code isError}) and {@code crash} (the process exits mid-call).
  */
 public final class TestMcpServer {
@@ -52,6 +52,16 @@ public final class TestMcpServer {
                 .toolCall(
                         tool("meta", "Returns the request's _meta", "{\"type\":\"object\",\"properties\":{}}"),
                         (exchange, request) -> text(json(request.meta() == null ? Map.of() : request.meta()), false))
+                .toolCall(
+                        tool("slow", "Answers after 10 s", "{\"type\":\"object\",\"properties\":{}}"),
+                        (exchange, request) -> {
+                            try {
+                                Thread.sleep(10_000); // a tool slower than its caller's deadline
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return text("slow answer", false);
+                        })
                 .toolCall(
                         tool("fail", "Always fails", "{\"type\":\"object\",\"properties\":{}}"),
                         (exchange, request) -> text("it failed on purpose", true))
