@@ -30,15 +30,18 @@ public final class McpToolService {
     private McpToolService() {}
 
     public static void main(String[] args) throws InterruptedException {
+        boolean printTools = List.of(args).contains("--print-tools");
         if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "agentlog-worker-logback.xml");
+            System.setProperty(
+                    "logback.configurationFile",
+                    printTools ? "agentlog-mcp-print-logback.xml" : "agentlog-worker-logback.xml");
         }
         Logger log = LoggerFactory.getLogger(McpToolService.class);
         int exitCode;
         try {
             String pool = required(System.getenv(), POOL);
             McpServerSpec spec = spec(System.getenv());
-            if (List.of(args).contains("--print-tools")) {
+            if (printTools) {
                 try (McpStdioServer server = McpStdioServer.start(spec, START)) {
                     System.out.print(definitionEntries(McpTool.allOf(server), pool));
                 }
