@@ -73,8 +73,10 @@ public final class McpTool implements Tool {
             return ToolOutputs.error(
                     "the arguments of " + name() + " must be a JSON object: " + e.getOriginalMessage());
         }
+        Map<String, Object> meta =
+                Map.of(IDEMPOTENCY_KEY, context.idempotencyKey(), DELIVERY_COUNT, context.deliveryCount());
         McpSchema.CallToolResult result =
-                server.call(name(), arguments == null ? Map.of() : arguments, context.remaining());
+                server.call(name(), arguments == null ? Map.of() : arguments, meta, context.remaining());
         String content = contentText(result);
         return Boolean.TRUE.equals(result.isError()) ? ToolOutputs.error(content) : ToolOutputs.ok(content);
     }
