@@ -4,6 +4,9 @@ import io.agentlog.schemas.KafkaClientProperties;
 import io.agentlog.schemas.Topics;
 import io.agentlog.worker.Worker;
 import io.agentlog.worker.WorkerConfig;
+import io.agentlog.worker.mcp.McpServerSpec;
+import io.agentlog.worker.mcp.McpStdioServer;
+import io.agentlog.worker.mcp.McpTool;
 import io.agentlog.worker.model.ModelProviders;
 import io.agentlog.worker.tool.Tool;
 import io.agentlog.worker.tool.ToolRegistry;
@@ -41,9 +44,11 @@ import java.util.function.Consumer;
 public final class ToolWorker implements AutoCloseable {
 
     private final Worker worker;
+    private final List<McpStdioServer> mcpServers;
 
-    private ToolWorker(Worker worker) {
+    private ToolWorker(Worker worker, List<McpStdioServer> mcpServers) {
         this.worker = worker;
+        this.mcpServers = mcpServers;
     }
 
     /** A builder with the worker defaults (bootstrap servers {@code localhost:9092}). */
@@ -107,12 +112,15 @@ public final class ToolWorker implements AutoCloseable {
     @Override
     public void close() {
         worker.close();
+        mcpServers.forEach(McpStdioServer::close);
     }
 
     /** Builds a tool service; every setting is checked by {@link #start()} or before, with the bad value quoted. */
     public static final class Builder {
         private final WorkerConfig.Builder config;
         private final Map<String, Tool> tools = new LinkedHashMap<>();
+        private final List<McpServerSpec> mcpSpecs = new ArrayList<>();
+        private Duration mcpStartTimeout = Duration.ofSeconds(60);
         private String pool;
 
         private Builder(WorkerConfig.Builder config) {
@@ -179,6 +187,27 @@ public final class ToolWorker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves every tool of a stdio MCP server: {@link #start()} starts the server as this process's child, lists
+         * its tools ({@code tools/list}) and serves each under its MCP name; a call runs {@code tools/call}. A server
+         * that dies is started again on the next call (the call that saw it die is delivered again). The server is
+         * stopped when the worker closes. Definitions declare each tool with this pool and the server's input schema
+         * ({@code McpToolService --print-tools} prints the entries).
+         */
+        public Builder mcpServer(McpServerSpec spec) {
+            mcpSpecs.add(Objects.requireNonNull(spec, "spec"));
+            return this;
+        }
+
+        /** How long an MCP server may take to start and list its tools; default 60 s. */
+        public Builder mcpStartTimeout(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("the MCP start timeout must be positive, but was " + value);
+            }
+            this.mcpStartTimeout = value;
+            return this;
+        }
+
         /** Written into every result; unset: {@code <hostname>-<pid>}. */
         public Builder workerId(String value) {
             config.workerId(value);
@@ -207,13 +236,34 @@ public final class ToolWorker implements AutoCloseable {
             if (pool == null) {
                 throw new IllegalStateException("a tool service needs the pool it serves: call pool(name)");
             }
-            if (tools.isEmpty()) {
-                throw new IllegalStateException(
-                        "a tool service needs at least one tool: call tool(name, jsonSchema, handler)");
+            if (tools.isEmpty() && mcpSpecs.isEmpty()) {
+                throw new IllegalStateException("a tool service needs at least one tool: call tool(name, jsonSchema,"
+                        + " handler) or mcpServer(spec)");
             }
             WorkerConfig workerConfig = config.pools(List.of(pool)).build();
-            return new ToolWorker(
-                    Worker.start(workerConfig, ToolRegistry.of(new ArrayList<>(tools.values())), ModelProviders.of()));
+            List<McpStdioServer> servers = new ArrayList<>();
+            try {
+                Map<String, Tool> all = new LinkedHashMap<>(tools);
+                for (McpServerSpec spec : mcpSpecs) {
+                    McpStdioServer server = McpStdioServer.start(spec, mcpStartTimeout);
+                    servers.add(server);
+                    for (McpTool tool : McpTool.allOf(server)) {
+                        if (all.putIfAbsent(tool.name(), tool) != null) {
+                            throw new IllegalArgumentException("two tools are named '" + tool.name()
+                                    + "' (the MCP server " + spec.command() + " has one)");
+                        }
+                    }
+                }
+                if (all.isEmpty()) {
+                    throw new IllegalStateException("the MCP servers " + mcpSpecs + " have no tools");
+                }
+                return new ToolWorker(
+                        Worker.start(workerConfig, ToolRegistry.of(new ArrayList<>(all.values())), ModelProviders.of()),
+                        List.copyOf(servers));
+            } catch (RuntimeException e) {
+                servers.forEach(McpStdioServer::close);
+                throw e;
+            }
         }
     }
 }
