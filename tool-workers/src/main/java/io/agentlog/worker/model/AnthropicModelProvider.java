@@ -12,7 +12,6 @@ import dev.langchain4j.model.output.TokenUsage;
 import io.agentlog.schemas.avro.ModelReply;
 import io.agentlog.schemas.avro.ToolCall;
 import io.agentlog.schemas.avro.Usage;
-import io.agentlog.worker.model.OpenAiModelProvider.OpenAiMapping;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +69,7 @@ public final class AnthropicModelProvider extends EndpointModelProvider {
 
     @Override
     ModelResult toResult(ChatResponse response, int turn) {
-        return new ModelResult(compactArguments(OpenAiMapping.toReply(response, turn)), usage(response.tokenUsage()));
+        return new ModelResult(compactArguments(ChatMapping.toReply(response, turn)), usage(response.tokenUsage()));
     }
     /**
      * The reply with its tool calls' arguments as compact JSON: LangChain4j pretty-prints the {@code input} of a
@@ -98,14 +97,14 @@ public final class AnthropicModelProvider extends EndpointModelProvider {
 
     /** Anthropic's usage in the OpenAI convention (see the class comment). */
     static Usage usage(TokenUsage tokens) {
-        long input = OpenAiMapping.count(tokens == null ? null : tokens.inputTokenCount());
-        long output = OpenAiMapping.count(tokens == null ? null : tokens.outputTokenCount());
+        long input = ChatMapping.count(tokens == null ? null : tokens.inputTokenCount());
+        long output = ChatMapping.count(tokens == null ? null : tokens.outputTokenCount());
         if (tokens instanceof AnthropicTokenUsage anthropic) {
-            long read = OpenAiMapping.count(anthropic.cacheReadInputTokens());
-            long written = OpenAiMapping.count(anthropic.cacheCreationInputTokens());
-            return OpenAiMapping.usage(input + read + written, output, read);
+            long read = ChatMapping.count(anthropic.cacheReadInputTokens());
+            long written = ChatMapping.count(anthropic.cacheCreationInputTokens());
+            return ChatMapping.usage(input + read + written, output, read);
         }
-        return OpenAiMapping.usage(input, output, 0);
+        return ChatMapping.usage(input, output, 0);
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.agentlog.schemas.avro.ModelCall;
 import io.agentlog.schemas.avro.ModelSpec;
 import io.agentlog.worker.TerminalWorkException;
 import io.agentlog.worker.WorkContext;
-import io.agentlog.worker.model.OpenAiModelProvider.OpenAiMapping;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +18,7 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * What the providers that call a worker's {@link ModelEndpoints} through LangChain4j share: the endpoint lookup (an
  * unknown name fails before any request is sent), one LangChain4j model per endpoint and model name, streamed or whole
- * answers ({@link StreamedAnswer}) and the classification of failures ({@link OpenAiModelProvider#classify}). A
+ * answers ({@link StreamedAnswer}) and the classification of failures ({@link ModelCallFailures#classify}). A
  * provider says how to build its LangChain4j models and how to read their answers.
  */
 abstract class EndpointModelProvider implements ModelProvider {
@@ -79,7 +78,7 @@ abstract class EndpointModelProvider implements ModelProvider {
                     + " agent definition (e.g. " + modelNameExample() + ")");
         }
         ModelEndpoint endpoint = endpoint(spec.getEndpoint());
-        ChatRequest request = OpenAiMapping.toChatRequest(call);
+        ChatRequest request = ChatMapping.toChatRequest(call);
         ModelKey key = new ModelKey(endpoint, spec.getName());
         ChatResponse response;
         try {
@@ -88,7 +87,7 @@ abstract class EndpointModelProvider implements ModelProvider {
                             .await(timeout.plus(STREAM_GRACE))
                     : models.computeIfAbsent(key, this::build).chat(request);
         } catch (RuntimeException e) {
-            throw OpenAiModelProvider.classify(e, endpoint, spec.getName(), clock.instant());
+            throw ModelCallFailures.classify(e, endpoint, spec.getName(), clock.instant());
         }
         return toResult(response, call.getTurn());
     }

@@ -212,7 +212,7 @@ class AnthropicModelProviderTest {
         // Then it is the OpenAI provider's usage of 50 prompt tokens, 30 of them cached, and costs the same
         assertThat(result.usage().getInputTokens()).isEqualTo(50);
         assertThat(result.usage().getCachedInputTokens()).isEqualTo(30);
-        var openAi = OpenAiModelProvider.OpenAiMapping.usage(50, 17, 30);
+        var openAi = ChatMapping.usage(50, 17, 30);
         assertThat(ModelCosts.priced(result.usage(), price).getCostMicros())
                 .isEqualTo(ModelCosts.priced(openAi, price).getCostMicros())
                 .isPositive();
