@@ -144,10 +144,7 @@ public final class AgentlogClient implements AutoCloseable {
             throw new IllegalArgumentException(
                     "bootstrap servers must be host:port[,host:port...], but was '" + bootstrapServers + "'");
         }
-        var reserved = clientConfigs.keySet().stream()
-                .filter(KafkaClientProperties.RESERVED::contains)
-                .sorted()
-                .toList();
+        var reserved = KafkaClientProperties.reservedIn(clientConfigs.keySet());
         if (!reserved.isEmpty()) {
             throw new IllegalArgumentException(
                     "the client sets " + reserved + " itself; pass connection and security settings only");

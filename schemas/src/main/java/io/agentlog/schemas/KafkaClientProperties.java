@@ -83,9 +83,7 @@ public final class KafkaClientProperties {
                 .stringPropertyNames()
                 .forEach(key ->
                         values.put(key.strip(), properties.getProperty(key).strip()));
-        Set<String> reserved = values.keySet().stream()
-                .filter(RESERVED::contains)
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+        Set<String> reserved = reservedIn(values.keySet());
         if (!reserved.isEmpty()) {
             throw new IllegalArgumentException("the Kafka client properties file " + file + " sets " + reserved
                     + ", which agentlog sets itself"
@@ -99,6 +97,11 @@ public final class KafkaClientProperties {
         }
         warnIfOthersCanRead(file, values);
         return Map.copyOf(values);
+    }
+
+    /** Those of {@code keys} that agentlog sets itself ({@link #RESERVED}), in order; empty when there are none. */
+    public static Set<String> reservedIn(java.util.Collection<String> keys) {
+        return keys.stream().filter(RESERVED::contains).collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 
     /** The properties in the file named by {@value #ENV}, or none when it is unset or blank. */

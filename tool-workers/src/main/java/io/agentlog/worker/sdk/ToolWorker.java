@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -140,9 +139,8 @@ public final class ToolWorker implements AutoCloseable {
          *     KafkaClientProperties#RESERVED}), naming it
          */
         public Builder kafkaProperties(Map<String, String> value) {
-            Set<String> reserved = new TreeSet<>(
+            Set<String> reserved = KafkaClientProperties.reservedIn(
                     Objects.requireNonNull(value, "kafkaProperties").keySet());
-            reserved.retainAll(KafkaClientProperties.RESERVED);
             if (!reserved.isEmpty()) {
                 throw new IllegalArgumentException("the Kafka client properties set " + reserved
                         + ", which agentlog sets itself; remove them (give the brokers with bootstrapServers)");
